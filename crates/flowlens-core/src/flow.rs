@@ -1,0 +1,529 @@
+//! Flow reconstruction: finding the authorization flows in a trace and giving each hop a role.
+//!
+//! A flow starts at an authorization request (a page load carrying `response_type` and
+//! `client_id`) and takes in the discovery that preceded it (the MCP 401 challenge, metadata,
+//! client registration). It follows the page-load chain (redirects and documents of the same
+//! tab) until the authorization response reaches the client's `redirect_uri` (as a request, as
+//! the `Location` of the last redirect for clients whose callback is not http, or as a
+//! navigation for fragments), then takes in the token request and the authorized MCP calls.
+//! A 401 challenge with no authorization request after it still makes a flow, so a capture
+//! that stopped early is reported rather than ignored.
+//!
+//! Each exchange belongs to at most one flow; several flows in one trace are reported apart.
+
+use serde::Serialize;
+
+use crate::params::{url_without_query, UrlParams};
+use crate::profile::Profile;
+use crate::trace::{Exchange, ResourceType, Trace};
+use crate::vendor;
+
+pub(crate) mod roles;
+
+pub use roles::Role;
+
+/// How far back before the authorization request discovery is looked for. The extension
+/// keeps about 60 s; HAR files keep everything, and a user may pause on a client's screen.
+const DISCOVERY_WINDOW_MS: f64 = 5.0 * 60.0 * 1000.0;
+/// How long after the authorization response the token request and MCP calls are looked for.
+const FOLLOW_UP_WINDOW_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// One reconstructed authorization flow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flow {
+    pub index: usize,
+    /// The hops of the flow in trace order.
+    pub hops: Vec<Hop>,
+    /// The exchange index of the authorization request, when it was observed.
+    pub authorize: Option<usize>,
+    /// The authorization response, when it was observed.
+    pub end: Option<FlowEnd>,
+}
+
+/// One exchange of a flow and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// Index into [`Trace::exchanges`].
+    pub exchange: usize,
+    pub role: Role,
+}
+
+/// Where and how the authorization response was seen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlowEnd {
+    /// The exchange that carried it: the callback request itself, or the redirect whose
+    /// `Location` points at the callback.
+    pub exchange: usize,
+    /// The callback URL with its parameters (fragment included when a navigation showed it).
+    pub url: String,
+    pub via: EndVia,
+    /// The index into [`Trace::navigations`] that showed the full URL, when one did.
+    pub navigation: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndVia {
+    /// The browser requested the callback URL.
+    Request,
+    /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
+    Location,
+}
+
+impl Flow {
+    pub fn hops_with(&self, role: Role) -> impl Iterator<Item = usize> + '_ {
+        self.hops
+            .iter()
+            .filter(move |h| h.role == role)
+            .map(|h| h.exchange)
+    }
+
+    pub fn first_with(&self, role: Role) -> Option<usize> {
+        self.hops_with(role).next()
+    }
+
+    pub fn role_of(&self, exchange: usize) -> Option<Role> {
+        self.hops
+            .iter()
+            .find(|h| h.exchange == exchange)
+            .map(|h| h.role)
+    }
+
+    pub fn contains(&self, exchange: usize) -> bool {
+        self.role_of(exchange).is_some()
+    }
+}
+
+/// Finds every authorization flow in the trace.
+pub fn reconstruct(trace: &Trace, profile: &Profile) -> Vec<Flow> {
+    let mut builder = Builder {
+        trace,
+        profile,
+        claimed: vec![false; trace.exchanges.len()],
+    };
+    let starts: Vec<usize> = (0..trace.exchanges.len())
+        .filter(|&i| builder.is_authorization_request(i))
+        .collect();
+
+    let mut flows = Vec::new();
+    for (n, &start) in starts.iter().enumerate() {
+        if builder.claimed[start] {
+            continue; // an authorization request that is a hop of an earlier flow's chain
+        }
+        let next_start = starts.get(n + 1).copied();
+        flows.push(builder.flow_from_authorize(start, next_start));
+    }
+    // Discovery that never led to an authorization request (capture stopped early).
+    for i in 0..trace.exchanges.len() {
+        if !builder.claimed[i] && roles::is_mcp_challenge(&trace.exchanges[i]) {
+            flows.push(builder.flow_from_challenge(i));
+        }
+    }
+    flows.sort_by_key(first_exchange);
+    for (index, flow) in flows.iter_mut().enumerate() {
+        flow.index = index;
+        flow.hops.sort_by_key(|h| h.exchange);
+    }
+    flows
+}
+
+fn first_exchange(flow: &Flow) -> usize {
+    flow.hops
+        .iter()
+        .map(|h| h.exchange)
+        .min()
+        .unwrap_or(usize::MAX)
+}
+
+struct Builder<'a> {
+    trace: &'a Trace,
+    profile: &'a Profile,
+    claimed: Vec<bool>,
+}
+
+impl Builder<'_> {
+    fn exchange(&self, i: usize) -> &Exchange {
+        &self.trace.exchanges[i]
+    }
+
+    fn is_authorization_request(&self, i: usize) -> bool {
+        let ex = self.exchange(i);
+        let params = UrlParams::of(&ex.url).query;
+        params.has("response_type")
+            && params.has("client_id")
+            && (ex.is_document() || self.is_redirect_target(i))
+    }
+
+    /// Some earlier exchange of the same tab redirected to exactly this URL.
+    fn is_redirect_target(&self, i: usize) -> bool {
+        self.redirect_source(i).is_some()
+    }
+
+    fn redirect_source(&self, i: usize) -> Option<usize> {
+        let ex = self.exchange(i);
+        (0..i).rev().take(64).find(|&j| {
+            let prev = self.exchange(j);
+            same_tab(prev, ex) && prev.redirect_target().as_deref() == Some(ex.url.as_str())
+        })
+    }
+
+    fn claim(&mut self, hops: &mut Vec<Hop>, exchange: usize, role: Role) {
+        if !self.claimed[exchange] {
+            self.claimed[exchange] = true;
+            hops.push(Hop { exchange, role });
+        }
+    }
+
+    fn flow_from_authorize(&mut self, start: usize, next_start: Option<usize>) -> Flow {
+        let mut hops = Vec::new();
+        self.claim(&mut hops, start, Role::Authorize);
+        let redirect_uri = UrlParams::of(&self.exchange(start).url)
+            .query
+            .get("redirect_uri")
+            .map(str::to_string);
+
+        let end = self.follow_chain(start, next_start, redirect_uri.as_deref(), &mut hops);
+        self.take_discovery(start, &mut hops);
+        self.take_subresources(start, end.as_ref(), &mut hops);
+        if let Some(end) = &end {
+            self.take_follow_ups(end, &mut hops);
+        }
+        Flow {
+            index: 0,
+            hops,
+            authorize: Some(start),
+            end,
+        }
+    }
+
+    fn flow_from_challenge(&mut self, challenge: usize) -> Flow {
+        let mut hops = Vec::new();
+        self.claim(&mut hops, challenge, Role::McpRequest);
+        let tab = self.exchange(challenge).tab.clone();
+        let t0 = self.exchange(challenge).time_ms;
+        for i in challenge + 1..self.trace.exchanges.len() {
+            let ex = self.exchange(i);
+            if self.claimed[i] || ex.tab != tab || ex.time_ms - t0 > FOLLOW_UP_WINDOW_MS {
+                continue;
+            }
+            if let Some(role) = roles::discovery_role(ex) {
+                self.claim(&mut hops, i, role);
+            }
+        }
+        Flow {
+            index: 0,
+            hops,
+            authorize: None,
+            end: None,
+        }
+    }
+
+    /// Follows the page loads from the authorization request to the client callback.
+    fn follow_chain(
+        &mut self,
+        start: usize,
+        next_start: Option<usize>,
+        redirect_uri: Option<&str>,
+        hops: &mut Vec<Hop>,
+    ) -> Option<FlowEnd> {
+        let authorize = self.exchange(start);
+        let tab = authorize.tab.clone();
+        let mut current = start;
+        for i in start..self.trace.exchanges.len() {
+            if Some(i) == next_start {
+                break;
+            }
+            let ex = self.exchange(i);
+            if i != start {
+                if self.claimed[i] || !same_tab_opt(&tab, ex) {
+                    continue;
+                }
+                let followed =
+                    self.exchange(current).redirect_target().as_deref() == Some(ex.url.as_str());
+                if !(followed || ex.is_document()) {
+                    continue;
+                }
+                if let Some(end) = self.end_at_request(i, redirect_uri) {
+                    self.claim(hops, i, Role::ClientCallback);
+                    return Some(end);
+                }
+                let role = roles::page_role(self.trace, i, self.profile);
+                self.claim(hops, i, role);
+                current = i;
+            }
+            if let Some(end) = self.end_at_location(i, redirect_uri) {
+                return Some(end);
+            }
+        }
+        None
+    }
+
+    /// The request at `i` is the callback at the client's `redirect_uri`.
+    fn end_at_request(&self, i: usize, redirect_uri: Option<&str>) -> Option<FlowEnd> {
+        let url = &self.exchange(i).url;
+        if !is_callback_url(url, redirect_uri) {
+            return None;
+        }
+        let navigation = self.navigation_for(url, self.exchange(i).time_ms);
+        Some(FlowEnd {
+            exchange: i,
+            url: navigation
+                .map(|n| self.trace.navigations[n].url.clone())
+                .unwrap_or_else(|| url.clone()),
+            via: EndVia::Request,
+            navigation,
+        })
+    }
+
+    /// The redirect at `i` points at the callback but the browser never requested it: a
+    /// custom-scheme callback of a desktop client, or a fragment-only response.
+    fn end_at_location(&self, i: usize, redirect_uri: Option<&str>) -> Option<FlowEnd> {
+        let target = self.exchange(i).redirect_target()?;
+        if !is_callback_url(&target, redirect_uri) {
+            return None;
+        }
+        let requested = self.trace.exchanges[i + 1..]
+            .iter()
+            .take(16)
+            .any(|e| e.url == url_before_fragment(&target));
+        if requested {
+            return None; // the chain will reach the request itself
+        }
+        Some(FlowEnd {
+            exchange: i,
+            navigation: self.navigation_for(&target, self.exchange(i).time_ms),
+            url: target,
+            via: EndVia::Location,
+        })
+    }
+
+    /// A navigation that committed this URL (it carries the fragment webRequest never sees).
+    fn navigation_for(&self, url: &str, after_ms: f64) -> Option<usize> {
+        let base = url_before_fragment(url);
+        self.trace
+            .navigations
+            .iter()
+            .position(|n| url_before_fragment(&n.url) == base && n.time_ms >= after_ms - 1.0)
+    }
+
+    fn take_discovery(&mut self, start: usize, hops: &mut Vec<Hop>) {
+        let authorize = self.exchange(start);
+        let (t0, tab) = (authorize.time_ms, authorize.tab.clone());
+        for i in (0..start).rev() {
+            let ex = self.exchange(i);
+            if t0 - ex.time_ms > DISCOVERY_WINDOW_MS {
+                break;
+            }
+            if self.claimed[i] || !same_tab_opt(&tab, ex) {
+                continue;
+            }
+            if self.is_authorization_request(i) {
+                break; // an earlier flow's territory
+            }
+            if let Some(role) = roles::discovery_role(ex) {
+                self.claim(hops, i, role);
+            }
+        }
+    }
+
+    /// Resources the flow's pages loaded: what the mixed-content, referrer and allow-list
+    /// checks look at.
+    fn take_subresources(&mut self, start: usize, end: Option<&FlowEnd>, hops: &mut Vec<Hop>) {
+        let page_urls: Vec<String> = hops
+            .iter()
+            .filter(|h| h.role.is_page())
+            .map(|h| self.exchange(h.exchange).url.clone())
+            .collect();
+        let tab = self.exchange(start).tab.clone();
+        let last = end
+            .map(|e| e.exchange + 1)
+            .unwrap_or(self.trace.exchanges.len());
+        let last = (last + 64).min(self.trace.exchanges.len());
+        for i in start..last {
+            let ex = self.exchange(i);
+            if self.claimed[i] || ex.is_document() || !same_tab_opt(&tab, ex) {
+                continue;
+            }
+            let loaded_by_flow_page = ex
+                .request_header("referer")
+                .or(ex.initiator.as_deref())
+                .is_some_and(|r| page_urls.iter().any(|p| same_page(p, r)));
+            if loaded_by_flow_page {
+                self.claim(hops, i, Role::Subresource);
+            }
+        }
+    }
+
+    fn take_follow_ups(&mut self, end: &FlowEnd, hops: &mut Vec<Hop>) {
+        let code = UrlParams::of(&end.url).get("code").map(str::to_string);
+        let t_end = self.exchange(end.exchange).time_ms;
+        let resource = hops
+            .iter()
+            .find(|h| h.role == Role::Authorize)
+            .and_then(|h| {
+                UrlParams::of(&self.exchange(h.exchange).url)
+                    .query
+                    .get("resource")
+                    .map(str::to_string)
+            });
+        for i in end.exchange + 1..self.trace.exchanges.len() {
+            let ex = self.exchange(i);
+            if ex.time_ms - t_end > FOLLOW_UP_WINDOW_MS {
+                break;
+            }
+            if self.claimed[i] {
+                continue;
+            }
+            if ex.form_value("grant_type") == Some("authorization_code")
+                && (code.is_none() || ex.form_value("code") == code.as_deref())
+            {
+                self.claim(hops, i, Role::TokenRequest);
+            } else if roles::is_mcp_request(ex)
+                && resource
+                    .as_deref()
+                    .is_none_or(|r| url_without_query(&ex.url) == r)
+            {
+                self.claim(hops, i, Role::McpRequest);
+            }
+        }
+    }
+}
+
+/// The URL is an authorization response at the client's `redirect_uri`.
+fn is_callback_url(url: &str, redirect_uri: Option<&str>) -> bool {
+    let params = UrlParams::of(url);
+    let carries_response = ["code", "error", "access_token", "id_token"]
+        .iter()
+        .any(|p| params.has(p));
+    match redirect_uri {
+        Some(expected) => url_without_query(url) == url_without_query(expected),
+        // Without a redirect_uri the callback is the first hop carrying a response that is not
+        // part of the authorization server's own pages.
+        None => carries_response && !params.query.has("response_type"),
+    }
+}
+
+fn url_before_fragment(url: &str) -> &str {
+    url.split_once('#').map(|(u, _)| u).unwrap_or(url)
+}
+
+fn same_tab(a: &Exchange, b: &Exchange) -> bool {
+    a.tab.is_none() || b.tab.is_none() || a.tab == b.tab
+}
+
+fn same_tab_opt(tab: &Option<String>, ex: &Exchange) -> bool {
+    tab.is_none() || ex.tab.is_none() || *tab == ex.tab
+}
+
+/// A referrer or initiator designates this page (Referer is often cut to the origin).
+fn same_page(page_url: &str, referrer: &str) -> bool {
+    let page = url_without_query(page_url);
+    let referrer = url_without_query(referrer);
+    page == referrer || page.starts_with(referrer.trim_end_matches('/')) && origin_only(referrer)
+}
+
+fn origin_only(url: &str) -> bool {
+    url.splitn(4, '/').nth(3).is_none_or(|path| path.is_empty())
+}
+
+/// True when the exchange is a top-level page of the flow the user could see.
+pub fn is_user_visible(ex: &Exchange) -> bool {
+    ex.is_document()
+        && !matches!(ex.status(), Some(300..=399))
+        && ex.resource_type != ResourceType::Fetch
+}
+
+/// Host facts a rule often needs, in one place.
+pub fn host_is_vendor_default(url: &str) -> bool {
+    crate::params::host_of(url).is_some_and(|h| vendor::is_vendor_default(&h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{good_flow, TraceBuilder};
+    use crate::trace::NavigationKind;
+
+    fn roles(trace: &Trace) -> Vec<Vec<(usize, &'static str)>> {
+        reconstruct(trace, &Profile::default())
+            .iter()
+            .map(|f| {
+                f.hops
+                    .iter()
+                    .map(|h| (h.exchange, h.role.as_str()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gives_every_hop_of_the_good_flow_its_role() {
+        let trace = good_flow().build();
+        assert_eq!(
+            roles(&trace),
+            vec![vec![
+                (0, "mcp-request"),
+                (1, "protected-resource-metadata"),
+                (2, "authorization-server-metadata"),
+                (3, "client-registration"),
+                (4, "authorize"),
+                (5, "byoa-login"),
+                (6, "redirect"),
+                (7, "byoa-callback"),
+                (8, "consent-page"),
+                (9, "redirect"),
+                (10, "client-callback"),
+                (11, "token-request"),
+            ]]
+        );
+        let flows = reconstruct(&trace, &Profile::default());
+        let end = flows[0].end.as_ref().expect("the flow ends");
+        assert_eq!((end.exchange, end.via), (10, EndVia::Request));
+    }
+
+    #[test]
+    fn reports_two_flows_apart() {
+        let mut trace = good_flow().build();
+        let second = good_flow().build();
+        let offset = trace.exchanges.len();
+        trace
+            .exchanges
+            .extend(second.exchanges.into_iter().map(|mut e| {
+                e.time_ms += 3_600_000.0;
+                e
+            }));
+        let flows = reconstruct(&trace, &Profile::default());
+        assert_eq!(flows.len(), 2);
+        assert_eq!(flows[1].authorize, Some(offset + 4));
+        assert!(flows[0].hops.iter().all(|h| h.exchange < offset));
+    }
+
+    #[test]
+    fn ends_at_a_custom_scheme_callback_and_reads_fragments_from_navigations() {
+        let trace = TraceBuilder::new()
+            .get("https://auth.acme.test/oauth/authorize?response_type=code&client_id=c&redirect_uri=cursor%3A%2F%2Fcb&state=s")
+            .redirect(302, "cursor://cb?code=abc&state=s")
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        assert_eq!(flows[0].end.as_ref().map(|e| e.via), Some(EndVia::Location));
+
+        let trace = TraceBuilder::new()
+            .get("https://auth.acme.test/oauth/authorize?response_type=token&client_id=c&redirect_uri=https%3A%2F%2Fapp.test%2Fcb&state=s")
+            .redirect(302, "https://app.test/cb#access_token=t&state=s")
+            .edit(|t| t.exchanges[1].url = "https://app.test/cb".into())
+            .navigation("https://app.test/cb#access_token=t&state=s", NavigationKind::Committed)
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        let end = flows[0].end.as_ref().expect("the flow ends");
+        assert!(end.url.contains("#access_token=t"), "{}", end.url);
+    }
+
+    #[test]
+    fn a_challenge_without_authorization_request_is_a_flow() {
+        let trace = good_flow().edit(|t| t.exchanges.truncate(3)).build();
+        let flows = reconstruct(&trace, &Profile::default());
+        assert_eq!(flows.len(), 1);
+        assert_eq!(flows[0].authorize, None);
+        assert_eq!(flows[0].hops.len(), 3);
+    }
+}

@@ -1,0 +1,260 @@
+//! What each hop of a flow is for.
+
+use serde::Serialize;
+
+use crate::params::{url_without_query, UrlParams};
+use crate::profile::Profile;
+use crate::trace::{Exchange, PageSnapshot, Trace};
+use crate::vendor;
+
+/// The role of a hop in an authorization flow. The names are part of the report contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A request to the MCP server (the unauthenticated one answered by the 401 challenge,
+    /// or the authorized call at the end).
+    McpRequest,
+    /// RFC 9728 protected-resource metadata.
+    ProtectedResourceMetadata,
+    /// RFC 8414 / OIDC authorization-server metadata.
+    AuthorizationServerMetadata,
+    /// Dynamic client registration (RFC 7591).
+    ClientRegistration,
+    /// The authorization request the user is sent to.
+    Authorize,
+    /// The customer's own login endpoint in "bring your own auth", reached with
+    /// `login_request_id` and `state`.
+    ByoaLogin,
+    /// Scalekit's `/sso/v1/connections/conn_…/partner:callback`.
+    ByoaCallback,
+    /// A login page of the authorization server.
+    LoginPage,
+    /// The consent page.
+    ConsentPage,
+    /// The authorization response at the client's `redirect_uri`.
+    ClientCallback,
+    /// The token request (visible for clients that run in the browser).
+    TokenRequest,
+    /// An error page shown instead of continuing the flow.
+    ErrorPage,
+    /// An intermediate redirect or form submission of the page chain.
+    Redirect,
+    /// Another page of the chain.
+    Page,
+    /// A resource loaded by one of the flow's pages (image, script, style, font, fetch).
+    Subresource,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::McpRequest => "mcp-request",
+            Role::ProtectedResourceMetadata => "protected-resource-metadata",
+            Role::AuthorizationServerMetadata => "authorization-server-metadata",
+            Role::ClientRegistration => "client-registration",
+            Role::Authorize => "authorize",
+            Role::ByoaLogin => "byoa-login",
+            Role::ByoaCallback => "byoa-callback",
+            Role::LoginPage => "login-page",
+            Role::ConsentPage => "consent-page",
+            Role::ClientCallback => "client-callback",
+            Role::TokenRequest => "token-request",
+            Role::ErrorPage => "error-page",
+            Role::Redirect => "redirect",
+            Role::Page => "page",
+            Role::Subresource => "subresource",
+        }
+    }
+
+    /// Hops of the page chain (what the user's tab loaded).
+    pub fn is_page(self) -> bool {
+        matches!(
+            self,
+            Role::Authorize
+                | Role::ByoaLogin
+                | Role::ByoaCallback
+                | Role::LoginPage
+                | Role::ConsentPage
+                | Role::ClientCallback
+                | Role::ErrorPage
+                | Role::Redirect
+                | Role::Page
+        )
+    }
+
+    /// Pages the user actually looks at (as opposed to redirects they pass through).
+    pub fn is_seen_page(self) -> bool {
+        matches!(
+            self,
+            Role::ByoaLogin | Role::LoginPage | Role::ConsentPage | Role::ErrorPage | Role::Page
+        )
+    }
+
+    /// Discovery and back-channel hops of an MCP client.
+    pub fn is_discovery(self) -> bool {
+        matches!(
+            self,
+            Role::McpRequest
+                | Role::ProtectedResourceMetadata
+                | Role::AuthorizationServerMetadata
+                | Role::ClientRegistration
+        )
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The role of a discovery hop, if it is one.
+pub(super) fn discovery_role(ex: &Exchange) -> Option<Role> {
+    let path = path_of(&ex.url);
+    if path.contains("/.well-known/oauth-protected-resource") {
+        Some(Role::ProtectedResourceMetadata)
+    } else if path.contains("/.well-known/oauth-authorization-server")
+        || path.contains("/.well-known/openid-configuration")
+    {
+        Some(Role::AuthorizationServerMetadata)
+    } else if is_registration(ex) {
+        Some(Role::ClientRegistration)
+    } else if is_mcp_challenge(ex) || is_mcp_request(ex) {
+        Some(Role::McpRequest)
+    } else {
+        None
+    }
+}
+
+fn is_registration(ex: &Exchange) -> bool {
+    let path = path_of(&ex.url);
+    ex.method.eq_ignore_ascii_case("POST")
+        && (path.ends_with("/register")
+            || path.ends_with("/clients:register")
+            || path.ends_with("/reg")
+            || path.ends_with("/registration"))
+}
+
+/// A 401 answered with a Bearer challenge pointing at protected-resource metadata.
+pub(super) fn is_mcp_challenge(ex: &Exchange) -> bool {
+    ex.status() == Some(401)
+        && ex.response_header("www-authenticate").is_some_and(|h| {
+            let h = h.to_ascii_lowercase();
+            h.starts_with("bearer") && h.contains("resource_metadata")
+        })
+}
+
+/// A JSON-RPC request of the MCP Streamable HTTP transport.
+pub(super) fn is_mcp_request(ex: &Exchange) -> bool {
+    if is_mcp_challenge(ex) {
+        return true;
+    }
+    let json_rpc_body = ex
+        .request_body
+        .as_ref()
+        .is_some_and(|b| b.text.contains("\"jsonrpc\""));
+    let mcp_header = ex.request_header("mcp-protocol-version").is_some()
+        || ex.request_header("mcp-session-id").is_some();
+    ex.method.eq_ignore_ascii_case("POST") && (json_rpc_body || mcp_header)
+}
+
+/// The role of a page-chain hop between the authorization request and the callback.
+pub(super) fn page_role(trace: &Trace, i: usize, profile: &Profile) -> Role {
+    let ex = &trace.exchanges[i];
+    let path = path_of(&ex.url);
+    let params = UrlParams::of(&ex.url).query;
+    if vendor::partner_callback_id(path).is_some() {
+        return Role::ByoaCallback;
+    }
+    let at_login_endpoint = profile
+        .login_endpoint
+        .as_deref()
+        .is_some_and(|e| url_without_query(e) == url_without_query(&ex.url));
+    if at_login_endpoint || params.has("login_request_id") && ex.method.eq_ignore_ascii_case("GET")
+    {
+        return Role::ByoaLogin;
+    }
+    if params.has("response_type") && params.has("client_id") {
+        return Role::Authorize;
+    }
+    let status = ex.status().unwrap_or(0);
+    if status >= 400 || path.starts_with(vendor::ERROR_API_PREFIX) || is_error_path(path, &params) {
+        return Role::ErrorPage;
+    }
+    if (300..400).contains(&status) || ex.method.eq_ignore_ascii_case("POST") {
+        return Role::Redirect;
+    }
+    match snapshot_for(trace, ex) {
+        Some(page) if page.has_password_field => return Role::LoginPage,
+        Some(page) if looks_like_consent(page) => return Role::ConsentPage,
+        _ => {}
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("consent") {
+        return Role::ConsentPage;
+    }
+    if ["login", "signin", "sign-in", "sign_in"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Role::LoginPage;
+    }
+    match ex.response_body_text() {
+        Some(html) if html.contains("type=\"password\"") || html.contains("type='password'") => {
+            Role::LoginPage
+        }
+        Some(html) if body_looks_like_consent(html) => Role::ConsentPage,
+        _ => Role::Page,
+    }
+}
+
+fn is_error_path(path: &str, params: &crate::params::Params) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with("/error")
+        || lower.contains("/error/")
+        || lower.contains("/errors/")
+        || params.has("error") && !params.has("code")
+}
+
+/// The latest snapshot of this page's URL.
+pub fn snapshot_for<'t>(trace: &'t Trace, ex: &Exchange) -> Option<&'t PageSnapshot> {
+    let url = url_without_query(&ex.url);
+    trace
+        .pages
+        .iter()
+        .rev()
+        .find(|p| url_without_query(&p.url) == url && p.time_ms + 1.0 >= ex.time_ms)
+}
+
+const CONSENT_WORDS: &[&str] = &[
+    "allow",
+    "authorize",
+    "approve",
+    "consent",
+    "grant access",
+    "accept",
+];
+
+fn looks_like_consent(page: &PageSnapshot) -> bool {
+    page.buttons.iter().any(|b| {
+        let b = b.to_ascii_lowercase();
+        CONSENT_WORDS.iter().any(|w| b.contains(w))
+    })
+}
+
+fn body_looks_like_consent(html: &str) -> bool {
+    let lower = html.to_ascii_lowercase();
+    lower.contains("<form")
+        && (lower.contains("consent")
+            || lower.contains("wants to access")
+            || lower.contains(">allow<")
+            || lower.contains(">authorize<"))
+}
+
+/// The path of a URL string ("" when it has none), parsed without the `url` crate so that a
+/// URL that does not parse still has one.
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    let path_start = after_scheme.find('/').unwrap_or(after_scheme.len());
+    url_without_query(&after_scheme[path_start..])
+}

@@ -1,0 +1,111 @@
+//! Flowlens core: checks a recorded OAuth 2.1 authorization flow against the go-live
+//! checklist and reports every item with evidence.
+//!
+//! Pure Rust with no web or async dependencies, so the same code runs in the CLI and, compiled
+//! to WebAssembly, in the browser extension.
+//!
+//! ```text
+//! Trace (HAR import, extension recorder)
+//!   -> flow::reconstruct   flows with hops and roles
+//!   -> rules::registry     one Outcome per rule and flow
+//!   -> report::Report      flowlens.report/v1, rendered as text, JSON, Markdown or the popup
+//! ```
+
+pub mod check;
+pub mod flow;
+pub mod params;
+pub mod profile;
+pub mod redact;
+pub mod report;
+pub mod rules;
+pub mod trace;
+pub mod vendor;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use check::{Evidence, Outcome, Status};
+pub use profile::Profile;
+pub use report::Report;
+pub use trace::Trace;
+
+/// The version of the core, shown as the report's generator.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Reconstructs the flows of a trace and runs every rule on each.
+pub fn analyze(trace: &Trace, profile: &Profile) -> Report {
+    let flows = flow::reconstruct(trace, profile);
+    let mut checks = Vec::new();
+    for flow in &flows {
+        let cx = rules::Context::new(trace, flow, profile);
+        for rule in rules::registry() {
+            let meta = rule.meta();
+            let outcome = rule.check(&cx);
+            checks.push(report::CheckReport {
+                id: meta.id.to_string(),
+                section: meta.section,
+                title: meta.title.to_string(),
+                flow: Some(flow.index),
+                status: outcome.status,
+                summary: outcome.summary,
+                evidence: outcome.evidence,
+                assumptions: outcome.assumptions,
+            });
+        }
+    }
+    if flows.is_empty() {
+        for rule in rules::registry() {
+            let meta = rule.meta();
+            checks.push(report::CheckReport {
+                id: meta.id.to_string(),
+                section: meta.section,
+                title: meta.title.to_string(),
+                flow: None,
+                status: Status::NotObserved,
+                summary: "no authorization flow found in the trace".to_string(),
+                evidence: Vec::new(),
+                assumptions: Vec::new(),
+            });
+        }
+    }
+    // Checklist order: section, then registry order, then flow.
+    let order = |id: &str| rules::registry().iter().position(|r| r.meta().id == id);
+    checks.sort_by_key(|c| (c.section, order(&c.id), c.flow));
+
+    let mut counts = report::Counts::default();
+    for c in &checks {
+        counts.add(c.status);
+    }
+    let mut notes = trace.capture.notes.clone();
+    if flows.is_empty() {
+        notes.push(
+            "No authorization flow was found: no page load carried response_type and client_id, \
+             and no MCP 401 challenge was seen."
+                .to_string(),
+        );
+    }
+    report::Report {
+        schema: report::SCHEMA.to_string(),
+        generator: format!("flowlens {VERSION}"),
+        source: report::SourceInfo {
+            kind: if trace.source.is_empty() {
+                "unknown".into()
+            } else {
+                trace.source.clone()
+            },
+            name: None,
+            creator: trace.capture.creator.clone(),
+            exchanges: trace.exchanges.len(),
+            pages: trace.pages.len(),
+            profile: *profile != Profile::default(),
+        },
+        sections: report::sections(),
+        flows: flows
+            .iter()
+            .map(|f| report::flow_report(trace, f, &checks))
+            .collect(),
+        checks,
+        counts,
+        notes,
+    }
+}

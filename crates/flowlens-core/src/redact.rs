@@ -1,0 +1,147 @@
+//! Masking secrets in what reports show.
+//!
+//! Reports point at evidence but never show a secret value in clear: authorization codes,
+//! tokens, `code_verifier`, client secrets, passwords, cookies and `Authorization` headers are
+//! shown as their kind and length only (`[code: 43 chars]`). Values that checks compare in
+//! the open (`state`, `login_request_id`) are not secrets for a report and stay visible,
+//! because a support engineer needs to see how they were damaged.
+
+/// Parameter and field names whose values are secrets.
+pub const SECRET_PARAMS: &[&str] = &[
+    "code",
+    "code_verifier",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "client_assertion",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "assertion",
+    "device_code",
+    "otp",
+];
+
+/// Header names whose values are secrets.
+pub const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+];
+
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_PARAMS.contains(&lower.as_str()) || SECRET_HEADERS.contains(&lower.as_str())
+}
+
+/// The value, or a mask of it when the name designates a secret.
+pub fn mask_value(name: &str, value: &str) -> String {
+    if is_secret_name(name) {
+        masked(name, value)
+    } else if looks_like_jwt(value) {
+        masked("jwt", value)
+    } else {
+        value.to_string()
+    }
+}
+
+fn masked(kind: &str, value: &str) -> String {
+    format!("[{kind}: {} chars]", value.chars().count())
+}
+
+/// A URL with the values of secret query and fragment parameters masked. Works on URLs that
+/// do not parse; keeps everything else byte for byte.
+pub fn mask_url(url: &str) -> String {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (base, query) = match before_fragment.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (before_fragment, None),
+    };
+    let mut out = base.to_string();
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(&mask_pairs(q));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(&mask_pairs(f));
+    }
+    out
+}
+
+fn mask_pairs(pairs: &str) -> String {
+    pairs
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => {
+                let decoded_name = crate::params::Params::parse(pair)
+                    .0
+                    .first()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
+                if is_secret_name(&decoded_name) || looks_like_jwt(value) {
+                    format!(
+                        "{name}={}",
+                        masked(&decoded_name, value).replace(' ', "%20")
+                    )
+                } else {
+                    pair.to_string()
+                }
+            }
+            None => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Three base64url segments, the first decoding to a JSON object: a JWT.
+pub fn looks_like_jwt(value: &str) -> bool {
+    let mut parts = value.split('.');
+    let (Some(h), Some(p), Some(_s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    h.starts_with("eyJ")
+        && h.len() > 10
+        && p.len() > 2
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secret_params_in_query_and_fragment() {
+        let url =
+            "https://app.test/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=abc#access_token=tok123&x=1";
+        let masked = mask_url(url);
+        assert!(!masked.contains("SplxlOBeZQQYbYS6WxSbIA"));
+        assert!(!masked.contains("tok123"));
+        assert!(masked.contains("state=abc"));
+        assert!(masked.contains("x=1"));
+        assert!(
+            masked.contains("code=[code:%2022%20chars]") || masked.contains("code=[code:%2022")
+        );
+    }
+
+    #[test]
+    fn masks_jwts_whatever_their_name() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        assert!(!mask_value("foo", jwt).contains("c2lnbmF0dXJl"));
+        assert!(!mask_url(&format!("https://a.test/?t={jwt}")).contains("c2lnbmF0dXJl"));
+        assert_eq!(mask_value("state", "abc"), "abc");
+        assert_eq!(mask_value("Cookie", "sid=1"), "[Cookie: 5 chars]");
+    }
+}

@@ -1,0 +1,136 @@
+//! The report as Markdown: a go-live review a person can attach to a ticket.
+//!
+//! Every page-controlled string is escaped so that it shows as text in any Markdown viewer.
+
+use std::fmt::Write;
+
+use super::{CheckReport, Report};
+use crate::check::Status;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let c = &report.counts;
+    let _ = writeln!(out, "# Flowlens go-live checklist\n");
+    let _ = writeln!(
+        out,
+        "Source: {} ({} requests, {} page snapshots). {} pass, {} fail, {} warn, {} not observed, {} manual, {} skipped.\n",
+        escape(report.source.name.as_deref().unwrap_or(&report.source.kind)),
+        report.source.exchanges,
+        report.source.pages,
+        c.pass, c.fail, c.warn, c.not_observed, c.manual, c.skipped
+    );
+    for note in &report.notes {
+        let _ = writeln!(out, "> {}\n", escape(note));
+    }
+    for section in &report.sections {
+        let checks: Vec<&CheckReport> = report.checks_in(section.id).collect();
+        if checks.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "## {}\n", section.title);
+        for check in checks {
+            let flow = check
+                .flow
+                .map(|f| format!(" (flow {})", f + 1))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {} **{}** `{}`{}: {}",
+                icon(check.status),
+                check.status,
+                check.id,
+                flow,
+                escape(&check.summary)
+            );
+            for ev in &check.evidence {
+                let mut line = String::new();
+                if let Some(hop) = ev.hop {
+                    let _ = write!(line, "hop {hop} ");
+                }
+                if let Some(url) = &ev.url {
+                    let _ = write!(line, "`{}` ", code(url));
+                }
+                if let Some(field) = &ev.field {
+                    let _ = write!(
+                        line,
+                        "{} = `{}` ",
+                        escape(field),
+                        code(ev.value.as_deref().unwrap_or("(absent)"))
+                    );
+                }
+                let _ = writeln!(out, "  - {}{}", line, escape(&ev.note));
+            }
+            for a in &check.assumptions {
+                let _ = writeln!(out, "  - _assumed:_ {}", escape(a));
+            }
+        }
+        out.push('\n');
+    }
+    for flow in &report.flows {
+        let _ = writeln!(out, "## Timeline of flow {}\n", flow.index + 1);
+        let _ = writeln!(
+            out,
+            "| # | role | method | status | URL |\n|---|---|---|---|---|"
+        );
+        for hop in &flow.hops {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | `{}` |",
+                hop.index,
+                hop.role,
+                escape(&hop.method),
+                hop.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                code(&hop.url).replace('|', "\\|")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn icon(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✅",
+        Status::Fail => "❌",
+        Status::Warn => "⚠️",
+        Status::NotObserved => "➖",
+        Status::Manual => "☐",
+        Status::Skipped => "⏭️",
+    }
+}
+
+/// Escapes Markdown and HTML specials so page-controlled text stays text.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '&' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c if c.is_control() || is_bidi_control(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a code span: backticks and controls neutralised.
+fn code(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c == '`' || c.is_control() || is_bidi_control(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Right-to-left overrides and isolates, which can disguise a name.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}

@@ -1,0 +1,247 @@
+//! What Flowlens knows about Scalekit, as data.
+//!
+//! Rules ask this module questions ("is this a vendor default host?", "is this a development
+//! environment?") instead of carrying domain literals of their own, so that a new region or
+//! domain is one line here. Sources for every fact: `shared/reference/scalekit-and-mcp-auth.md`
+//! §1.1 (environment URLs), §1.2 (endpoints), §1.5 (bring your own auth), §1.6 (id prefixes).
+
+/// The vendor's default domains. A host equal to one of these or below it is a vendor default
+/// host, not the customer's custom domain.
+pub const DEFAULT_DOMAINS: &[DefaultDomain] = &[
+    DefaultDomain {
+        suffix: "scalekit.com",
+        environment: Environment::Production,
+    },
+    DefaultDomain {
+        suffix: "scalekit.dev",
+        environment: Environment::Development,
+    },
+    // Legacy/alternate hosts serve both; a `-dev` suffix on the first label marks development.
+    DefaultDomain {
+        suffix: "scalekit.cloud",
+        environment: Environment::Production,
+    },
+];
+
+/// Label suffix that marks a development environment on `*.scalekit.cloud`.
+pub const DEV_LABEL_SUFFIX: &str = "-dev";
+
+/// Sub-domain labels that name a region rather than a tenant (`leafpad.eu.scalekit.com`).
+pub const REGION_LABELS: &[&str] = &["eu", "us", "in", "au"];
+
+/// Hosts of the vendor's own shared services, never a tenant environment.
+pub const SHARED_SERVICE_HOSTS: &[&str] = &["cdn.scalekit.com", "docs.scalekit.com"];
+
+/// The text of the vendor's footer mark on hosted pages.
+pub const VENDOR_NAME: &str = "Scalekit";
+
+/// Path of the bring-your-own-auth callback: `/sso/v1/connections/{conn_…}/partner:callback`.
+pub const PARTNER_CALLBACK_PREFIX: &str = "/sso/v1/connections/";
+pub const PARTNER_CALLBACK_SUFFIX: &str = "/partner:callback";
+
+/// Path of the server-to-server user hand-off, which must never be called from a browser:
+/// `/api/v1/connections/{conn_…}/auth-requests/{lri_…}/user`.
+pub const USER_HANDOFF_MARKER: &str = "/auth-requests/";
+
+/// Path prefix of hosted error pages (`/api/v1/errors/err_…`) and the BYOA state error code.
+pub const ERROR_API_PREFIX: &str = "/api/v1/errors/";
+pub const INVALID_STATE_ERROR: &str = "invalid_state";
+
+/// Authorization endpoint path on Scalekit (at the environment root).
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// Lifetime of a BYOA login request: the docs say about 10 minutes (the proto says 15).
+pub const LOGIN_REQUEST_LIFETIME_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// Id prefixes (§1.6).
+pub mod ids {
+    /// A connection: the BYOA connection id in the partner callback.
+    pub const CONNECTION: &str = "conn_";
+    /// An MCP server resource: wrong in the partner callback.
+    pub const RESOURCE: &str = "res_";
+    /// A BYOA login request.
+    pub const LOGIN_REQUEST: &str = "lri_";
+    /// Client ids issued by dynamic registration.
+    pub const M2M_CLIENT: &str = "m2m_";
+    /// Environment API client ids: `skc_` in development, `prd_skc_` in production.
+    pub const DEV_API_CLIENT: &str = "skc_";
+    pub const PROD_API_CLIENT: &str = "prd_skc_";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefaultDomain {
+    pub suffix: &'static str,
+    pub environment: Environment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Environment {
+    Production,
+    Development,
+}
+
+/// What a host is, as far as the vendor is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostKind {
+    /// A vendor default host (`acme-x7q2.scalekit.com`).
+    VendorDefault {
+        environment: Environment,
+        /// `Some("eu")` for `acme.eu.scalekit.com`.
+        region: Option<String>,
+    },
+    /// A vendor shared service (`cdn.scalekit.com`).
+    VendorService,
+    /// localhost, 127.0.0.0/8, ::1.
+    Loopback,
+    /// Anything else: the customer's own domain or a third party.
+    Other,
+}
+
+/// Classifies a host name (no port, no scheme; IPv6 with or without brackets).
+pub fn classify_host(host: &str) -> HostKind {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if is_loopback(&host) {
+        return HostKind::Loopback;
+    }
+    if SHARED_SERVICE_HOSTS.contains(&host.as_str()) {
+        return HostKind::VendorService;
+    }
+    for domain in DEFAULT_DOMAINS {
+        let Some(prefix) = host.strip_suffix(domain.suffix) else {
+            continue;
+        };
+        if !(prefix.is_empty() || prefix.ends_with('.')) {
+            continue; // `notscalekit.com`
+        }
+        let labels: Vec<&str> = prefix.trim_end_matches('.').split('.').collect();
+        let tenant = labels.first().copied().unwrap_or_default();
+        let region = labels
+            .iter()
+            .skip(1)
+            .find(|l| REGION_LABELS.contains(l))
+            .map(|l| l.to_string());
+        let environment = if tenant.ends_with(DEV_LABEL_SUFFIX) {
+            Environment::Development
+        } else {
+            domain.environment
+        };
+        return HostKind::VendorDefault {
+            environment,
+            region,
+        };
+    }
+    HostKind::Other
+}
+
+pub fn is_vendor_default(host: &str) -> bool {
+    matches!(classify_host(host), HostKind::VendorDefault { .. })
+}
+
+/// The host is a development environment of the vendor.
+pub fn is_development_host(host: &str) -> bool {
+    matches!(
+        classify_host(host),
+        HostKind::VendorDefault {
+            environment: Environment::Development,
+            ..
+        }
+    )
+}
+
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The connection id segment of a partner callback path, if the path is one.
+/// Returns the segment as written, which may wrongly be a `res_` id.
+pub fn partner_callback_id(path: &str) -> Option<&str> {
+    path.strip_prefix(PARTNER_CALLBACK_PREFIX)?
+        .strip_suffix(PARTNER_CALLBACK_SUFFIX)
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// The path is the server-to-server user hand-off API.
+pub fn is_user_handoff_path(path: &str) -> bool {
+    path.starts_with("/api/v1/connections/")
+        && path.contains(USER_HANDOFF_MARKER)
+        && path.ends_with("/user")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_default_domains() {
+        assert_eq!(
+            classify_host("acme-x7q2.scalekit.com"),
+            HostKind::VendorDefault {
+                environment: Environment::Production,
+                region: None
+            }
+        );
+        assert!(is_development_host("acme.scalekit.dev"));
+        assert!(is_development_host(
+            "scalekitdevrel-agoreerzaabqi-dev.scalekit.cloud"
+        ));
+        assert!(!is_development_host("scalekit-gq.scalekit.cloud"));
+        assert_eq!(
+            classify_host("leafpad.eu.scalekit.com"),
+            HostKind::VendorDefault {
+                environment: Environment::Production,
+                region: Some("eu".into())
+            }
+        );
+        assert!(is_development_host("optimengine.eu.scalekit.dev"));
+        assert_eq!(classify_host("cdn.scalekit.com"), HostKind::VendorService);
+    }
+
+    #[test]
+    fn custom_domains_and_lookalikes_are_not_vendor_hosts() {
+        assert_eq!(classify_host("auth.acme.com"), HostKind::Other);
+        assert_eq!(classify_host("notscalekit.com"), HostKind::Other);
+        assert_eq!(classify_host("scalekit.com.evil.test"), HostKind::Other);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "127.9.9.9",
+            "[::1]",
+            "::1",
+            "app.localhost",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        assert!(!is_loopback("10.0.0.1"));
+    }
+
+    #[test]
+    fn partner_callback_paths() {
+        assert_eq!(
+            partner_callback_id("/sso/v1/connections/conn_123/partner:callback"),
+            Some("conn_123")
+        );
+        assert_eq!(
+            partner_callback_id("/sso/v1/connections/res_9/partner:callback"),
+            Some("res_9")
+        );
+        assert_eq!(
+            partner_callback_id("/sso/v1/connections//partner:callback"),
+            None
+        );
+        assert!(is_user_handoff_path(
+            "/api/v1/connections/conn_1/auth-requests/lri_2/user"
+        ));
+    }
+}
