@@ -55,10 +55,45 @@ fn iso(ms: u64) -> String {
 }
 
 const WORDS: &[&str] = &[
-    "function", "return", "const", "let", "var", "if", "else", "for", "while", "this",
-    "document", "window", "\"use strict\";", "=>", "{", "}", "(", ")", "[", "]", "'a'", "\"b\"",
-    "null", "undefined", "true", "false", "0", "1", "42", "\\n", "</div>", "<span>", "color:",
-    "#0a66c2;", "margin:", "0 auto;", "é", "→", "\t",
+    "function",
+    "return",
+    "const",
+    "let",
+    "var",
+    "if",
+    "else",
+    "for",
+    "while",
+    "this",
+    "document",
+    "window",
+    "\"use strict\";",
+    "=>",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "'a'",
+    "\"b\"",
+    "null",
+    "undefined",
+    "true",
+    "false",
+    "0",
+    "1",
+    "42",
+    "\\n",
+    "</div>",
+    "<span>",
+    "color:",
+    "#0a66c2;",
+    "margin:",
+    "0 auto;",
+    "é",
+    "→",
+    "\t",
 ];
 
 fn text(rng: &mut Rng, bytes: usize) -> String {
@@ -105,13 +140,22 @@ fn static_entry(rng: &mut Rng, i: u64, ms: u64) -> Value {
             "document",
             "text/html; charset=utf-8",
             format!("/page/{i}"),
-            format!("<!doctype html><html><body>{}</body></html>", text(rng, 8_000)),
+            format!(
+                "<!doctype html><html><body>{}</body></html>",
+                text(rng, 8_000)
+            ),
             None,
         ),
         1..=6 => {
             let len = 800 + rng.below(3_000) as usize;
             let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-            ("image", "image/png", format!("/img/{i}.png"), base64(&bytes), Some("base64"))
+            (
+                "image",
+                "image/png",
+                format!("/img/{i}.png"),
+                base64(&bytes),
+                Some("base64"),
+            )
         }
         7..=9 => (
             "font",
@@ -122,11 +166,23 @@ fn static_entry(rng: &mut Rng, i: u64, ms: u64) -> Value {
         ),
         10..=29 => {
             let len = 1_000 + rng.below(2_000) as usize;
-            ("stylesheet", "text/css", format!("/css/{i}.css"), text(rng, len), None)
+            (
+                "stylesheet",
+                "text/css",
+                format!("/css/{i}.css"),
+                text(rng, len),
+                None,
+            )
         }
         _ => {
             let len = 1_200 + rng.below(2_500) as usize;
-            ("script", "application/javascript", format!("/js/chunk-{i}.js"), text(rng, len), None)
+            (
+                "script",
+                "application/javascript",
+                format!("/js/chunk-{i}.js"),
+                text(rng, len),
+                None,
+            )
         }
     };
     let host = ["app.acme.test", "cdn.acme.test", "static.partner.test"][rng.below(3) as usize];
@@ -195,9 +251,15 @@ fn static_entry(rng: &mut Rng, i: u64, ms: u64) -> Value {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let path = args.next().ok_or("usage: gen_har OUT.har [ENTRIES]")?;
-    let entries: u64 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(50_000);
+    let entries: u64 = args
+        .next()
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(50_000);
     let flow: Value = serde_json::from_str(FLOW)?;
-    let flow_entries = flow["log"]["entries"].as_array().ok_or("fixture has no entries")?;
+    let flow_entries = flow["log"]["entries"]
+        .as_array()
+        .ok_or("fixture has no entries")?;
 
     let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
     writeln!(

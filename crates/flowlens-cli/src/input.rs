@@ -52,9 +52,8 @@ pub fn read_trace(path: &Path) -> Result<Trace, String> {
     }
     match result {
         Ok(trace) => Ok(trace),
-        Err(HarError::NotHar(reason)) => {
-            read_trace_json(path).unwrap_or_else(|| Err(format!("{name}: not a HAR file ({reason})")))
-        }
+        Err(HarError::NotHar(reason)) => read_trace_json(path)
+            .unwrap_or_else(|| Err(format!("{name}: not a HAR file ({reason})"))),
         Err(HarError::Io(e)) => Err(format!("{name}: cannot read: {}", io_reason(&e))),
         Err(e) => Err(format!("{name}: {e}")),
     }
@@ -65,13 +64,15 @@ pub fn read_trace(path: &Path) -> Result<Trace, String> {
 fn read_trace_json(path: &Path) -> Option<Result<Trace, String>> {
     let (file, _) = open(path).ok()?;
     let value: serde_json::Value = serde_json::from_reader(BufReader::new(file)).ok()?;
-    if !value.get("exchanges").is_some_and(serde_json::Value::is_array) {
+    if !value
+        .get("exchanges")
+        .is_some_and(serde_json::Value::is_array)
+    {
         return None;
     }
     Some(
-        serde_json::from_value::<Trace>(value).map_err(|e| {
-            format!("{}: not a valid Flowlens trace: {e}", path.display())
-        }),
+        serde_json::from_value::<Trace>(value)
+            .map_err(|e| format!("{}: not a valid Flowlens trace: {e}", path.display())),
     )
 }
 
@@ -105,7 +106,8 @@ fn progress_bar(len: u64) -> Option<ProgressBar> {
     if len < PROGRESS_MIN_BYTES || !io::stderr().is_terminal() {
         return None;
     }
-    let style = ProgressStyle::with_template("reading {bar:30} {bytes}/{total_bytes} ({eta})").ok()?;
+    let style =
+        ProgressStyle::with_template("reading {bar:30} {bytes}/{total_bytes} ({eta})").ok()?;
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(style.progress_chars("=> "));
     Some(bar)

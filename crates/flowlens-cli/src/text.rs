@@ -137,7 +137,11 @@ pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
         c.manual,
         c.skipped,
         report.flows.len(),
-        if report.flows.len() == 1 { "flow" } else { "flows" },
+        if report.flows.len() == 1 {
+            "flow"
+        } else {
+            "flows"
+        },
         source.exchanges
     )
 }
@@ -161,7 +165,9 @@ fn render_check(
         clean(&check.summary)
     )?;
     if matches!(check.status, Status::Fail | Status::Warn) {
-        let flow = check.flow.and_then(|f| report.flows.iter().find(|fl| fl.index == f));
+        let flow = check
+            .flow
+            .and_then(|f| report.flows.iter().find(|fl| fl.index == f));
         for evidence in &check.evidence {
             writeln!(out, "      {}", evidence_line(evidence, flow))?;
         }
@@ -185,10 +191,10 @@ fn evidence_line(ev: &Evidence, flow: Option<&FlowReport>) -> String {
         parts.push(clip(url, MAX_SHOWN_URL));
     }
     if let Some(field) = &ev.field {
-        let value = ev.value.as_deref().map_or_else(
-            || "(absent)".to_string(),
-            |v| clip(v, MAX_SHOWN_URL),
-        );
+        let value = ev
+            .value
+            .as_deref()
+            .map_or_else(|| "(absent)".to_string(), |v| clip(v, MAX_SHOWN_URL));
         parts.push(format!("{}={value}", clean(field)));
     }
     let mut line = parts.join("  ");
@@ -235,7 +241,10 @@ fn render_timeline(out: &mut impl Write, flow: &FlowReport) -> io::Result<()> {
             clean(&end.outcome)
         )?;
     } else {
-        writeln!(out, "  {DIM}the authorization response was not observed{DIM:#}")?;
+        writeln!(
+            out,
+            "  {DIM}the authorization response was not observed{DIM:#}"
+        )?;
     }
     Ok(())
 }

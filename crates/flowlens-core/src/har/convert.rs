@@ -33,6 +33,29 @@ pub(super) struct Importer {
     attached_bodies: usize,
 }
 
+/// Headers kept for static subresources (scripts, styles, images, fonts, media): what says
+/// where they came from and what they are. A page loads hundreds of them and their other
+/// headers (caching, CDN, user agent) are most of an imported trace's memory.
+pub const LEAN_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "location",
+    "referer",
+    "origin",
+    "www-authenticate",
+];
+
+fn is_static_subresource(kind: ResourceType) -> bool {
+    matches!(
+        kind,
+        ResourceType::Script
+            | ResourceType::Stylesheet
+            | ResourceType::Image
+            | ResourceType::Font
+            | ResourceType::Media
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BodyKind {
     Json,
@@ -124,7 +147,13 @@ impl Importer {
             }
         };
         let url = self.capped_url(raw_url);
-        let request_headers = self.headers(request.headers.0);
+        let resource_type = entry
+            .resource_type
+            .as_deref()
+            .map(ResourceType::from_browser_name)
+            .unwrap_or_default();
+        let lean = is_static_subresource(resource_type);
+        let request_headers = self.headers(request.headers.0, lean);
         let (form, request_body) = match request.post_data.0 {
             Some(post) => self.post_data(post),
             None => (None, None),
@@ -133,11 +162,7 @@ impl Importer {
             time_ms,
             method: request.method.as_deref().unwrap_or("").to_string(),
             url,
-            resource_type: entry
-                .resource_type
-                .as_deref()
-                .map(ResourceType::from_browser_name)
-                .unwrap_or_default(),
+            resource_type,
             initiator: None,
             tab: entry
                 .pageref
@@ -172,7 +197,8 @@ impl Importer {
                 .map(|s| s as u16);
             match status {
                 Some(status) => {
-                    exchange.response = Some(self.response(status, response, time_ms, entry.time));
+                    exchange.response =
+                        Some(self.response(status, response, time_ms, entry.time, lean));
                     exchange.error = failure;
                 }
                 None => {
@@ -205,13 +231,20 @@ impl Importer {
     }
 
     /// Headers with capped values; exact duplicates (some exports list a header twice) are
-    /// kept once, differing values of one name are all kept.
-    fn headers(&mut self, raw: Vec<model::Header<'_>>) -> Vec<Header> {
+    /// kept once, differing values of one name are all kept. HTTP/2 pseudo-headers
+    /// (`:authority`, `:path`...) repeat the method and URL and are dropped; `lean` keeps only
+    /// [`LEAN_HEADERS`].
+    fn headers(&mut self, raw: Vec<model::Header<'_>>, lean: bool) -> Vec<Header> {
         let mut out: Vec<Header> = Vec::with_capacity(raw.len().min(MAX_HEADERS));
         for h in raw {
             let (Some(name), value) = (h.name.as_deref(), h.value.as_deref().unwrap_or("")) else {
                 continue;
             };
+            if name.starts_with(':')
+                || lean && !LEAN_HEADERS.iter().any(|l| l.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
             if out.len() == MAX_HEADERS {
                 self.dropped_headers += 1;
                 continue;
@@ -311,8 +344,9 @@ impl Importer {
         raw: model::Response<'_>,
         started_ms: f64,
         total: model::Num,
+        lean: bool,
     ) -> Response {
-        let mut headers = self.headers(raw.headers.0);
+        let mut headers = self.headers(raw.headers.0, lean);
         let redirect_url = raw.redirect_url.as_deref().unwrap_or("");
         let has_location = headers
             .iter()

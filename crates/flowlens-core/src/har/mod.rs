@@ -7,7 +7,10 @@
 //!
 //! What is kept, so that a trace stays small and safe to hold:
 //! - request and response headers (values cut at [`MAX_HEADER_VALUE`], at most
-//!   [`MAX_HEADERS`] per message, exact duplicates once);
+//!   [`MAX_HEADERS`] per message, exact duplicates once, HTTP/2 pseudo-headers dropped since
+//!   they repeat the method and URL); static subresources (scripts, styles, images, fonts,
+//!   media) keep only [`LEAN_HEADERS`], because a page loads hundreds of them and their
+//!   caching and CDN headers would be most of the trace's memory;
 //! - form POST bodies as decoded fields, JSON request bodies up to [`MAX_REQUEST_BODY`];
 //! - JSON responses up to [`MAX_JSON_BODY`] (larger ones are dropped), HTML documents cut at
 //!   [`MAX_HTML_BODY`]; base64 bodies are decoded when they are one of these; every other
@@ -28,6 +31,7 @@ mod scan;
 mod time;
 
 use convert::Importer;
+pub use convert::LEAN_HEADERS;
 use model::{Creator, Entry, List, Obj, Page};
 use scan::Scanner;
 

@@ -82,6 +82,12 @@ fn reads_a_chrome_devtools_entry() {
         ex.response.as_ref().and_then(|r| r.time_ms),
         Some(1_714_564_801_520.0)
     );
+    assert_eq!(
+        ex.request_header(":authority"),
+        None,
+        "pseudo-headers are dropped"
+    );
+    assert_eq!(ex.request_header("accept"), Some("text/html"));
     // `state` given twice stays in the URL as observed.
     assert!(ex.url.ends_with("state=a&state=b"));
     assert_eq!(trace.capture.started_ms, Some(1_714_564_800_000.0));
@@ -380,6 +386,28 @@ fn headers_given_twice_are_kept_once_and_differing_values_all() {
         ["a=1", "b=2"]
     );
     assert_eq!(ex.response_headers("cache-control").count(), 1);
+}
+
+#[test]
+fn static_subresources_keep_only_lean_headers() {
+    let text = har(&entry(
+        r#", "_resourceType": "image", "request": {"method": "GET", "url": "https://cdn.test/logo.png", "headers": [
+            {"name": "Referer", "value": "https://auth.test/consent"}, {"name": "User-Agent", "value": "x"}]},
+           "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "image/png"},
+            {"name": "Cache-Control", "value": "max-age=1"}, {"name": "ETag", "value": "\"1\""}]}"#,
+    ));
+    let trace = read(&text);
+    let ex = only(&trace);
+    assert_eq!(
+        ex.request_headers,
+        vec![crate::trace::Header::new(
+            "Referer",
+            "https://auth.test/consent"
+        )]
+    );
+    assert_eq!(ex.response_header("content-type"), Some("image/png"));
+    assert_eq!(ex.response_header("cache-control"), None);
+    assert_eq!(ex.initiator.as_deref(), Some("https://auth.test/consent"));
 }
 
 #[test]
