@@ -142,12 +142,12 @@ fn static_entry(rng: &mut Rng, i: u64, ms: u64) -> Value {
             format!("/page/{i}"),
             format!(
                 "<!doctype html><html><body>{}</body></html>",
-                text(rng, 8_000)
+                text(rng, 6_000)
             ),
             None,
         ),
         1..=6 => {
-            let len = 800 + rng.below(3_000) as usize;
+            let len = 600 + rng.below(2_400) as usize;
             let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
             (
                 "image",
@@ -161,11 +161,11 @@ fn static_entry(rng: &mut Rng, i: u64, ms: u64) -> Value {
             "font",
             "font/woff2",
             format!("/fonts/{i}.woff2"),
-            base64(&(0..2_000).map(|_| rng.next() as u8).collect::<Vec<_>>()),
+            base64(&(0..1_500).map(|_| rng.next() as u8).collect::<Vec<_>>()),
             Some("base64"),
         ),
         10..=29 => {
-            let len = 1_000 + rng.below(2_000) as usize;
+            let len = 600 + rng.below(1_400) as usize;
             (
                 "stylesheet",
                 "text/css",
@@ -175,7 +175,7 @@ fn static_entry(rng: &mut Rng, i: u64, ms: u64) -> Value {
             )
         }
         _ => {
-            let len = 1_200 + rng.below(2_500) as usize;
+            let len = 700 + rng.below(1_800) as usize;
             (
                 "script",
                 "application/javascript",

@@ -235,7 +235,9 @@ impl Importer {
     /// (`:authority`, `:path`...) repeat the method and URL and are dropped; `lean` keeps only
     /// [`LEAN_HEADERS`].
     fn headers(&mut self, raw: Vec<model::Header<'_>>, lean: bool) -> Vec<Header> {
-        let mut out: Vec<Header> = Vec::with_capacity(raw.len().min(MAX_HEADERS));
+        // Sized for what is kept: a lean message keeps two or three of a dozen.
+        let mut out: Vec<Header> =
+            Vec::with_capacity(if lean { 0 } else { raw.len().min(MAX_HEADERS) });
         for h in raw {
             let (Some(name), value) = (h.name.as_deref(), h.value.as_deref().unwrap_or("")) else {
                 continue;
@@ -450,8 +452,14 @@ impl Importer {
     pub fn finish(mut self) -> Trace {
         // HAR lists entries in request order, but not every writer does: a stable sort keeps
         // the file's order for equal times.
-        self.exchanges
-            .sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+        // Checked first: the stable sort allocates half the trace again, at its largest.
+        if !self
+            .exchanges
+            .is_sorted_by(|a, b| a.time_ms.total_cmp(&b.time_ms).is_le())
+        {
+            self.exchanges
+                .sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+        }
         let mut notes = Vec::new();
         let plural = |n: usize, one: &str, many: &str| {
             if n == 1 {
