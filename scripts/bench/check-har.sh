@@ -7,6 +7,8 @@
 # RSS of:
 #   parse (reader)  serde_json::from_reader(BufReader::new(File)) into a Value
 #   parse (slice)   std::fs::read + serde_json::from_slice into a Value
+#   skim (reader)   serde_json::from_reader into IgnoredAny: validates and allocates nothing, the
+#                   floor of any importer built on serde_json's reader-based Deserializer
 #   check           flowlens check --format json (streaming import, analysis, JSON report)
 # and the ratio check / faster parse, in wall and in CPU time (CPU time is the steadier figure
 # on a machine shared with other work). Target: ratio <= 1.5 and check's peak RSS well under the
@@ -51,12 +53,14 @@ measure() {
 # flowlens exits 1 when a check fails, which the generated flows may do: that is not an error here.
 read -r T_READER C_READER M_READER < <(measure "$BIN/examples/parse_value" reader "$HAR")
 read -r T_SLICE C_SLICE M_SLICE < <(measure "$BIN/examples/parse_value" slice "$HAR")
+read -r T_SKIM C_SKIM M_SKIM < <(measure "$BIN/examples/parse_value" skim "$HAR")
 read -r T_CHECK C_CHECK M_CHECK < <(measure "$BIN/flowlens" check --format json "$HAR")
 ENTRY_COUNT=$(grep -c '"startedDateTime"' "$HAR" || true)
 
 HAR="$HAR" awk -v size="$SIZE" -v entries="$ENTRY_COUNT" \
     -v tr="$T_READER" -v cr="$C_READER" -v mr="$M_READER" \
     -v ts="$T_SLICE" -v cs="$C_SLICE" -v ms="$M_SLICE" \
+    -v tk="$T_SKIM" -v ck="$C_SKIM" -v mk="$M_SKIM" \
     -v tc="$T_CHECK" -v cc="$C_CHECK" -v mc="$M_CHECK" '
 BEGIN {
     base = (tr < ts) ? tr : ts; which = (tr < ts) ? "reader" : "slice";
@@ -65,6 +69,7 @@ BEGIN {
     printf "%-16s %8s %8s %12s\n", "", "wall (s)", "CPU (s)", "peak RSS";
     printf "%-16s %8.2f %8.2f %9.1f MB\n", "parse (reader)", tr, cr, mr / 1024;
     printf "%-16s %8.2f %8.2f %9.1f MB\n", "parse (slice)", ts, cs, ms / 1024;
+    printf "%-16s %8.2f %8.2f %9.1f MB\n", "skim (reader)", tk, ck, mk / 1024;
     printf "%-16s %8.2f %8.2f %9.1f MB\n", "flowlens check", tc, cc, mc / 1024;
     printf "ratio           %.2f x the faster parse in wall time (%s), %.2f x in CPU time; target <= 1.5\n", tc / base, which, cc / cbase;
     printf "check peak RSS  %.1f%% of the file size\n", 100 * mc * 1024 / size;
