@@ -150,6 +150,28 @@ export async function extensionId(context, options) {
   return new URL(worker.url()).host;
 }
 
+/**
+ * Switches on "Allow in Incognito" for an extension, headless, through chrome://extensions (measured
+ * recipe from toolchain.md): developer mode first, or Chromium disables the extension. The setting is
+ * kept in the profile, so relaunch the same userDataDir with { incognito: true } to use it.
+ */
+export async function allowExtensionInIncognito(context, id) {
+  const page = await context.newPage();
+  try {
+    await page.goto(`chrome://extensions/?id=${id}`);
+    const info = await page.evaluate(async (extensionIdToAllow) => {
+      await chrome.developerPrivate.updateProfileConfiguration({ inDeveloperMode: true });
+      await chrome.developerPrivate.updateExtensionConfiguration({ extensionId: extensionIdToAllow, incognitoAccess: true });
+      return chrome.developerPrivate.getExtensionInfo(extensionIdToAllow);
+    }, id);
+    if (!info.incognitoAccess?.isActive || info.state !== 'ENABLED') {
+      throw new Error(`could not allow ${id} in incognito: ${JSON.stringify(info.incognitoAccess)} ${info.state}`);
+    }
+  } finally {
+    await page.close();
+  }
+}
+
 /** The client page that starts a scenario's flow. */
 export function clientStartUrl(scenario) {
   return `${CLIENT_ORIGIN}/?scenario=${encodeURIComponent(scenario)}`;
@@ -199,7 +221,11 @@ function readConsentFacts(page) {
 /**
  * Runs a scenario's flow in `page` from the client start page to where it ends: the MCP result on the
  * client callback, Scalekit's error page, or the login page's 400. Signs in and consents on the way.
- * Options: { decision: 'allow' | 'deny', stopAt: 'consent' (return on the consent page), timeout per stage }.
+ * Options:
+ *   decision   'allow' (default) or 'deny' on the consent page
+ *   onConsent  async (page, consentFacts) => {}: called on the consent page before deciding
+ *   stopAt     'consent': return on the consent page without deciding
+ *   timeout    per stage, in ms
  * Returns {
  *   scenario, outcome: 'authorized' | 'client-error' | 'scalekit-error' | 'login-rejected' | 'consent',
  *   error,            // the error code / message for the error outcomes
@@ -213,7 +239,7 @@ function readConsentFacts(page) {
  * }
  * The result's outcome/error/status can be compared with SCENARIOS[scenario].expected.
  */
-export async function runFlow(page, scenario, { decision = 'allow', stopAt, timeout = 20_000 } = {}) {
+export async function runFlow(page, scenario, { decision = 'allow', onConsent, stopAt, timeout = 20_000 } = {}) {
   scenarioNamed(scenario);
   const navigations = [];
   const frameUrls = [];
@@ -266,6 +292,7 @@ export async function runFlow(page, scenario, { decision = 'allow', stopAt, time
     }
     if (reached.stage === 'consent') {
       consent = await readConsentFacts(page);
+      if (onConsent) await onConsent(page, consent);
       if (stopAt !== 'consent') {
         await page.click(decision === 'allow' ? '#allow' : '#deny', { noWaitAfter: true });
         reached = await waitForStage(page, ['done', 'scalekit-error'], waitOptions);
@@ -301,5 +328,45 @@ export async function runFlow(page, scenario, { decision = 'allow', stopAt, time
     frameUrls,
     consent,
     dialogs,
+  };
+}
+
+/**
+ * Records every response the page receives (documents, redirects, fetches, images) with both header
+ * sets, for assertions about the traffic. Call stop() to detach; it resolves to the entries:
+ *   { method, url, resourceType, navigation, status, postData, requestHeaders, responseHeaders }
+ * Header names are lower-case; set-cookie is included (several values joined by newlines).
+ */
+export function recordTraffic(page) {
+  const entries = [];
+  const pendingHeaders = [];
+  const onResponse = (response) => {
+    const request = response.request();
+    const entry = {
+      method: request.method(),
+      url: request.url(),
+      resourceType: request.resourceType(),
+      navigation: request.isNavigationRequest(),
+      status: response.status(),
+      postData: request.postData(),
+      requestHeaders: request.headers(),
+      responseHeaders: response.headers(),
+    };
+    entries.push(entry);
+    // allHeaders() adds what the network stack set (cookies, security headers); it can fail once the
+    // page has moved on, and then the provisional headers stay.
+    pendingHeaders.push(Promise.all([request.allHeaders(), response.allHeaders()]).then(([sent, received]) => {
+      entry.requestHeaders = sent;
+      entry.responseHeaders = received;
+    }, () => {}));
+  };
+  page.on('response', onResponse);
+  return {
+    entries,
+    async stop() {
+      page.off('response', onResponse);
+      await Promise.all(pendingHeaders);
+      return entries;
+    },
   };
 }
