@@ -162,7 +162,13 @@ export async function allowExtensionInIncognito(context, id) {
     const info = await page.evaluate(async (extensionIdToAllow) => {
       await chrome.developerPrivate.updateProfileConfiguration({ inDeveloperMode: true });
       await chrome.developerPrivate.updateExtensionConfiguration({ extensionId: extensionIdToAllow, incognitoAccess: true });
-      return chrome.developerPrivate.getExtensionInfo(extensionIdToAllow);
+      // Changing incognito access reloads the extension: it reads DISABLED for a moment, then ENABLED.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const current = await chrome.developerPrivate.getExtensionInfo(extensionIdToAllow);
+        if (current.state === 'ENABLED' || Date.now() > deadline) return current;
+        await new Promise((resolve) => { setTimeout(resolve, 50); });
+      }
     }, id);
     if (!info.incognitoAccess?.isActive || info.state !== 'ENABLED') {
       throw new Error(`could not allow ${id} in incognito: ${JSON.stringify(info.incognitoAccess)} ${info.state}`);
@@ -239,7 +245,7 @@ function readConsentFacts(page) {
  * }
  * The result's outcome/error/status can be compared with SCENARIOS[scenario].expected.
  */
-export async function runFlow(page, scenario, { decision = 'allow', onConsent, stopAt, timeout = 20_000 } = {}) {
+export async function runFlow(page, scenario, { decision = 'allow', onConsent, stopAt, timeout = 30_000 } = {}) {
   scenarioNamed(scenario);
   const navigations = [];
   const frameUrls = [];

@@ -91,5 +91,8 @@ export const ASSETS = Object.freeze({
   '/static/scalekit-logo.svg': { type: 'image/svg+xml', body: Buffer.from(SCALEKIT_LOGO_SVG) },
 });
 
+/** What the customer's own hosts (login page, client app) answer for /favicon.ico. */
+export const ACME_FAVICON = ASSETS['/assets/acme-favicon.png'];
+
 /** A favicon path the simulator deliberately answers 404 for (scenario favicon-broken). */
 export const MISSING_FAVICON_PATH = '/assets/acme-favicon-missing.png';

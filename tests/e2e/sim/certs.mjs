@@ -19,6 +19,9 @@ function run(command, args, options = {}) {
   try {
     return execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   } catch (error) {
+    if (error.code === 'ENOENT') {
+      throw new Error(`${command} not found; install it with: apt-get install -y openssl libnss3-tools`);
+    }
     const stderr = error.stderr ? error.stderr.toString() : '';
     throw new Error(`${command} ${args.join(' ')} failed: ${stderr || error.message}`);
   }

@@ -15,14 +15,24 @@ const PROBE_EXTENSION = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 test.use({ extensionPath: PROBE_EXTENSION });
 
+/**
+ * The probe's service worker once its webRequest listeners are registered. The worker target can show up
+ * before its script has run; a flow started then would lose its first events.
+ */
+async function listeningProbe(context) {
+  const worker = await extensionServiceWorker(context);
+  await expect.poll(() => worker.evaluate(() => chrome.webRequest.onCompleted.hasListeners())).toBe(true);
+  return worker;
+}
+
 test('an unpacked MV3 extension loads and its webRequest listener sees every hop of the flow', async ({ context, page }) => {
   const id = await extensionId(context);
   expect(id).toMatch(/^[a-p]{32}$/);
 
+  const worker = await listeningProbe(context);
   const result = await runFlow(page, 'state-altered');
   expect(result.outcome).toBe('scalekit-error');
 
-  const worker = await extensionServiceWorker(context);
   await expect.poll(async () => {
     const { hops = [] } = await worker.evaluate(() => chrome.storage.session.get('hops'));
     return hops.map((hop) => `${hop.status} ${new URL(hop.url).host}${new URL(hop.url).pathname}`);
@@ -52,9 +62,9 @@ test('incognito: once allowed, the extension sees a flow that runs in an incogni
 
     const incognito = await launchBrowser({ extensionPath: PROBE_EXTENSION, userDataDir, incognito: true });
     try {
+      const worker = await listeningProbe(incognito);
       const result = await runFlow(incognito.pages()[0] ?? await incognito.newPage(), 'good');
       expect(result.outcome).toBe('authorized');
-      const worker = await extensionServiceWorker(incognito);
       await expect.poll(() => worker.evaluate(async () => {
         const { hops = [] } = await chrome.storage.session.get('hops');
         const tabs = await Promise.all(hops.map((hop) => chrome.tabs.get(hop.tabId).catch(() => null)));

@@ -1,6 +1,7 @@
 // The browser-side MCP client at app.acme.test: two pages and the module that runs the flow.
 
 import { readFileSync } from 'node:fs';
+import { ACME_FAVICON } from '../assets.mjs';
 import { notFound, send, sendHtml } from '../http.mjs';
 import { clientCallbackPage, clientStartPage } from '../pages/client.mjs';
 
@@ -14,6 +15,7 @@ export function createClientHost() {
     if (url.pathname === '/oauth-client.js') {
       return send(res, 200, CLIENT_SCRIPT, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
     }
+    if (url.pathname === '/favicon.ico') return send(res, 200, ACME_FAVICON.body, { 'Content-Type': ACME_FAVICON.type });
     return notFound(res);
   };
 }

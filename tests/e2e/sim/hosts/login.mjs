@@ -4,7 +4,8 @@
 // scenario may damage on the way.
 
 import { TEST_USER } from '../constants.mjs';
-import { notFound, readForm, redirect, sendHtml } from '../http.mjs';
+import { ACME_FAVICON } from '../assets.mjs';
+import { notFound, readForm, redirect, send, sendHtml } from '../http.mjs';
 import { loginPage, loginRejectedPage } from '../pages/login.mjs';
 import { partnerCallbackUrl, recordLoginUser } from './scalekit.mjs';
 
@@ -55,6 +56,9 @@ export function createLoginHost(sim) {
   return async function handleLogin(req, res, { url }) {
     if (req.method === 'GET' && url.pathname === '/login') return showLogin(req, res, url);
     if (req.method === 'POST' && url.pathname === '/login/submit') return submitLogin(req, res);
+    if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+      return send(res, 200, ACME_FAVICON.body, { 'Content-Type': ACME_FAVICON.type });
+    }
     return notFound(res);
   };
 }
