@@ -15,14 +15,29 @@ mod section;
 pub use context::Context;
 pub use section::Section;
 
-// One module per rule, in checklist order.
+// Helpers shared by several rules.
+mod findings;
+mod flow_urls;
+
+// One module per rule; REGISTRY gives the checklist order.
 mod custom_domain_authorize;
+mod custom_domain_pages;
+mod env_production;
+mod https_everywhere;
+mod oauth_no_tokens_in_url;
 mod oauth_pkce_s256;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
+    // Production environment
+    &env_production::EnvProduction,
+    &https_everywhere::HttpsEverywhere,
+    // Custom domain
     &custom_domain_authorize::CustomDomainAuthorize,
+    &custom_domain_pages::CustomDomainPages,
+    // Core auth flows
     &oauth_pkce_s256::OauthPkceS256,
+    &oauth_no_tokens_in_url::OauthNoTokensInUrl,
 ];
 
 /// A checklist rule.
