@@ -16,19 +16,24 @@ pub use context::Context;
 pub use section::Section;
 
 // Helpers shared by several rules.
+mod chain;
 mod findings;
 mod flow_urls;
 
 // One module per rule; REGISTRY gives the checklist order.
+mod capture_complete;
 mod custom_domain_authorize;
 mod custom_domain_pages;
 mod env_production;
 mod https_everywhere;
+mod oauth_authorization_response;
 mod oauth_no_tokens_in_url;
 mod oauth_pkce_s256;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
+    // Capture
+    &capture_complete::CaptureComplete,
     // Production environment
     &env_production::EnvProduction,
     &https_everywhere::HttpsEverywhere,
@@ -37,6 +42,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &custom_domain_pages::CustomDomainPages,
     // Core auth flows
     &oauth_pkce_s256::OauthPkceS256,
+    &oauth_authorization_response::OauthAuthorizationResponse,
     &oauth_no_tokens_in_url::OauthNoTokensInUrl,
 ];
 
