@@ -16,11 +16,16 @@ pub use context::Context;
 pub use section::Section;
 
 // Helpers shared by several rules.
+mod byoa;
 mod chain;
 mod findings;
 mod flow_urls;
+mod value_damage;
 
 // One module per rule; REGISTRY gives the checklist order.
+mod byoa_callback;
+mod byoa_login_endpoint;
+mod byoa_state_roundtrip;
 mod capture_complete;
 mod custom_domain_authorize;
 mod custom_domain_pages;
@@ -40,6 +45,10 @@ static REGISTRY: &[&dyn Rule] = &[
     // Custom domain
     &custom_domain_authorize::CustomDomainAuthorize,
     &custom_domain_pages::CustomDomainPages,
+    // Bring your own auth
+    &byoa_login_endpoint::ByoaLoginEndpoint,
+    &byoa_state_roundtrip::ByoaStateRoundtrip,
+    &byoa_callback::ByoaCallback,
     // Core auth flows
     &oauth_pkce_s256::OauthPkceS256,
     &oauth_authorization_response::OauthAuthorizationResponse,
