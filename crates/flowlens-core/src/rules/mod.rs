@@ -32,8 +32,12 @@ mod custom_domain_pages;
 mod env_production;
 mod https_everywhere;
 mod oauth_authorization_response;
+mod oauth_iss;
 mod oauth_no_tokens_in_url;
 mod oauth_pkce_s256;
+mod oauth_redirect_uri;
+mod oauth_resource_indicator;
+mod oauth_state;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
@@ -51,7 +55,11 @@ static REGISTRY: &[&dyn Rule] = &[
     &byoa_callback::ByoaCallback,
     // Core auth flows
     &oauth_pkce_s256::OauthPkceS256,
+    &oauth_state::OauthState,
+    &oauth_resource_indicator::OauthResourceIndicator,
+    &oauth_redirect_uri::OauthRedirectUri,
     &oauth_authorization_response::OauthAuthorizationResponse,
+    &oauth_iss::OauthIss,
     &oauth_no_tokens_in_url::OauthNoTokensInUrl,
 ];
 
