@@ -184,6 +184,87 @@ mod tests {
         }
     }
 
+    /// What every rule says about the good flow (`testing::good_flow`): a complete,
+    /// well-behaved BYOA flow on a custom domain. A change of behaviour shows up here.
+    #[test]
+    fn every_rule_passes_the_good_flow() {
+        use crate::check::Status::*;
+        let expected = [
+            ("capture-complete", Pass),
+            ("env-production", Pass),
+            ("https-everywhere", Pass),
+            ("custom-domain-authorize", Pass),
+            // Passes on the assumption that auth.acme.test is the custom domain (no profile).
+            ("custom-domain-pages", Pass),
+            ("byoa-login-endpoint", Pass),
+            ("byoa-state-roundtrip", Pass),
+            ("byoa-callback", Pass),
+            ("oauth-pkce-s256", Pass),
+            ("oauth-state", Pass),
+            ("oauth-resource-indicator", Pass),
+            ("oauth-redirect-uri", Pass),
+            ("oauth-authorization-response", Pass),
+            ("oauth-iss", Pass),
+            ("oauth-no-tokens-in-url", Pass),
+        ];
+        let trace = crate::testing::good_flow().build();
+        let profile = crate::Profile::default();
+        let flows = crate::flow::reconstruct(&trace, &profile);
+        assert_eq!(flows.len(), 1);
+        let cx = Context::new(&trace, &flows[0], &profile);
+        let actual: Vec<(&str, crate::Status)> = registry()
+            .iter()
+            .map(|r| (r.meta().id, r.check(&cx).status))
+            .collect();
+        for (id, status) in &actual {
+            assert!(
+                expected.iter().any(|(e, _)| e == id),
+                "{id} ({status}) is missing from the expected statuses of the good flow"
+            );
+        }
+        for (id, status) in expected {
+            let found = actual.iter().find(|(a, _)| *a == id).map(|(_, s)| *s);
+            assert_eq!(found, Some(status), "{id} on the good flow");
+        }
+    }
+
+    /// Rules answer on any trace: odd URLs, missing responses, duplicated parameters,
+    /// relative or custom-scheme redirects, bodies that are not what they claim.
+    #[test]
+    fn no_rule_panics_on_odd_traces() {
+        use crate::testing::{good_flow, TraceBuilder};
+        let odd = [
+            good_flow().edit(|t| t.exchanges.iter_mut().for_each(|e| e.response = None)).build(),
+            good_flow().edit(|t| t.exchanges.iter_mut().for_each(|e| e.url.push_str("&state=x&state=&code=#%zz"))).build(),
+            good_flow().replace_in_urls("https://", "").build(),
+            good_flow().replace_in_urls("https://auth.acme.test", "https://[::1]:99999").build(),
+            good_flow().edit(|t| t.exchanges.truncate(5)).build(),
+            good_flow()
+                .edit(|t| {
+                    for e in &mut t.exchanges {
+                        if let Some(b) = e.response.as_mut().and_then(|r| r.body.as_mut()) {
+                            b.text = "[1, {\"issuer\": 3}, \"é\"]".into();
+                        }
+                    }
+                })
+                .build(),
+            TraceBuilder::new()
+                .get("?response_type=code&client_id=é&redirect_uri=%&state")
+                .redirect(302, "/relative?code=1")
+                .redirect(302, "weird:scheme?error=x#access_token")
+                .build(),
+            TraceBuilder::new()
+                .get("https://a.test/authorize?response_type=code&client_id=c&redirect_uri=https%3A%2F%2Fa.test%2Fsso%2Fv1%2Fconnections%2Fres_1%2Fpartner%3Acallback&login_request_id=")
+                .redirect(302, "https://a.test/sso/v1/connections/res_1/partner:callback")
+                .html(500, "\u{0}")
+                .build(),
+        ];
+        for trace in &odd {
+            let report = crate::analyze(trace, &crate::Profile::default());
+            assert!(!report.checks.is_empty());
+        }
+    }
+
     #[test]
     fn registry_is_in_section_order() {
         let sections: Vec<Section> = registry().iter().map(|r| r.meta().section).collect();
