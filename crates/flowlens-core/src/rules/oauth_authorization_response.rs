@@ -51,7 +51,7 @@ impl Rule for OauthAuthorizationResponse {
             if let Some(error) = params.get("error") {
                 let description = params
                     .get("error_description")
-                    .map(|d| format!(": {d}"))
+                    .map(|d| format!(": {}", d.chars().take(200).collect::<String>()))
                     .unwrap_or_default();
                 let mut outcome = Outcome::fail(format!(
                     "the authorization server answered error={error}{description}"

@@ -61,6 +61,8 @@ impl Rule for OauthRedirectUri {
             )
             .with(at_authorize("authorization request", None));
         };
+        // Shown in summaries, which are not redacted like evidence is.
+        let shown = crate::redact::mask_url(requested);
         let mut findings = Findings::new();
         if values.len() > 1 {
             findings.fail(
@@ -71,7 +73,7 @@ impl Rule for OauthRedirectUri {
         let mut kind = "https";
         match scheme_of(requested).as_deref() {
             None => findings.fail(
-                format!("redirect_uri {requested} is not an absolute URI"),
+                format!("redirect_uri {shown} is not an absolute URI"),
                 at_authorize("not an absolute URI", Some(requested)),
             ),
             Some("https") => {}
@@ -79,14 +81,14 @@ impl Rule for OauthRedirectUri {
                 kind = "loopback http"
             }
             Some("http") => findings.fail(
-                format!("redirect_uri {requested} is plain http on a non-loopback host"),
+                format!("redirect_uri {shown} is plain http on a non-loopback host"),
                 at_authorize("plain http", Some(requested)),
             ),
             Some(_) => kind = "a native app's private-use scheme",
         }
         if requested.contains('#') {
             findings.fail(
-                format!("redirect_uri {requested} has a fragment"),
+                format!("redirect_uri {shown} has a fragment"),
                 at_authorize("a redirect URI must not have a fragment", Some(requested)),
             );
         }
@@ -99,7 +101,7 @@ impl Rule for OauthRedirectUri {
         if !expected.is_empty() && !expected.iter().any(|e| same_redirect_uri(e, requested)) {
             findings.fail(
                 format!(
-                    "redirect_uri {requested} is not one of the expected {}",
+                    "redirect_uri {shown} is not one of the expected {}",
                     expected.join(", ")
                 ),
                 at_authorize("not in the profile's redirect_uris", Some(requested)),
@@ -107,20 +109,27 @@ impl Rule for OauthRedirectUri {
         }
 
         match cx.end() {
-            Some(end) if url_without_query(&end.url) == url_without_query(requested) => findings.evidence(
-                Evidence::hop(end.exchange, &end.url, "the authorization response arrives at the requested URI"),
-            ),
+            Some(end) if url_without_query(&end.url) == url_without_query(requested) => findings
+                .evidence(Evidence::hop(
+                    end.exchange,
+                    &end.url,
+                    "the authorization response arrives at the requested URI",
+                )),
             Some(end) => findings.fail(
                 format!(
-                    "the flow ended at {} instead of the requested {requested}",
+                    "the flow ended at {} instead of the requested {shown}",
                     url_without_query(&end.url)
                 ),
-                Evidence::hop(end.exchange, &end.url, "where the authorization response arrived"),
+                Evidence::hop(
+                    end.exchange,
+                    &end.url,
+                    "where the authorization response arrived",
+                ),
             ),
             None => match misdirected_response(cx, requested, params.query.get("state")) {
                 Some((url, evidence)) => findings.fail(
                     format!(
-                        "the authorization response went to {} instead of the requested {requested}",
+                        "the authorization response went to {} instead of the requested {shown}",
                         url_without_query(&url)
                     ),
                     evidence,
@@ -132,9 +141,9 @@ impl Rule for OauthRedirectUri {
             },
         }
         let pass = match kind {
-            "https" => format!("the authorization response arrives at exactly the requested redirect_uri {requested}"),
+            "https" => format!("the authorization response arrives at exactly the requested redirect_uri {shown}"),
             _ => format!(
-                "the authorization response arrives at exactly the requested redirect_uri {requested} ({kind}, allowed for a client on the user's machine)"
+                "the authorization response arrives at exactly the requested redirect_uri {shown} ({kind}, allowed for a client on the user's machine)"
             ),
         };
         findings.outcome(pass)

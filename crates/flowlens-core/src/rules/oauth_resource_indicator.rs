@@ -59,6 +59,8 @@ impl Rule for OauthResourceIndicator {
             )
             .with(at_authorize("authorization request", None));
         };
+        // Shown in summaries, which are not redacted like evidence is.
+        let shown = crate::redact::mask_url(resource);
         let mut findings = Findings::new();
         if values.len() > 1 {
             findings.warn(
@@ -72,7 +74,7 @@ impl Rule for OauthResourceIndicator {
         for (status, problem) in shape_problems(resource) {
             findings.problem(
                 status,
-                format!("resource {resource} {problem}"),
+                format!("resource {shown} {problem}"),
                 at_authorize(problem, Some(resource)),
             );
         }
@@ -93,7 +95,7 @@ impl Rule for OauthResourceIndicator {
             .field("resource", Some(announced));
             if announced != resource {
                 findings.fail(
-                    format!("resource {resource} differs from {announced}, the resource the protected-resource metadata announces"),
+                    format!("resource {shown} differs from {}, the resource the protected-resource metadata announces", crate::redact::mask_url(announced)),
                     evidence,
                 );
             } else {
@@ -107,7 +109,10 @@ impl Rule for OauthResourceIndicator {
                     match sent {
                         None => "the token request sends no resource".to_string(),
                         Some(other) => {
-                            format!("the token request sends resource {other}, not {resource}")
+                            format!(
+                                "the token request sends resource {}, not {shown}",
+                                crate::redact::mask_url(other)
+                            )
                         }
                     },
                     Evidence::hop(token_hop, &token.url, "token request").field("resource", sent),
@@ -115,8 +120,8 @@ impl Rule for OauthResourceIndicator {
             }
         }
         let pass = match announced {
-            Some(_) => format!("the authorization request names the resource {resource}, as the MCP server's metadata announces"),
-            None => format!("the authorization request names the resource {resource}"),
+            Some(_) => format!("the authorization request names the resource {shown}, as the MCP server's metadata announces"),
+            None => format!("the authorization request names the resource {shown}"),
         };
         findings.outcome(pass)
     }

@@ -9,6 +9,7 @@ use url::form_urlencoded;
 
 use crate::check::Status;
 use crate::params::RawParam;
+use crate::redact;
 
 /// What happened to a value on its way back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +77,17 @@ pub(crate) fn describe(
     returned: Option<&RawParam>,
 ) -> String {
     let returned_raw = returned.map(|r| r.raw.as_str()).unwrap_or_default();
+    // Summaries are not redacted: never quote a piece of something that looks like a token.
+    let quotable = !redact::looks_like_jwt(&sent.value)
+        && !redact::looks_like_jwt(returned.map_or("", |r| r.value.as_str()));
+    let snippet = |how: &str| {
+        if quotable {
+            let (a, b) = differing_part(&sent.raw, returned_raw);
+            format!(" (`{a}` became `{b}`){how}")
+        } else {
+            how.to_string()
+        }
+    };
     match damage {
         Damage::Missing if returned.is_some() => format!("{name} came back empty"),
         Damage::Missing => format!("{name} did not come back"),
@@ -84,23 +96,15 @@ pub(crate) fn describe(
             sent.value.chars().count(),
             returned.map_or(0, |r| r.value.chars().count())
         ),
-        Damage::ReEncoded => {
-            let (a, b) = differing_part(&sent.raw, returned_raw);
-            format!(
-                "{name} came back re-encoded (`{a}` became `{b}`): the same value once decoded, \
-                 different bytes on the wire"
-            )
-        }
-        Damage::DoubleEncoded => {
-            let (a, b) = differing_part(&sent.raw, returned_raw);
-            format!(
-                "{name} came back double-encoded (`{a}` became `{b}`): it was percent-encoded twice"
-            )
-        }
-        Damage::Altered => {
-            let (a, b) = differing_part(&sent.raw, returned_raw);
-            format!("{name} came back altered (`{a}` became `{b}`)")
-        }
+        Damage::ReEncoded => format!(
+            "{name} came back re-encoded{}",
+            snippet(": the same value once decoded, different bytes on the wire")
+        ),
+        Damage::DoubleEncoded => format!(
+            "{name} came back double-encoded{}",
+            snippet(": it was percent-encoded twice")
+        ),
+        Damage::Altered => format!("{name} came back altered{}", snippet("")),
     }
 }
 
@@ -190,6 +194,12 @@ mod tests {
         assert_eq!(
             differing_part("", "abc"),
             (String::new(), "abc".to_string())
+        );
+        let jwt = param("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl");
+        let other = param("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJx");
+        assert_eq!(
+            describe("state", Damage::Altered, &jwt, Some(&other)),
+            "state came back altered"
         );
         let _ = differing_part("aaa", "aa");
         let _ = differing_part("é", "e");
