@@ -412,10 +412,25 @@ fn is_callback_url(url: &str, redirect_uri: Option<&str>) -> bool {
         .iter()
         .any(|p| params.has(p));
     match redirect_uri {
-        Some(expected) => url_without_query(url) == url_without_query(expected),
+        Some(expected) => same_endpoint(url, expected),
         // Without a redirect_uri the callback is the first hop carrying a response that is not
         // part of the authorization server's own pages.
         None => carries_response && !params.query.has("response_type"),
+    }
+}
+
+/// Scheme, host, port and path are equal (host case and default ports do not matter; the
+/// path does, byte for byte, as redirect URI matching requires).
+pub fn same_endpoint(a: &str, b: &str) -> bool {
+    let (a, b) = (url_without_query(a), url_without_query(b));
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(x), Ok(y)) => {
+            x.scheme() == y.scheme()
+                && x.host_str() == y.host_str()
+                && x.port_or_known_default() == y.port_or_known_default()
+                && x.path() == y.path()
+        }
+        _ => a == b,
     }
 }
 
@@ -495,6 +510,23 @@ mod tests {
         let flows = reconstruct(&trace, &Profile::default());
         let end = flows[0].end.as_ref().expect("the flow ends");
         assert_eq!((end.exchange, end.via), (10, EndVia::Request));
+    }
+
+    #[test]
+    fn the_callback_matches_whatever_the_host_case_or_default_port() {
+        assert!(same_endpoint(
+            "https://App.acme.test:443/callback?code=1",
+            "https://app.acme.test/callback"
+        ));
+        assert!(!same_endpoint(
+            "https://app.acme.test/Callback",
+            "https://app.acme.test/callback"
+        ));
+        assert!(!same_endpoint(
+            "https://app.acme.test:8443/callback",
+            "https://app.acme.test/callback"
+        ));
+        assert!(same_endpoint("cursor://cb?code=1", "cursor://cb"));
     }
 
     #[test]
