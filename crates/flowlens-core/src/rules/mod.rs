@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::check::Outcome;
 
 mod context;
+mod html;
 mod section;
 
 pub use context::Context;
