@@ -19,10 +19,21 @@ pub use section::Section;
 // One module per rule, in checklist order.
 mod custom_domain_authorize;
 mod oauth_pkce_s256;
+// Issue 4: branding, page security, MCP discovery, network allow-list.
+mod branding_app_name;
+mod branding_colors;
+mod branding_favicon;
+mod branding_logo;
+mod branding_vendor_mark;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
     &custom_domain_authorize::CustomDomainAuthorize,
+    &branding_logo::BrandingLogo,
+    &branding_favicon::BrandingFavicon,
+    &branding_colors::BrandingColors,
+    &branding_app_name::BrandingAppName,
+    &branding_vendor_mark::BrandingVendorMark,
     &oauth_pkce_s256::OauthPkceS256,
 ];
 
