@@ -25,16 +25,22 @@ mod branding_colors;
 mod branding_favicon;
 mod branding_logo;
 mod branding_vendor_mark;
+mod custom_domain_metadata;
+mod oauth_consent_shown;
+mod oauth_token_exchange;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
     &custom_domain_authorize::CustomDomainAuthorize,
+    &custom_domain_metadata::CustomDomainMetadata,
     &branding_logo::BrandingLogo,
     &branding_favicon::BrandingFavicon,
     &branding_colors::BrandingColors,
     &branding_app_name::BrandingAppName,
     &branding_vendor_mark::BrandingVendorMark,
     &oauth_pkce_s256::OauthPkceS256,
+    &oauth_consent_shown::OauthConsentShown,
+    &oauth_token_exchange::OauthTokenExchange,
 ];
 
 /// A checklist rule.
