@@ -26,6 +26,8 @@ mod branding_favicon;
 mod branding_logo;
 mod branding_vendor_mark;
 mod custom_domain_metadata;
+mod mcp_401_challenge;
+mod mcp_discovery;
 mod oauth_consent_shown;
 mod oauth_token_exchange;
 
@@ -41,6 +43,8 @@ static REGISTRY: &[&dyn Rule] = &[
     &oauth_pkce_s256::OauthPkceS256,
     &oauth_consent_shown::OauthConsentShown,
     &oauth_token_exchange::OauthTokenExchange,
+    &mcp_401_challenge::Mcp401Challenge,
+    &mcp_discovery::McpDiscovery,
 ];
 
 /// A checklist rule.
