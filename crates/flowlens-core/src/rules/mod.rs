@@ -25,16 +25,24 @@ mod branding_colors;
 mod branding_favicon;
 mod branding_logo;
 mod branding_vendor_mark;
+mod clickjacking;
+mod cookies_flags;
+mod cors;
 mod custom_domain_metadata;
+mod hsts;
 mod mcp_401_challenge;
 mod mcp_discovery;
+mod mixed_content;
 mod oauth_consent_shown;
 mod oauth_token_exchange;
+mod referrer_policy;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
+    &cors::Cors,
     &custom_domain_authorize::CustomDomainAuthorize,
     &custom_domain_metadata::CustomDomainMetadata,
+    &hsts::Hsts,
     &branding_logo::BrandingLogo,
     &branding_favicon::BrandingFavicon,
     &branding_colors::BrandingColors,
@@ -43,6 +51,10 @@ static REGISTRY: &[&dyn Rule] = &[
     &oauth_pkce_s256::OauthPkceS256,
     &oauth_consent_shown::OauthConsentShown,
     &oauth_token_exchange::OauthTokenExchange,
+    &cookies_flags::CookiesFlags,
+    &clickjacking::Clickjacking,
+    &mixed_content::MixedContent,
+    &referrer_policy::ReferrerPolicy,
     &mcp_401_challenge::Mcp401Challenge,
     &mcp_discovery::McpDiscovery,
 ];
