@@ -25,6 +25,8 @@ mod branding_colors;
 mod branding_favicon;
 mod branding_logo;
 mod branding_vendor_mark;
+mod byoa_handoff_server_side;
+mod byoa_timing;
 mod clickjacking;
 mod cookies_flags;
 mod cors;
@@ -33,6 +35,7 @@ mod hsts;
 mod mcp_401_challenge;
 mod mcp_discovery;
 mod mixed_content;
+mod network_allowlist;
 mod oauth_consent_shown;
 mod oauth_token_exchange;
 mod referrer_policy;
@@ -48,6 +51,8 @@ static REGISTRY: &[&dyn Rule] = &[
     &branding_colors::BrandingColors,
     &branding_app_name::BrandingAppName,
     &branding_vendor_mark::BrandingVendorMark,
+    &byoa_handoff_server_side::ByoaHandoffServerSide,
+    &byoa_timing::ByoaTiming,
     &oauth_pkce_s256::OauthPkceS256,
     &oauth_consent_shown::OauthConsentShown,
     &oauth_token_exchange::OauthTokenExchange,
@@ -55,6 +60,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &clickjacking::Clickjacking,
     &mixed_content::MixedContent,
     &referrer_policy::ReferrerPolicy,
+    &network_allowlist::NetworkAllowlist,
     &mcp_401_challenge::Mcp401Challenge,
     &mcp_discovery::McpDiscovery,
 ];
