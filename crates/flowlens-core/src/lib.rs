@@ -12,6 +12,7 @@
 //! ```
 
 pub mod check;
+pub mod docs;
 pub mod flow;
 pub mod manual;
 pub mod params;

@@ -39,8 +39,8 @@ declare_rule! {
     /// each client fails in its own way, which makes the problem look random to users.
     ///
     /// ## How to fix
-    /// Serve the protected-resource metadata exactly as Dashboard > MCP Servers > your server
-    /// > Metadata JSON shows it, with `resource` equal to the URL clients connect to
+    /// Serve the protected-resource metadata exactly as the Metadata JSON tab of Dashboard >
+    /// MCP Servers > your server shows it, with `resource` equal to the URL clients connect to
     /// (`https://mcp.yourapp.com/mcp`, no trailing slash unless the server URL has one) and
     /// `authorization_servers` copied byte for byte from the dashboard (the custom-domain
     /// form once the CNAME is live). The authorization-server metadata itself is served by
