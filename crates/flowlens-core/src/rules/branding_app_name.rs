@@ -70,16 +70,20 @@ impl Rule for BrandingAppName {
         let mut findings = Findings::default();
         let consent_pages: Vec<_> = cx.hops(Role::ConsentPage).collect();
         for &(hop, ex) in &consent_pages {
-            match cx.snapshot(hop).and_then(|p| p.app_name.as_deref()) {
-                Some(name) => judge(
+            match cx.snapshot(hop).map(|p| p.app_name.as_deref()) {
+                Some(Some(name)) => judge(
                     cx,
                     name,
                     Evidence::hop(hop, &ex.url, "consent page"),
                     &mut findings,
                 ),
-                None => findings.gap(
+                Some(None) => findings.gap(
                     "the consent page's snapshot shows no server name",
                     Evidence::hop(hop, &ex.url, "no server name in the page snapshot"),
+                ),
+                None => findings.gap(
+                    "the consent page has no page snapshot (a HAR file has none; record with the extension)",
+                    Evidence::hop(hop, &ex.url, "no page snapshot"),
                 ),
             }
         }

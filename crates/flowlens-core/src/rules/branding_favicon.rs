@@ -104,6 +104,13 @@ fn judge_page(cx: &Context<'_>, hop: usize, role: Role, ex: &Exchange, findings:
         });
         match link {
             Some(href) => Icon { href, loaded: None },
+            None if cx.html_cut(hop) => {
+                findings.gap(
+                    format!("the HTML of the {label} was not read to the end and shows no favicon link in the part read"),
+                    Evidence::hop(hop, &ex.url, "HTML cut by the capture or too long").field("favicon", None),
+                );
+                return;
+            }
             None => {
                 findings.fail(
                     format!("the {label} declares no favicon"),

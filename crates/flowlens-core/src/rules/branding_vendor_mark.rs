@@ -1,6 +1,6 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::context::{page_label, visible, Findings, MAX_HTML_SCAN};
 use crate::rules::{html, Context, Rule, RuleMeta};
 use crate::vendor;
 
@@ -70,6 +70,10 @@ impl Rule for BrandingVendorMark {
                         format!("the {label} shows the vendor footer"),
                         Evidence::hop(hop, &ex.url, "vendor footer in the page's HTML")
                             .field("footer", Some(&visible(&excerpt, 120))),
+                    ),
+                    None if cx.html_cut(hop) => findings.gap(
+                        format!("the HTML of the {label} was not read to the end (cut by the capture or longer than {} KB)", MAX_HTML_SCAN / 1024),
+                        Evidence::hop(hop, &ex.url, "no vendor footer in the part of the HTML read"),
                     ),
                     None => findings.pass(
                         format!("the {label} shows no vendor footer"),

@@ -57,7 +57,9 @@ impl Rule for ByoaTiming {
                 .with(login_evidence);
         }
         let minutes = elapsed / 60_000.0;
-        let took = if minutes < 1.0 {
+        let took = if elapsed < 10_000.0 {
+            format!("{:.1} s", elapsed / 1000.0)
+        } else if minutes < 1.0 {
             format!("{:.0} s", elapsed / 1000.0)
         } else {
             format!("{minutes:.1} min")

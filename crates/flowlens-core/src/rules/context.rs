@@ -218,6 +218,16 @@ impl<'a> Context<'a> {
         html.then(|| prefix_at_char_boundary(text, MAX_HTML_SCAN))
     }
 
+    /// The page's HTML was not read to the end: the capture cut it, or it is longer than
+    /// [`MAX_HTML_SCAN`]. Absence of something in [`Context::html_body`] then proves nothing.
+    pub fn html_cut(&self, i: usize) -> bool {
+        self.exchange(i)
+            .response
+            .as_ref()
+            .and_then(|r| r.body.as_ref())
+            .is_some_and(|b| b.truncated || b.text.len() > MAX_HTML_SCAN)
+    }
+
     /// The pages whose look the branding settings control: the consent pages, and the
     /// vendor-hosted login pages (on the authorization request's host), in trace order.
     /// Redirects and failed loads are left out.

@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use crate::check::Outcome;
 
+#[cfg(test)]
+mod bad_input;
 mod context;
 mod html;
 mod section;
