@@ -84,11 +84,6 @@ pub const CLIENT_ORIGIN: &str = "https://app.acme.test";
 /// `frame-ancestors`, Referrer-Policy), `__Host-` cookies, CORS on the discovery and token
 /// endpoints, and the consent page's subresources (logo, favicon, fonts, vendor script)
 /// appended after the token request. Exchange indices 0..=11 are those of [`good_flow`].
-///
-/// The token request carries `Origin` but no `Referer`, unlike what a browser sends: with
-/// `Referer: https://app.acme.test/` the flow reconstruction (`take_subresources`, which
-/// runs before `take_follow_ups`) claims it as a subresource of the callback page instead of
-/// the token request.
 pub fn good_flow_with_pages() -> TraceBuilder {
     const HSTS: &str = "max-age=63072000; includeSubDomains";
     good_flow()
@@ -147,7 +142,11 @@ pub fn good_flow_with_pages() -> TraceBuilder {
                 ],
             );
             add(CALLBACK_HOP, &[], &[("Referrer-Policy", "no-referrer")]);
-            add(TOKEN_HOP, &[("Origin", CLIENT_ORIGIN)], &cors);
+            add(
+                TOKEN_HOP,
+                &[("Origin", CLIENT_ORIGIN), ("Referer", "https://app.acme.test/")],
+                &cors,
+            );
 
             let login = &t.exchanges[BYOA_LOGIN_HOP];
             t.pages.push(PageSnapshot {
