@@ -52,6 +52,9 @@ enum Command {
     Rules {
         #[arg(long, short, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
+        /// Also list the items a person verifies (reported with status `manual`).
+        #[arg(long)]
+        manual: bool,
     },
     /// Show a rule's documentation: what it checks, why it matters, how to fix it.
     Explain {
@@ -96,7 +99,7 @@ fn main() -> ExitCode {
             profile,
             format,
         } => check(&files, profile.as_deref(), format),
-        Command::Rules { format } => list_rules(format).map(|()| ExitCode::SUCCESS),
+        Command::Rules { format, manual } => list_rules(format, manual).map(|()| ExitCode::SUCCESS),
         Command::Explain { id } => explain(&id).map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -134,6 +137,7 @@ fn check(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<Ex
         }
     }
     print_reports(&reports, files.len() > 1, format)
+        .or_else(quiet_broken_pipe)
         .map_err(|e| Failure(format!("cannot write the report: {e}")))?;
     Ok(if unreadable {
         ExitCode::from(2)
@@ -177,40 +181,85 @@ fn print_reports(reports: &[Report], several: bool, format: Format) -> std::io::
     out.flush()
 }
 
-fn list_rules(format: RulesFormat) -> Result<(), Failure> {
+fn list_rules(format: RulesFormat, manual: bool) -> Result<(), Failure> {
     let mut out = anstream::stdout().lock();
     let result = match format {
         RulesFormat::Json => {
-            let rules: Vec<&rules::RuleMeta> = rules::registry().iter().map(|r| r.meta()).collect();
-            serde_json::to_string_pretty(&rules)
+            #[derive(serde::Serialize)]
+            struct Row {
+                id: &'static str,
+                section: rules::Section,
+                title: &'static str,
+                kind: &'static str,
+            }
+            let mut rows: Vec<Row> = rules::registry()
+                .iter()
+                .map(|r| r.meta())
+                .map(|m| Row {
+                    id: m.id,
+                    section: m.section,
+                    title: m.title,
+                    kind: "rule",
+                })
+                .collect();
+            if manual {
+                rows.extend(flowlens_core::manual::items().iter().map(|m| Row {
+                    id: m.id,
+                    section: m.section,
+                    title: m.title,
+                    kind: "manual",
+                }));
+            }
+            serde_json::to_string_pretty(&rows)
                 .map_err(std::io::Error::other)
                 .and_then(|json| writeln!(out, "{json}"))
         }
-        RulesFormat::Text => text::rules(&mut out),
+        RulesFormat::Text => text::rules(&mut out, manual),
     };
-    result.map_err(|e| Failure(format!("cannot write: {e}")))
+    result
+        .or_else(quiet_broken_pipe)
+        .map_err(|e| Failure(format!("cannot write: {e}")))
 }
 
+/// `flowlens explain ID`: a rule's documentation, or a manual item's guidance.
 fn explain(id: &str) -> Result<(), Failure> {
-    let Some(rule) = rules::find(id.trim()) else {
+    let trimmed = id.trim();
+    let mut out = anstream::stdout().lock();
+    let written = if let Some(rule) = rules::find(trimmed) {
+        text::explain(&mut out, rule.meta())
+    } else if let Some(item) = flowlens_core::manual::find(trimmed) {
+        text::explain_manual(&mut out, item)
+    } else {
         let close = close_ids(id);
         let hint = if close.is_empty() {
-            "run `flowlens rules` for the list".to_string()
+            "run `flowlens rules --manual` for the list".to_string()
         } else {
             format!("did you mean {}?", close.join(", "))
         };
         return Err(Failure(format!("unknown rule id `{id}`; {hint}")));
     };
-    let mut out = anstream::stdout().lock();
-    text::explain(&mut out, rule.meta()).map_err(|e| Failure(format!("cannot write: {e}")))
+    written
+        .or_else(quiet_broken_pipe)
+        .map_err(|e| Failure(format!("cannot write: {e}")))
+}
+
+/// A reader that went away (`flowlens check x.har | head`) is not an error.
+fn quiet_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(e)
+    }
 }
 
 /// Rule ids close to `id`: a small edit distance, or one containing the other.
 fn close_ids(id: &str) -> Vec<&'static str> {
     let id = id.trim().to_ascii_lowercase();
-    let mut scored: Vec<(usize, &'static str)> = rules::registry()
+    let ids = rules::registry()
         .iter()
         .map(|r| r.meta().id)
+        .chain(flowlens_core::manual::items().iter().map(|m| m.id));
+    let mut scored: Vec<(usize, &'static str)> = ids
         .filter_map(|candidate| {
             let distance = levenshtein(&id, candidate);
             let contains = id.len() >= 3 && (candidate.contains(&id) || id.contains(candidate));

@@ -10,9 +10,10 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use flowlens_core::check::{Evidence, Status};
+use flowlens_core::manual::ManualItem;
 use flowlens_core::report::markdown::is_bidi_control;
 use flowlens_core::report::{CheckReport, FlowReport, Report};
-use flowlens_core::rules::{self, RuleMeta};
+use flowlens_core::rules::{self, RuleMeta, Section};
 
 /// URLs longer than this are shown with the middle elided.
 const MAX_SHOWN_URL: usize = 160;
@@ -143,7 +144,20 @@ pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
             "flows"
         },
         source.exchanges
-    )
+    )?;
+    if c.manual > 0 {
+        writeln!(
+            out,
+            "{DIM}{} {} a person to verify: `flowlens explain ID` says what and how.{DIM:#}",
+            c.manual,
+            if c.manual == 1 {
+                "item needs"
+            } else {
+                "items need"
+            }
+        )?;
+    }
+    Ok(())
 }
 
 fn render_check(
@@ -153,6 +167,24 @@ fn render_check(
     several_flows: bool,
 ) -> io::Result<()> {
     let style = status_style(check.status);
+    if check.status == Status::Manual {
+        // A person's to-do: the title only; `flowlens explain ID` gives the guidance.
+        let (symbol, word) = if check.ticked {
+            ("☑", "done")
+        } else {
+            ("☐", "manual")
+        };
+        writeln!(
+            out,
+            "  {style}{symbol} {word:<12}{style:#} {DIM}{}:{DIM:#} {}",
+            check.id,
+            clean(&check.title)
+        )?;
+        if let Some(note) = &check.note {
+            writeln!(out, "      {DIM}note: {}{DIM:#}", clean(note))?;
+        }
+        return Ok(());
+    }
     let (symbol, word) = status_label(check.status);
     let flow = match check.flow {
         Some(f) if several_flows => format!(" (flow {})", f + 1),
@@ -174,6 +206,9 @@ fn render_check(
     }
     for assumption in &check.assumptions {
         writeln!(out, "      {DIM}assumed: {}{DIM:#}", clean(assumption))?;
+    }
+    if let Some(note) = &check.note {
+        writeln!(out, "      {DIM}note: {}{DIM:#}", clean(note))?;
     }
     Ok(())
 }
@@ -249,13 +284,26 @@ fn render_timeline(out: &mut impl Write, flow: &FlowReport) -> io::Result<()> {
     Ok(())
 }
 
-/// `flowlens rules`: ids, sections and titles in checklist order.
-pub fn rules(out: &mut impl Write) -> io::Result<()> {
-    let metas: Vec<&RuleMeta> = rules::registry().iter().map(|r| r.meta()).collect();
-    let id_width = metas.iter().map(|m| m.id.len()).max().unwrap_or(2).max(2);
-    let section_width = metas
+/// `flowlens rules`: ids, sections and titles in checklist order; with `manual`, the items a
+/// person verifies follow.
+pub fn rules(out: &mut impl Write, manual: bool) -> io::Result<()> {
+    let mut rows: Vec<(&str, Section, &str)> = rules::registry()
         .iter()
-        .map(|m| m.section.id().len())
+        .map(|r| r.meta())
+        .map(|m| (m.id, m.section, m.title))
+        .collect();
+    let rule_count = rows.len();
+    if manual {
+        rows.extend(
+            flowlens_core::manual::items()
+                .iter()
+                .map(|m| (m.id, m.section, m.title)),
+        );
+    }
+    let id_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
+    let section_width = rows
+        .iter()
+        .map(|r| r.1.id().len())
         .max()
         .unwrap_or(7)
         .max(7);
@@ -264,16 +312,71 @@ pub fn rules(out: &mut impl Write) -> io::Result<()> {
         "{BOLD}{:<id_width$}  {:<section_width$}  TITLE{BOLD:#}",
         "ID", "SECTION"
     )?;
-    for m in metas {
+    for (i, (id, section, title)) in rows.iter().enumerate() {
+        if i == rule_count {
+            writeln!(out, "\n{BOLD}Checked by a person{BOLD:#}")?;
+        }
         writeln!(
             out,
-            "{:<id_width$}  {:<section_width$}  {}",
-            m.id,
-            m.section.id(),
-            m.title
+            "{id:<id_width$}  {:<section_width$}  {title}",
+            section.id()
+        )?;
+    }
+    if !manual {
+        writeln!(
+            out,
+            "{DIM}and {} items a person verifies: `flowlens rules --manual`{DIM:#}",
+            flowlens_core::manual::items().len()
         )?;
     }
     Ok(())
+}
+
+/// `flowlens explain ID` of an item a person verifies.
+pub fn explain_manual(out: &mut impl Write, item: &ManualItem) -> io::Result<()> {
+    writeln!(out, "{BOLD}{}{BOLD:#}: {}", item.id, item.title)?;
+    writeln!(
+        out,
+        "{DIM}Section: {} (checked by a person: a browser cannot see it){DIM:#}",
+        item.section.title()
+    )?;
+    writeln!(out, "\n{HEADING}What to verify{HEADING:#}")?;
+    for line in wrap(item.guidance, 88) {
+        writeln!(out, "  {line}")?;
+    }
+    if !item.seed.is_empty() {
+        writeln!(out, "\n{HEADING}From the checklist{HEADING:#}")?;
+        for seed in item.seed {
+            let mut lines = wrap(seed.item, 84).into_iter();
+            if let Some(first) = lines.next() {
+                writeln!(out, "  - {first}")?;
+            }
+            for line in lines {
+                writeln!(out, "    {line}")?;
+            }
+            writeln!(out, "    {DIM}({} checklist){DIM:#}", seed.seed.as_str())?;
+        }
+    }
+    Ok(())
+}
+
+/// Words of `text` in lines of at most `width` characters (longer words alone on a line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// `flowlens explain ID`.
@@ -314,6 +417,17 @@ mod tests {
         assert!(clipped.contains("…["));
         assert!(clipped.chars().count() < 90);
         assert_eq!(clip("short", 60), "short");
+    }
+
+    #[test]
+    fn wrap_keeps_lines_within_the_width() {
+        let lines = wrap("one two three four five six seven", 10);
+        assert_eq!(lines, ["one two", "three four", "five six", "seven"]);
+        assert_eq!(wrap("", 10), Vec::<String>::new());
+        assert_eq!(
+            wrap("averyveryverylongword x", 5),
+            ["averyveryverylongword", "x"]
+        );
     }
 
     #[test]

@@ -124,8 +124,8 @@ fn snapshots_of_the_examples() {
         return; // the recorded examples land in examples/ later; nothing to snapshot yet
     }
     insta::glob!("../../../examples", "*.har", |path| {
-        insta::assert_snapshot!("text", text_report(path));
-        insta::assert_snapshot!("json", json_report(path));
+        insta::assert_snapshot!("example_text", text_report(path));
+        insta::assert_snapshot!("example_json", json_report(path));
     });
 }
 
@@ -515,20 +515,34 @@ fn usage_errors_exit_2() {
 fn rules_lists_every_rule_in_checklist_order() {
     let run = exec(flowlens().arg("rules"));
     assert_eq!(run.code, 0);
-    let ids: Vec<&str> = run
-        .stdout
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
     let expected: Vec<&str> = flowlens_core::rules::registry()
         .iter()
         .map(|r| r.meta().id)
         .collect();
+    let ids: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .take(expected.len())
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert_eq!(ids, expected);
+    assert!(run.stdout.contains("flowlens rules --manual"));
     let json = run_json(&["rules", "--format", "json"]);
     assert_eq!(json.as_array().map(Vec::len), Some(expected.len()));
     assert!(json[0]["section"].is_string() && json[0]["title"].is_string());
+    assert_eq!(json[0]["kind"], "rule");
+
+    let manual = exec(flowlens().args(["rules", "--manual"]));
+    assert_eq!(manual.code, 0);
+    for item in flowlens_core::manual::items() {
+        assert!(manual.stdout.contains(item.id), "{} missing", item.id);
+    }
+    let json = run_json(&["rules", "--manual", "--format", "json"]);
+    assert_eq!(
+        json.as_array().map(Vec::len),
+        Some(expected.len() + flowlens_core::manual::items().len())
+    );
 }
 
 fn run_json(args: &[&str]) -> serde_json::Value {
@@ -545,6 +559,37 @@ fn explain_prints_the_rules_documentation() {
 }
 
 #[test]
+fn explain_a_manual_item() {
+    let item = &flowlens_core::manual::items()[0];
+    let run = exec(flowlens().args(["explain", item.id]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run
+        .stdout
+        .starts_with(&format!("{}: {}", item.id, item.title)));
+    assert!(run.stdout.contains("What to verify"));
+    assert!(run.stdout.contains("From the checklist"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("flowlens"))
+        .arg("check")
+        .arg(fixture("custom-domain-byoa.har"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    drop(child.stdout.take()); // the reader goes away before the report is written
+    let output = child.wait_with_output().expect("waits");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_ne!(output.status.code(), Some(2));
+}
+
+#[test]
 fn explain_an_unknown_rule() {
     let close = exec(flowlens().args(["explain", "oauth-pkce-s265"]));
     assert_input_error(
@@ -554,6 +599,6 @@ fn explain_an_unknown_rule() {
     let far = exec(flowlens().args(["explain", "zzzzzzzzzz"]));
     assert_input_error(
         &far,
-        "unknown rule id `zzzzzzzzzz`; run `flowlens rules` for the list",
+        "unknown rule id `zzzzzzzzzz`; run `flowlens rules --manual` for the list",
     );
 }
