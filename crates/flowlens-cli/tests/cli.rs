@@ -572,9 +572,10 @@ fn explain_a_manual_item() {
 
 #[test]
 fn a_closed_pipe_is_not_an_error() {
+    // Four JSON reports are well over a pipe's 64 KiB buffer: the write must fail.
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("flowlens"))
-        .arg("check")
-        .arg(fixture("custom-domain-byoa.har"))
+        .args(["check", "--format", "json"])
+        .args(vec![fixture("custom-domain-byoa.har"); 4])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
