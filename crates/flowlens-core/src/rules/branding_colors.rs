@@ -1,6 +1,7 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::context::{page_label, visible};
+use crate::rules::findings::Findings;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor::branding;
 
@@ -37,7 +38,7 @@ impl Rule for BrandingColors {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         for (hop, role, ex) in cx.branded_pages() {
             let label = page_label(role, &ex.url);
             let Some(page) = cx.snapshot(hop) else {
@@ -139,7 +140,7 @@ impl Rule for BrandingColors {
                 }
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the consent page uses your background and button colors",
             "no consent page was observed in this flow",
             false,

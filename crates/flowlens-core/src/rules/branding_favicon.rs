@@ -2,7 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::scheme_of;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::context::{page_label, visible};
+use crate::rules::findings::Findings;
 use crate::rules::{html, Context, Rule, RuleMeta};
 use crate::trace::Exchange;
 use crate::vendor;
@@ -41,11 +42,11 @@ impl Rule for BrandingFavicon {
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
         let pages = cx.branded_pages();
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         for (hop, role, ex) in pages {
             judge_page(cx, hop, role, ex, &mut findings);
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the consent page declares a favicon of your own that loads",
             "no consent page was observed in this flow",
             false,

@@ -3,7 +3,8 @@ use crate::check::Outcome;
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::scheme_of;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::context::{page_label, visible};
+use crate::rules::findings::Findings;
 use crate::rules::{html, Context, Rule, RuleMeta};
 use crate::trace::Exchange;
 use crate::vendor;
@@ -48,11 +49,11 @@ impl Rule for BrandingLogo {
         if pages.is_empty() {
             return Outcome::not_observed("no consent page was observed in this flow");
         }
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         for (hop, role, ex) in pages {
             judge_page(cx, hop, role, ex, &mut findings);
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "a logo of your own is shown and loads on the consent page",
             "no consent page was observed in this flow",
             false,

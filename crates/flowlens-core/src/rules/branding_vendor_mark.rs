@@ -1,6 +1,7 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
-use crate::rules::context::{page_label, visible, Findings, MAX_HTML_SCAN};
+use crate::rules::context::{page_label, visible, MAX_HTML_SCAN};
+use crate::rules::findings::Findings;
 use crate::rules::{html, Context, Rule, RuleMeta};
 use crate::vendor;
 
@@ -38,7 +39,7 @@ impl Rule for BrandingVendorMark {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         for (hop, role, ex) in cx.branded_pages() {
             let label = page_label(role, &ex.url);
             if let Some(page) = cx.snapshot(hop) {
@@ -91,7 +92,7 @@ impl Rule for BrandingVendorMark {
                 );
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "no vendor footer on the consent page",
             "no consent page was observed in this flow",
             false,

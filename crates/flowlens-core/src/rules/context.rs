@@ -1,6 +1,5 @@
 //! What a rule sees: one flow of a trace, the profile, and questions many rules ask.
 
-use crate::check::Outcome;
 use crate::flow::{roles::snapshot_for, Flow, FlowEnd, Role};
 use crate::params::{host_of, UrlParams};
 use crate::profile::Profile;
@@ -137,9 +136,6 @@ impl<'a> Context<'a> {
 
 /// HTML bodies are only scanned up to this many bytes (a 5 MB page is not read through).
 pub(crate) const MAX_HTML_SCAN: usize = 512 * 1024;
-
-/// Most evidence entries a rule reports; the rest are counted in a final note.
-pub(crate) const MAX_EVIDENCE: usize = 50;
 
 /// Why a response body could not be read as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,101 +312,6 @@ pub(crate) fn is_format_control(c: char) -> bool {
             c,
             '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{061C}'
         )
-}
-
-/// What a rule found, gathered part by part and turned into one [`Outcome`].
-///
-/// A rule records failures, warnings, passes and gaps (what the trace did not show) with
-/// their evidence; [`Findings::finish`] reports the worst status with the first finding of
-/// that status as the summary.
-#[derive(Default)]
-pub(crate) struct Findings {
-    fails: Vec<String>,
-    warns: Vec<String>,
-    passes: Vec<String>,
-    gaps: Vec<String>,
-    evidence: Vec<crate::check::Evidence>,
-    dropped: usize,
-    assumptions: Vec<String>,
-}
-
-impl Findings {
-    pub fn fail(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.fails.push(summary.into());
-        self.evidence(evidence);
-    }
-    pub fn warn(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.warns.push(summary.into());
-        self.evidence(evidence);
-    }
-    pub fn pass(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.passes.push(summary.into());
-        self.evidence(evidence);
-    }
-    /// Something the rule needed that the trace does not show.
-    pub fn gap(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.gaps.push(summary.into());
-        self.evidence(evidence);
-    }
-    pub fn evidence(&mut self, evidence: crate::check::Evidence) {
-        if self.evidence.len() < MAX_EVIDENCE {
-            self.evidence.push(evidence);
-        } else {
-            self.dropped += 1;
-        }
-    }
-    pub fn assume(&mut self, assumption: impl Into<String>) {
-        let a = assumption.into();
-        if !self.assumptions.contains(&a) {
-            self.assumptions.push(a);
-        }
-    }
-    pub fn has_fail_or_warn(&self) -> bool {
-        !self.fails.is_empty() || !self.warns.is_empty()
-    }
-    pub fn has_gaps(&self) -> bool {
-        !self.gaps.is_empty()
-    }
-    pub fn has_passes(&self) -> bool {
-        !self.passes.is_empty()
-    }
-
-    /// Fail, else warn, else pass (with `pass_summary`), else not-observed (with the first
-    /// gap, or `none_summary` when nothing was recorded at all). Gaps next to passes keep
-    /// the pass and stay as evidence. With `strict`, any gap makes a would-be pass
-    /// not-observed: the rule could not see everything it must.
-    pub fn finish(mut self, pass_summary: &str, none_summary: &str, strict: bool) -> Outcome {
-        let mut outcome = if let Some(first) = self.fails.first() {
-            Outcome::fail(with_more(first, self.fails.len() + self.warns.len()))
-        } else if let Some(first) = self.warns.first() {
-            Outcome::warn(with_more(first, self.warns.len()))
-        } else if self.has_passes() && !(strict && self.has_gaps()) {
-            Outcome::pass(pass_summary)
-        } else if let Some(first) = self.gaps.first() {
-            Outcome::not_observed(with_more(first, self.gaps.len()))
-        } else {
-            Outcome::not_observed(none_summary)
-        };
-        if self.dropped > 0 {
-            self.evidence.push(crate::check::Evidence::note(format!(
-                "{} more pieces of evidence are not shown",
-                self.dropped
-            )));
-        }
-        outcome = outcome.with_all(self.evidence);
-        for a in self.assumptions {
-            outcome = outcome.assuming(a);
-        }
-        outcome
-    }
-}
-
-fn with_more(first: &str, total: usize) -> String {
-    if total > 1 {
-        format!("{first} (and {} more findings)", total - 1)
-    } else {
-        first.to_string()
-    }
 }
 
 impl<'a> Context<'a> {
