@@ -2,8 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::roles::path_of;
 use crate::flow::Role;
-use crate::rules::context::{is_format_control, visible};
 use crate::rules::findings::Findings;
+use crate::rules::text::{is_format_control, visible};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor;
 

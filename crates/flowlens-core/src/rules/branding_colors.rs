@@ -1,7 +1,8 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
-use crate::rules::context::{page_label, visible};
+use crate::rules::chain::page_label;
 use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor::branding;
 

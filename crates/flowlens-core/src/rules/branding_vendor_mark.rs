@@ -1,7 +1,9 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
-use crate::rules::context::{page_label, visible, MAX_HTML_SCAN};
+use crate::rules::chain::page_label;
+use crate::rules::context::MAX_HTML_SCAN;
 use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{html, Context, Rule, RuleMeta};
 use crate::vendor;
 

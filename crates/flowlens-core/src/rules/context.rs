@@ -3,6 +3,7 @@
 use crate::flow::{roles::snapshot_for, Flow, FlowEnd, Role};
 use crate::params::{host_of, UrlParams};
 use crate::profile::Profile;
+use crate::rules::text::{clip, prefix_at_char_boundary};
 use crate::trace::{Exchange, PageSnapshot, Trace};
 use crate::vendor;
 
@@ -129,10 +130,6 @@ impl<'a> Context<'a> {
         }
     }
 }
-
-// ---------------------------------------------------------------------------------------
-// Helpers added with the branding, security-header and MCP discovery rules.
-// ---------------------------------------------------------------------------------------
 
 /// HTML bodies are only scanned up to this many bytes (a 5 MB page is not read through).
 pub(crate) const MAX_HTML_SCAN: usize = 512 * 1024;
@@ -261,60 +258,7 @@ impl<'a> Context<'a> {
                     .and_then(|p| p.query.get("resource").map(str::to_string))
             })
     }
-}
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub(crate) fn prefix_at_char_boundary(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-/// A page-controlled string made safe to show as evidence: control characters and
-/// direction overrides written as `\u{...}` escapes, cut to `max` characters.
-pub(crate) fn visible(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (count, c) in s.chars().enumerate() {
-        if count >= max {
-            out.push_str(&format!("… ({} chars in all)", s.chars().count()));
-            return out;
-        }
-        if c.is_control() || is_format_control(c) {
-            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A string cut to `max` characters, with the total length when it was cut.
-pub(crate) fn clip(s: &str, max: usize) -> String {
-    let mut chars = s.chars();
-    let head: String = chars.by_ref().take(max).collect();
-    if chars.next().is_none() {
-        head
-    } else {
-        format!("{head}… ({} chars in all)", s.chars().count())
-    }
-}
-
-/// Bidirectional overrides, isolates and marks, and zero-width characters: invisible
-/// characters that change how a name reads.
-pub(crate) fn is_format_control(c: char) -> bool {
-    crate::report::markdown::is_bidi_control(c)
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{061C}'
-        )
-}
-
-impl<'a> Context<'a> {
     /// Whether a resource URL loaded, as far as the trace shows: the first exchange of the
     /// trace for exactly this URL, and whether it answered 2xx/3xx. `None` when the trace
     /// never requested it.
@@ -323,22 +267,5 @@ impl<'a> Context<'a> {
         let ex = self.exchange(i);
         let ok = ex.error.is_none() && matches!(ex.status(), Some(200..=399));
         Some((i, ok))
-    }
-}
-
-/// "consent page on auth.acme.test": how evidence and summaries name a page hop.
-pub(crate) fn page_label(role: Role, url: &str) -> String {
-    let what = match role {
-        Role::ConsentPage => "consent page",
-        Role::LoginPage => "login page",
-        Role::ByoaLogin => "login page (your login endpoint)",
-        Role::ErrorPage => "error page",
-        Role::Authorize => "authorization request",
-        Role::ClientCallback => "client callback",
-        _ => "page",
-    };
-    match host_of(url) {
-        Some(host) => format!("{what} on {host}"),
-        None => what.to_string(),
     }
 }

@@ -2,8 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::host_of;
-use crate::rules::context::visible;
 use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 /// Cookies judged per flow (a hostile trace may set thousands).

@@ -1,8 +1,8 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::params::{host_of, scheme_of};
-use crate::rules::context::visible;
 use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 /// One year, the minimum `max-age` the HSTS preload list accepts and the usual advice.

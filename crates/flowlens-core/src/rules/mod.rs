@@ -23,6 +23,7 @@ mod byoa;
 mod chain;
 mod findings;
 mod flow_urls;
+mod text;
 mod value_damage;
 
 // One module per rule; REGISTRY gives the checklist order.

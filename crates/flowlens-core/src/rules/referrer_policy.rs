@@ -3,8 +3,9 @@ use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::{host_of, UrlParams};
 use crate::redact;
-use crate::rules::context::{page_label, visible};
+use crate::rules::chain::page_label;
 use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 /// Parameters whose presence in a Referer is a leak.
