@@ -19,6 +19,7 @@ pub use context::Context;
 pub use section::Section;
 
 // Helpers shared by several rules.
+mod authorize_param;
 mod byoa;
 mod chain;
 mod findings;
