@@ -2,6 +2,7 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::roles::path_of;
 use crate::flow::Role;
+use crate::rules::branding::NO_CONSENT_PAGE;
 use crate::rules::findings::Findings;
 use crate::rules::text::{is_format_control, visible};
 use crate::rules::{Context, Rule, RuleMeta};
@@ -101,7 +102,7 @@ impl Rule for BrandingAppName {
             }
         }
         let none = if consent_pages.is_empty() {
-            "no consent page was observed in this flow"
+            NO_CONSENT_PAGE
         } else {
             "the server name on the consent page is not in the trace"
         };

@@ -221,21 +221,6 @@ impl<'a> Context<'a> {
             .is_some_and(|b| b.truncated || b.text.len() > MAX_HTML_SCAN)
     }
 
-    /// The pages whose look the branding settings control: the consent pages, and the
-    /// vendor-hosted login pages (on the authorization request's host), in trace order.
-    /// Redirects and failed loads are left out.
-    pub fn branded_pages(&self) -> Vec<(usize, crate::flow::Role, &'a Exchange)> {
-        let auth_host = self.auth_host();
-        self.all_hops()
-            .filter(|(_, role, ex)| match role {
-                Role::ConsentPage => true,
-                Role::LoginPage => auth_host.is_some() && host_of(&ex.url) == auth_host,
-                _ => false,
-            })
-            .filter(|(_, _, ex)| !matches!(ex.status(), Some(300..=399)))
-            .collect()
-    }
-
     /// Indices of every exchange from the flow's first hop to its last, claimed or not:
     /// requests a page made that the flow reconstruction did not attribute (a fetch without
     /// Referer) still happened inside the flow.

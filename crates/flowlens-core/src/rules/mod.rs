@@ -20,6 +20,7 @@ pub use section::Section;
 
 // Helpers shared by several rules.
 mod authorize_param;
+mod branding;
 mod byoa;
 mod chain;
 mod findings;
