@@ -164,11 +164,9 @@ impl Importer {
             url,
             resource_type,
             initiator: None,
-            tab: entry
-                .pageref
-                .0
-                .filter(|p| !p.is_empty())
-                .map(|p| cut(&p, MAX_HEADER_VALUE).to_string()),
+            // Not `pageref`: Chrome starts a new page at every top-level navigation, so a
+            // flow's redirect chain would look like several tabs. A HAR is one tab's story.
+            tab: None,
             request_headers,
             form,
             request_body,

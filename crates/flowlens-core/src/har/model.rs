@@ -25,8 +25,6 @@ pub(super) struct Entry<'a> {
     pub request: Obj<Request<'a>>,
     #[serde(borrow)]
     pub response: Obj<Response<'a>>,
-    #[serde(borrow)]
-    pub pageref: Str<'a>,
     #[serde(borrow, rename = "_resourceType")]
     pub resource_type: Str<'a>,
     #[serde(borrow, rename = "_initiator")]
