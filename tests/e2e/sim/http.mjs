@@ -112,3 +112,15 @@ export function answerPreflight(req, res, allowedOrigin) {
   }
   send(res, 204, '', headers);
 }
+
+/**
+ * Headers a well-run customer app sends on pages that carry `state`, `login_request_id` or a
+ * code: no framing (clickjacking) and no Referer to other sites (leaking those values).
+ */
+export const CUSTOMER_PAGE_HEADERS = Object.freeze({
+  'Cache-Control': 'no-store',
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+});

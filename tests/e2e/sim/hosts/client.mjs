@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ACME_FAVICON } from '../assets.mjs';
-import { notFound, send, sendHtml } from '../http.mjs';
+import { CUSTOMER_PAGE_HEADERS, notFound, send, sendHtml } from '../http.mjs';
 import { clientCallbackPage, clientStartPage } from '../pages/client.mjs';
 
 const CLIENT_SCRIPT = readFileSync(new URL('../client/oauth-client.js', import.meta.url));
@@ -10,8 +10,8 @@ const CLIENT_SCRIPT = readFileSync(new URL('../client/oauth-client.js', import.m
 export function createClientHost() {
   return async function handleClient(req, res, { url }) {
     if (req.method !== 'GET') return notFound(res);
-    if (url.pathname === '/') return sendHtml(res, 200, clientStartPage(), { 'Cache-Control': 'no-store' });
-    if (url.pathname === '/callback') return sendHtml(res, 200, clientCallbackPage(), { 'Cache-Control': 'no-store' });
+    if (url.pathname === '/') return sendHtml(res, 200, clientStartPage(), CUSTOMER_PAGE_HEADERS);
+    if (url.pathname === '/callback') return sendHtml(res, 200, clientCallbackPage(), CUSTOMER_PAGE_HEADERS);
     if (url.pathname === '/oauth-client.js') {
       return send(res, 200, CLIENT_SCRIPT, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
     }

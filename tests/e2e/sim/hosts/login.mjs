@@ -5,7 +5,7 @@
 
 import { TEST_USER } from '../constants.mjs';
 import { ACME_FAVICON } from '../assets.mjs';
-import { notFound, readForm, redirect, send, sendHtml } from '../http.mjs';
+import { CUSTOMER_PAGE_HEADERS, notFound, readForm, redirect, send, sendHtml } from '../http.mjs';
 import { loginPage, loginRejectedPage } from '../pages/login.mjs';
 import { partnerCallbackUrl, recordLoginUser } from './scalekit.mjs';
 
@@ -36,7 +36,7 @@ export function createLoginHost(sim) {
     const missing = [!loginRequestId && 'login_request_id', !state && 'state'].filter(Boolean);
     // Same behaviour as Scalekit's BYOA demo handler: both parameters or 400.
     if (missing.length > 0) return sendHtml(res, 400, loginRejectedPage(missing));
-    sendHtml(res, 200, loginPage({ loginRequestId, state }), { 'Cache-Control': 'no-store' });
+    sendHtml(res, 200, loginPage({ loginRequestId, state }), CUSTOMER_PAGE_HEADERS);
   }
 
   async function submitLogin(req, res) {
@@ -50,7 +50,7 @@ export function createLoginHost(sim) {
     const scenario = sim.scenarioNamed(loginRequest.scenario);
     const target = `${partnerCallbackUrl(loginRequest.authHost)}?${returnedStateQuery(form.state, scenario.stateOnReturn)}`;
     // 303 after a credential POST, never 307 (RFC 9700 §4.12).
-    redirect(res, 303, target, { 'Cache-Control': 'no-store' });
+    redirect(res, 303, target, CUSTOMER_PAGE_HEADERS);
   }
 
   return async function handleLogin(req, res, { url }) {
