@@ -7,7 +7,8 @@
 //! the `Location` of the last redirect for clients whose callback is not http, or as a
 //! navigation for fragments), then takes in the token request and the authorized MCP calls.
 //! A 401 challenge with no authorization request after it still makes a flow, so a capture
-//! that stopped early is reported rather than ignored.
+//! that stopped early (or a probe, which never goes further) is reported rather than ignored;
+//! so does an MCP request answered 401 with a broken challenge.
 //!
 //! Each exchange belongs to at most one flow; several flows in one trace are reported apart.
 
@@ -115,7 +116,7 @@ pub fn reconstruct(trace: &Trace, profile: &Profile) -> Vec<Flow> {
     }
     // Discovery that never led to an authorization request (capture stopped early).
     for i in 0..trace.exchanges.len() {
-        if !builder.claimed[i] && roles::is_mcp_challenge(&trace.exchanges[i]) {
+        if !builder.claimed[i] && roles::starts_discovery(&trace.exchanges[i]) {
             flows.push(builder.flow_from_challenge(i));
         }
     }
@@ -516,6 +517,39 @@ mod tests {
         let flows = reconstruct(&trace, &Profile::default());
         let end = flows[0].end.as_ref().expect("the flow ends");
         assert!(end.url.contains("#access_token=t"), "{}", end.url);
+    }
+
+    #[test]
+    fn a_401_with_a_broken_challenge_still_starts_discovery() {
+        for header in [None, Some(r#"Bearer realm="OAuth""#)] {
+            let trace = good_flow()
+                .edit(|t| {
+                    t.exchanges.truncate(3);
+                    let r = t.exchanges[0].response.as_mut().expect("a response");
+                    r.headers
+                        .retain(|h| !h.name.eq_ignore_ascii_case("www-authenticate"));
+                    if let Some(value) = header {
+                        r.headers
+                            .push(crate::trace::Header::new("WWW-Authenticate", value));
+                    }
+                })
+                .build();
+            assert_eq!(
+                roles(&trace),
+                vec![vec![
+                    (0, "mcp-request"),
+                    (1, "protected-resource-metadata"),
+                    (2, "authorization-server-metadata"),
+                ]],
+                "{header:?}"
+            );
+        }
+        // A 401 to something that is not an MCP request is not discovery.
+        let trace = TraceBuilder::new()
+            .fetch("GET", "https://app.acme.test/api/me")
+            .status(401)
+            .build();
+        assert!(reconstruct(&trace, &Profile::default()).is_empty());
     }
 
     #[test]
