@@ -553,6 +553,33 @@ mod tests {
     }
 
     #[test]
+    fn metadata_skips_error_answers_with_json_bodies() {
+        let not_found = r#"{"error":"not_found"}"#;
+        let trace = good_flow()
+            .edit(|t| {
+                t.exchanges.truncate(3);
+                let mut miss = t.exchanges[2].clone();
+                miss.url = "https://auth.acme.test/.well-known/oauth-authorization-server/x".into();
+                let r = miss.response.as_mut().expect("a response");
+                r.status = 404;
+                r.body.as_mut().expect("a body").text = not_found.into();
+                t.exchanges.insert(2, miss.clone());
+                miss.url = "https://mcp.acme.test/.well-known/oauth-protected-resource/x".into();
+                t.exchanges.insert(1, miss);
+            })
+            .build();
+        let profile = Profile::default();
+        let flows = reconstruct(&trace, &profile);
+        let cx = crate::rules::Context::new(&trace, &flows[0], &profile);
+        assert_eq!(cx.resource_metadata().map(|(i, _)| i), Some(2));
+        assert_eq!(cx.as_metadata().map(|(i, _)| i), Some(4));
+        assert_eq!(
+            cx.issuer().as_deref(),
+            Some("https://auth.acme.test/resources/res_1")
+        );
+    }
+
+    #[test]
     fn a_challenge_without_authorization_request_is_a_flow() {
         let trace = good_flow().edit(|t| t.exchanges.truncate(3)).build();
         let flows = reconstruct(&trace, &Profile::default());

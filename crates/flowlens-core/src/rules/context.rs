@@ -88,14 +88,14 @@ impl<'a> Context<'a> {
     /// error bodies first.
     pub fn as_metadata(&self) -> Option<(usize, serde_json::Value)> {
         self.hops(Role::AuthorizationServerMetadata)
-            .filter(|(_, ex)| is_success(ex))
+            .filter(|(_, ex)| matches!(ex.status(), Some(200..=299)))
             .find_map(|(i, _)| self.json_body(i).map(|v| (i, v)))
     }
 
     /// The first protected-resource metadata document of the flow that parsed (2xx only).
     pub fn resource_metadata(&self) -> Option<(usize, serde_json::Value)> {
         self.hops(Role::ProtectedResourceMetadata)
-            .filter(|(_, ex)| is_success(ex))
+            .filter(|(_, ex)| matches!(ex.status(), Some(200..=299)))
             .find_map(|(i, _)| self.json_body(i).map(|v| (i, v)))
     }
 
@@ -131,43 +131,5 @@ impl<'a> Context<'a> {
             ),
             _ => (Vec::new(), None),
         }
-    }
-}
-
-fn is_success(ex: &Exchange) -> bool {
-    matches!(ex.status(), Some(200..=299))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::flow::reconstruct;
-    use crate::testing::good_flow;
-
-    #[test]
-    fn metadata_skips_error_answers_with_json_bodies() {
-        let not_found = r#"{"error":"not_found"}"#;
-        let trace = good_flow()
-            .edit(|t| {
-                t.exchanges.truncate(3);
-                let mut miss = t.exchanges[2].clone();
-                miss.url = "https://auth.acme.test/.well-known/oauth-authorization-server/x".into();
-                let r = miss.response.as_mut().expect("a response");
-                r.status = 404;
-                r.body.as_mut().expect("a body").text = not_found.into();
-                t.exchanges.insert(2, miss.clone());
-                miss.url = "https://mcp.acme.test/.well-known/oauth-protected-resource/x".into();
-                t.exchanges.insert(1, miss);
-            })
-            .build();
-        let profile = Profile::default();
-        let flows = reconstruct(&trace, &profile);
-        let cx = Context::new(&trace, &flows[0], &profile);
-        assert_eq!(cx.resource_metadata().map(|(i, _)| i), Some(2));
-        assert_eq!(cx.as_metadata().map(|(i, _)| i), Some(4));
-        assert_eq!(
-            cx.issuer().as_deref(),
-            Some("https://auth.acme.test/resources/res_1")
-        );
     }
 }
