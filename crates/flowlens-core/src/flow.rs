@@ -580,6 +580,37 @@ mod tests {
     }
 
     #[test]
+    fn a_discovery_only_flow_takes_its_auth_host_from_the_metadata() {
+        let profile = Profile::default();
+        let trace = good_flow().edit(|t| t.exchanges.truncate(3)).build();
+        let flows = reconstruct(&trace, &profile);
+        let cx = crate::rules::Context::new(&trace, &flows[0], &profile);
+        assert_eq!(cx.auth_host().as_deref(), Some("auth.acme.test"));
+        let (domains, assumption) = cx.custom_domains();
+        assert_eq!(domains, ["auth.acme.test"]);
+        assert!(assumption.is_some_and(|a| a.contains("authorization_endpoint")));
+
+        let trace = good_flow()
+            .edit(|t| t.exchanges.truncate(3))
+            .edit(|t| {
+                let body = t.exchanges[2]
+                    .response
+                    .as_mut()
+                    .and_then(|r| r.body.as_mut());
+                let body = body.expect("metadata");
+                body.text = body.text.replace(
+                    "https://auth.acme.test/oauth/authorize",
+                    "https://acme-x7q2.scalekit.com/oauth/authorize",
+                );
+            })
+            .build();
+        let flows = reconstruct(&trace, &profile);
+        let cx = crate::rules::Context::new(&trace, &flows[0], &profile);
+        assert_eq!(cx.auth_host().as_deref(), Some("acme-x7q2.scalekit.com"));
+        assert_eq!(cx.custom_domains(), (Vec::new(), None));
+    }
+
+    #[test]
     fn a_challenge_without_authorization_request_is_a_flow() {
         let trace = good_flow().edit(|t| t.exchanges.truncate(3)).build();
         let flows = reconstruct(&trace, &Profile::default());

@@ -110,23 +110,37 @@ impl<'a> Context<'a> {
         snapshot_for(self.trace, self.exchange(i))
     }
 
-    /// The host the flow's authorization server is on: the authorization request's host.
+    /// The host the flow's authorization server is on: the authorization request's host, or,
+    /// in a discovery-only flow (a probe, a capture that stopped before sign-in), the host of
+    /// the `authorization_endpoint` the metadata sends users to.
     pub fn auth_host(&self) -> Option<String> {
-        self.authorize().and_then(|(_, ex)| host_of(&ex.url))
+        self.authorize()
+            .and_then(|(_, ex)| host_of(&ex.url))
+            .or_else(|| self.metadata_authorization_host())
     }
 
-    /// The custom domain(s) to judge against: the profile's, or, without one, the host of the
-    /// authorization request when it is not a vendor default host. The second element says
+    fn metadata_authorization_host(&self) -> Option<String> {
+        let (_, metadata) = self.as_metadata()?;
+        host_of(metadata.get("authorization_endpoint")?.as_str()?)
+    }
+
+    /// The custom domain(s) to judge against: the profile's, or, without one, the host of
+    /// [`Self::auth_host`] when it is not a vendor default host. The second element says
     /// what was assumed, when anything was.
     pub fn custom_domains(&self) -> (Vec<String>, Option<String>) {
         if self.profile.has_custom_domains() {
             return (self.profile.custom_domains.clone(), None);
         }
+        let from = if self.authorize().is_some() {
+            "the host of the authorization request"
+        } else {
+            "the host of the authorization_endpoint in the authorization-server metadata"
+        };
         match self.auth_host() {
             Some(host) if !vendor::is_vendor_default(&host) => (
                 vec![host.clone()],
                 Some(format!(
-                    "no profile: assumed the custom domain is {host}, the host of the authorization request"
+                    "no profile: assumed the custom domain is {host}, {from}"
                 )),
             ),
             _ => (Vec::new(), None),
