@@ -392,7 +392,7 @@ impl Client {
                         request.method
                     ),
                     None => format!(
-                        "{} {url} got no complete answer within the step's {timeout}",
+                        "{} {url} timed out: no complete answer within the step's {timeout}",
                         request.method
                     ),
                 },

@@ -7,9 +7,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use flowlens_core::trace::Exchange;
-use flowlens_core::Profile;
+use flowlens_core::{Profile, Status};
 use flowlens_probe::{probe, FailureKind, Options, Probe, ProbeError, Step, PROBE_CHECKS};
-use support::{closed_port, ChallengeKind, Setup, Site, AUTH_HOST, VENDOR_HOST};
+use support::{closed_port, ChallengeKind, Setup, Site, AUTH_HOST, DEV_HOST, VENDOR_HOST};
 
 fn run(setup: Setup) -> (Site, Probe) {
     let site = Site::start(setup);
@@ -50,6 +50,23 @@ fn calls(p: &Probe) -> Vec<(String, String, Option<u16>)> {
 
 fn body_json(ex: &Exchange) -> serde_json::Value {
     serde_json::from_str(ex.response_body_text().expect("a kept body")).expect("a JSON body")
+}
+
+/// The status of a check in the probe report (one flow, so one result per id).
+fn status(p: &Probe, id: &str) -> Status {
+    let results: Vec<&flowlens_core::report::CheckReport> =
+        p.report.checks.iter().filter(|c| c.id == id).collect();
+    assert_eq!(results.len(), 1, "{id} in {:#?}", p.report.checks);
+    results[0].status
+}
+
+fn summary(p: &Probe, id: &str) -> String {
+    p.report
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.summary.clone())
+        .unwrap_or_default()
 }
 
 fn has_note(p: &Probe, words: &str) -> bool {
@@ -135,11 +152,21 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
     assert_eq!(p.report.source.exchanges, 3);
     assert_eq!(p.report.flows.len(), 1);
     assert!(has_note(&p, "--insecure"), "{:?}", p.report.notes);
-    assert!(p
-        .report
-        .checks
+    // Every probe check the core has is reported, for the one flow, and passes.
+    let expected: Vec<&str> = flowlens_core::rules::registry()
         .iter()
-        .all(|c| PROBE_CHECKS.contains(&c.id.as_str())));
+        .map(|r| r.meta().id)
+        .filter(|id| PROBE_CHECKS.contains(id))
+        .collect();
+    let reported: Vec<&str> = p.report.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(reported, expected);
+    for check in &p.report.checks {
+        assert_eq!(check.status, Status::Pass, "{check:#?}");
+        assert_eq!(check.flow, Some(0));
+    }
+    assert_eq!(p.report.flows[0].status, Status::Pass);
+    assert_eq!(status(&p, "env-production"), Status::Pass);
+    assert_eq!(status(&p, "https-everywhere"), Status::Pass);
     let c = p.report.counts;
     assert_eq!(
         c.pass + c.fail + c.warn + c.not_observed + c.manual + c.skipped,
@@ -251,6 +278,22 @@ fn plain_http_authorization_server_is_recorded() {
     assert!(body_json(metadata)["token_endpoint"]
         .as_str()
         .is_some_and(|u| u.starts_with("http://")));
+    assert_eq!(status(&p, "https-everywhere"), Status::Fail);
+    assert!(summary(&p, "https-everywhere").contains("auth.acme.test"));
+    assert!(p.report.has_failures());
+}
+
+#[test]
+fn a_development_environment_fails_env_production() {
+    let (site, p) = run(Setup {
+        auth_host: DEV_HOST,
+        ..Setup::good()
+    });
+    assert!(site.issuer.starts_with("https://acme.scalekit.dev:"));
+    assert_eq!(p.trace.exchanges[2].url, as_url(&site));
+    assert_eq!(status(&p, "env-production"), Status::Fail);
+    assert!(summary(&p, "env-production").contains(DEV_HOST));
+    assert_eq!(status(&p, "https-everywhere"), Status::Pass);
 }
 
 #[test]

@@ -19,6 +19,7 @@ pub use server::{closed_port, Reply, Request, Server};
 pub const MCP_HOST: &str = "mcp.acme.test";
 pub const AUTH_HOST: &str = "auth.acme.test";
 pub const VENDOR_HOST: &str = "acme-x7q2.scalekit.com";
+pub const DEV_HOST: &str = "acme.scalekit.dev";
 
 /// What the 401 challenge looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub enum ChallengeKind {
 /// The knobs of the loopback setup.
 #[derive(Debug, Clone)]
 pub struct Setup {
+    /// The authorization server's host (the issuer's and the endpoints').
+    pub auth_host: &'static str,
     pub challenge: ChallengeKind,
     /// `Access-Control-Expose-Headers: WWW-Authenticate` on the 401.
     pub expose_www_authenticate: bool,
@@ -72,6 +75,7 @@ pub struct Setup {
 impl Setup {
     pub fn good() -> Self {
         Self {
+            auth_host: AUTH_HOST,
             challenge: ChallengeKind::Full,
             expose_www_authenticate: true,
             hsts: true,
@@ -128,7 +132,7 @@ impl Site {
     /// Probe options for this site: `--insecure`, a short timeout, the host overrides.
     pub fn options(&self) -> Options {
         let mut resolve = Vec::new();
-        for host in [MCP_HOST, AUTH_HOST, VENDOR_HOST] {
+        for host in [MCP_HOST, AUTH_HOST, VENDOR_HOST, DEV_HOST] {
             for port in [self.https.port, self.http.port] {
                 resolve.push(ResolveOverride {
                     host: host.into(),
@@ -179,10 +183,11 @@ impl Ctx {
     }
 
     fn auth_base(&self) -> String {
+        let host = self.setup.auth_host;
         if self.setup.auth_over_http {
-            format!("http://{AUTH_HOST}:{}", self.plain_port)
+            format!("http://{host}:{}", self.plain_port)
         } else {
-            format!("https://{AUTH_HOST}:{}", self.tls_port)
+            format!("https://{host}:{}", self.tls_port)
         }
     }
 
@@ -200,7 +205,7 @@ impl Ctx {
     fn handle(&self, r: &Request, tls: bool) -> Reply {
         let reply = match r.host.as_str() {
             MCP_HOST => self.mcp(r),
-            AUTH_HOST => self.auth(r),
+            h if h == self.setup.auth_host => self.auth(r),
             _ => Reply::status(421),
         };
         if tls && self.setup.hsts {
