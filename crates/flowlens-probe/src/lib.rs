@@ -59,6 +59,8 @@ pub const PROBE_CHECKS: &[&str] = &[
     "env-production",
     "https-everywhere",
     "hsts",
+    // The probe sends a foreign `Origin`, so the CORS answers of the metadata are judged.
+    "cors",
 ];
 
 /// How to probe.

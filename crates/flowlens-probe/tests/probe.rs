@@ -1,6 +1,7 @@
 //! The probe against a loopback setup: a good one, one broken variant per checklist item, and
-//! the inputs that stop a probe. Only loopback (through `--resolve` overrides) and `.invalid`
-//! host names are ever contacted.
+//! the inputs that stop a probe. Each variant asserts the recorded exchanges, the roles the
+//! core gives them, and the statuses of the checks it concerns. Only loopback (through
+//! `--resolve` overrides) and `.invalid` host names are ever contacted.
 
 mod support;
 
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use flowlens_core::trace::Exchange;
 use flowlens_core::{Profile, Status};
 use flowlens_probe::{probe, FailureKind, Options, Probe, ProbeError, Step, PROBE_CHECKS};
-use support::{closed_port, ChallengeKind, Setup, Site, AUTH_HOST, DEV_HOST, VENDOR_HOST};
+use support::{closed_port, ChallengeKind, PrmCors, Setup, Site, AUTH_HOST, DEV_HOST, VENDOR_HOST};
 
 fn run(setup: Setup) -> (Site, Probe) {
     let site = Site::start(setup);
@@ -165,8 +166,18 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
         assert_eq!(check.flow, Some(0));
     }
     assert_eq!(p.report.flows[0].status, Status::Pass);
-    assert_eq!(status(&p, "env-production"), Status::Pass);
-    assert_eq!(status(&p, "https-everywhere"), Status::Pass);
+    for id in [
+        "mcp-401-challenge",
+        "mcp-discovery",
+        "custom-domain-metadata",
+        "env-production",
+        "https-everywhere",
+        "hsts",
+        "cors",
+    ] {
+        assert_eq!(status(&p, id), Status::Pass, "{id}");
+    }
+    assert!(!p.report.has_failures());
     let c = p.report.counts;
     assert_eq!(
         c.pass + c.fail + c.warn + c.not_observed + c.manual + c.skipped,
@@ -175,7 +186,7 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
 }
 
 #[test]
-fn missing_www_authenticate_is_recorded_and_discovery_goes_on_at_the_well_known_url() {
+fn missing_www_authenticate_warns_and_discovery_goes_on_at_the_well_known_url() {
     let (site, p) = run(Setup {
         challenge: ChallengeKind::Missing,
         ..Setup::good()
@@ -192,10 +203,14 @@ fn missing_www_authenticate_is_recorded_and_discovery_goes_on_at_the_well_known_
         "{:?}",
         p.report.notes
     );
+    // Allowed since MCP 2025-11-25 when the well-known URL works, so a warning.
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Warn);
+    assert!(summary(&p, "mcp-401-challenge").contains("no WWW-Authenticate"));
+    assert_eq!(status(&p, "mcp-discovery"), Status::Pass);
 }
 
 #[test]
-fn challenge_without_resource_metadata_is_recorded_and_discovery_goes_on() {
+fn challenge_without_resource_metadata_warns_and_discovery_goes_on() {
     let (site, p) = run(Setup {
         challenge: ChallengeKind::NoResourceMetadata,
         ..Setup::good()
@@ -207,10 +222,13 @@ fn challenge_without_resource_metadata_is_recorded_and_discovery_goes_on() {
     assert_eq!(p.trace.exchanges[1].url, prm_url(&site));
     assert_eq!(roles(&p), [DISCOVERY.to_vec()]);
     assert!(has_note(&p, "no resource_metadata"), "{:?}", p.report.notes);
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Warn);
+    assert!(summary(&p, "mcp-401-challenge").contains("no resource_metadata"));
+    assert_eq!(status(&p, "mcp-discovery"), Status::Pass);
 }
 
 #[test]
-fn challenge_without_scope_is_recorded() {
+fn challenge_without_scope_warns() {
     let (_site, p) = run(Setup {
         challenge: ChallengeKind::NoScope,
         ..Setup::good()
@@ -220,10 +238,12 @@ fn challenge_without_scope_is_recorded() {
         .expect("a challenge");
     assert!(header.contains("resource_metadata=") && !header.contains("scope="));
     assert_eq!(roles(&p), [DISCOVERY.to_vec()]);
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Warn);
+    assert!(summary(&p, "mcp-401-challenge").contains("no scope"));
 }
 
 #[test]
-fn challenge_not_exposed_to_browser_clients_is_recorded() {
+fn challenge_not_exposed_to_browser_clients_fails() {
     let (_site, p) = run(Setup {
         expose_www_authenticate: false,
         ..Setup::good()
@@ -234,10 +254,30 @@ fn challenge_not_exposed_to_browser_clients_is_recorded() {
         Some("https://flowlens.invalid")
     );
     assert_eq!(init.response_header("access-control-expose-headers"), None);
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Fail);
+    assert!(summary(&p, "mcp-401-challenge").contains("Access-Control-Expose-Headers"));
+
+    // Probing as a native client (no Origin): CORS does not apply.
+    let site = Site::start(Setup {
+        expose_www_authenticate: false,
+        ..Setup::good()
+    });
+    let options = Options {
+        origin: None,
+        ..site.options()
+    };
+    let p = probe(&site.mcp_url, &options).expect("a report");
+    assert!(p
+        .trace
+        .exchanges
+        .iter()
+        .all(|e| e.request_header("origin").is_none()));
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Pass);
+    assert_eq!(status(&p, "cors"), Status::NotObserved);
 }
 
 #[test]
-fn resource_mismatch_is_recorded() {
+fn resource_mismatch_fails_discovery() {
     let (_site, p) = run(Setup {
         resource: Some("https://mcp.acme.test/other".into()),
         ..Setup::good()
@@ -247,10 +287,13 @@ fn resource_mismatch_is_recorded() {
         "https://mcp.acme.test/other"
     );
     assert_eq!(roles(&p), [DISCOVERY.to_vec()]);
+    assert_eq!(status(&p, "mcp-discovery"), Status::Fail);
+    assert!(summary(&p, "mcp-discovery").contains("resource https://mcp.acme.test/other"));
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Pass);
 }
 
 #[test]
-fn issuer_mismatch_is_recorded() {
+fn issuer_mismatch_fails_discovery() {
     let (site, p) = run(Setup {
         issuer: Some(format!("https://{AUTH_HOST}")),
         ..Setup::good()
@@ -258,10 +301,12 @@ fn issuer_mismatch_is_recorded() {
     let metadata = body_json(&p.trace.exchanges[2]);
     assert_eq!(metadata["issuer"], format!("https://{AUTH_HOST}"));
     assert_ne!(metadata["issuer"], site.issuer);
+    assert_eq!(status(&p, "mcp-discovery"), Status::Fail);
+    assert!(summary(&p, "mcp-discovery").contains("issuer"));
 }
 
 #[test]
-fn plain_http_authorization_server_is_recorded() {
+fn plain_http_authorization_server_fails_https_everywhere() {
     let (site, p) = run(Setup {
         auth_over_http: true,
         ..Setup::good()
@@ -281,6 +326,8 @@ fn plain_http_authorization_server_is_recorded() {
     assert_eq!(status(&p, "https-everywhere"), Status::Fail);
     assert!(summary(&p, "https-everywhere").contains("auth.acme.test"));
     assert!(p.report.has_failures());
+    // No https answer from the authorization server: nothing to judge HSTS on.
+    assert_eq!(status(&p, "hsts"), Status::NotObserved);
 }
 
 #[test]
@@ -294,10 +341,53 @@ fn a_development_environment_fails_env_production() {
     assert_eq!(status(&p, "env-production"), Status::Fail);
     assert!(summary(&p, "env-production").contains(DEV_HOST));
     assert_eq!(status(&p, "https-everywhere"), Status::Pass);
+    assert_eq!(status(&p, "custom-domain-metadata"), Status::Fail);
 }
 
 #[test]
-fn metadata_without_s256_is_recorded() {
+fn no_hsts_on_the_custom_domain_fails_hsts() {
+    let (_site, p) = run(Setup {
+        hsts: false,
+        ..Setup::good()
+    });
+    assert!(p
+        .trace
+        .exchanges
+        .iter()
+        .all(|e| e.response_header("strict-transport-security").is_none()));
+    assert_eq!(status(&p, "hsts"), Status::Fail);
+    assert!(summary(&p, "hsts").contains(AUTH_HOST));
+    // Without a profile the custom domain is the metadata's authorization_endpoint host.
+    let hsts = p.report.checks.iter().find(|c| c.id == "hsts");
+    assert!(hsts.is_some_and(|c| c
+        .assumptions
+        .iter()
+        .any(|a| a.contains("authorization_endpoint"))));
+}
+
+#[test]
+fn metadata_cors_is_judged_from_the_probes_origin() {
+    let (_site, p) = run(Setup {
+        prm_cors: PrmCors::ReflectWithCredentials,
+        ..Setup::good()
+    });
+    let prm = &p.trace.exchanges[1];
+    assert_eq!(
+        prm.response_header("access-control-allow-origin"),
+        Some("https://flowlens.invalid")
+    );
+    assert_eq!(status(&p, "cors"), Status::Fail);
+
+    let (_site, p) = run(Setup {
+        prm_cors: PrmCors::Missing,
+        ..Setup::good()
+    });
+    assert_eq!(status(&p, "cors"), Status::Warn);
+    assert!(summary(&p, "cors").contains("protected-resource metadata"));
+}
+
+#[test]
+fn metadata_without_s256_fails_discovery() {
     let (_site, p) = run(Setup {
         code_challenge_methods: Some(vec!["plain"]),
         ..Setup::good()
@@ -306,10 +396,23 @@ fn metadata_without_s256_is_recorded() {
         body_json(&p.trace.exchanges[2])["code_challenge_methods_supported"],
         serde_json::json!(["plain"])
     );
+    assert_eq!(status(&p, "mcp-discovery"), Status::Fail);
+    assert!(summary(&p, "mcp-discovery").contains("S256"));
+
+    // Absent altogether: clients must refuse to proceed.
+    let (_site, p) = run(Setup {
+        code_challenge_methods: None,
+        ..Setup::good()
+    });
+    assert!(body_json(&p.trace.exchanges[2])
+        .get("code_challenge_methods_supported")
+        .is_none());
+    assert_eq!(status(&p, "mcp-discovery"), Status::Fail);
+    assert!(summary(&p, "mcp-discovery").contains("S256"));
 }
 
 #[test]
-fn endpoints_on_the_vendor_default_domain_are_recorded_but_never_contacted() {
+fn endpoints_on_the_vendor_default_domain_fail_custom_domain_metadata() {
     let (_site, p) = run(Setup {
         endpoint_base: Some(format!("https://{VENDOR_HOST}")),
         ..Setup::good()
@@ -323,10 +426,23 @@ fn endpoints_on_the_vendor_default_domain_are_recorded_but_never_contacted() {
         .exchanges
         .iter()
         .all(|e| !e.url.contains(VENDOR_HOST)));
+    assert_eq!(status(&p, "custom-domain-metadata"), Status::Fail);
+    assert!(summary(&p, "custom-domain-metadata").contains(VENDOR_HOST));
+    assert_eq!(status(&p, "mcp-discovery"), Status::Pass);
+
+    // The authorization server itself on the vendor default domain.
+    let (site, p) = run(Setup {
+        auth_host: VENDOR_HOST,
+        ..Setup::good()
+    });
+    assert!(site.issuer.starts_with(&format!("https://{VENDOR_HOST}:")));
+    assert_eq!(status(&p, "custom-domain-metadata"), Status::Fail);
+    assert!(summary(&p, "custom-domain-metadata").contains("authorization_servers"));
+    assert_eq!(status(&p, "env-production"), Status::Pass); // .com is production
 }
 
 #[test]
-fn metadata_served_as_html_stops_discovery_with_a_note() {
+fn metadata_served_as_html_fails_discovery_with_a_note() {
     let (_site, p) = run(Setup {
         prm_as_html: true,
         ..Setup::good()
@@ -360,6 +476,11 @@ fn metadata_served_as_html_stops_discovery_with_a_note() {
         "{:?}",
         p.report.notes
     );
+    assert_eq!(status(&p, "mcp-discovery"), Status::Fail);
+    assert!(summary(&p, "mcp-discovery").contains("HTML"));
+    assert!(p.report.has_failures());
+    assert_eq!(status(&p, "mcp-discovery"), Status::Fail);
+    assert!(summary(&p, "mcp-discovery").contains("authorization-server metadata"));
 }
 
 #[test]
@@ -394,6 +515,10 @@ fn authorization_server_metadata_is_looked_up_in_the_spec_order() {
     assert!(flows[0][2..]
         .iter()
         .all(|(_, role)| *role == "authorization-server-metadata"));
+    // The client followed the spec's order, and the 404s before the answer are not the
+    // metadata: discovery is fine.
+    assert_eq!(status(&p, "mcp-discovery"), Status::Pass);
+    assert_eq!(status(&p, "custom-domain-metadata"), Status::Pass);
 }
 
 #[test]
@@ -416,6 +541,10 @@ fn a_redirect_is_followed_recorded_and_noted() {
         p.report.notes
     );
     assert_eq!(roles(&p)[0].len(), 4);
+    assert_eq!(status(&p, "mcp-discovery"), Status::Pass);
+    // A browser follows a cross-origin redirect only if the redirect answers CORS too;
+    // the test server's 301 does not.
+    assert_eq!(status(&p, "cors"), Status::Warn);
 }
 
 // ---- What stops a probe: a clear error naming the step, never a hang or a panic. ----

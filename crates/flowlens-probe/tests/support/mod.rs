@@ -34,6 +34,17 @@ pub enum ChallengeKind {
     NoScope,
 }
 
+/// How the protected-resource metadata answers a cross-origin request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrmCors {
+    /// `Access-Control-Allow-Origin: *`.
+    Star,
+    /// No CORS headers.
+    Missing,
+    /// The request's origin echoed with `Access-Control-Allow-Credentials: true`.
+    ReflectWithCredentials,
+}
+
 /// The knobs of the loopback setup.
 #[derive(Debug, Clone)]
 pub struct Setup {
@@ -70,6 +81,7 @@ pub struct Setup {
     pub mcp_html: bool,
     /// The PRM streams an endless body.
     pub prm_endless: bool,
+    pub prm_cors: PrmCors,
 }
 
 impl Setup {
@@ -92,6 +104,7 @@ impl Setup {
             mcp_stalls: false,
             mcp_html: false,
             prm_endless: false,
+            prm_cors: PrmCors::Star,
         }
     }
 }
@@ -276,7 +289,7 @@ impl Ctx {
             ("GET", "/.well-known/oauth-protected-resource/mcp")
             | ("GET", "/.well-known/oauth-protected-resource/mcp.json") => {
                 let resource = s.resource.clone().unwrap_or_else(|| self.mcp_url());
-                Reply::json(
+                let reply = Reply::json(
                     200,
                     &json!({
                         "resource": resource,
@@ -284,8 +297,14 @@ impl Ctx {
                         "bearer_methods_supported": ["header"],
                         "scopes_supported": ["mcp:tools"],
                     }),
-                )
-                .header("Access-Control-Allow-Origin", "*")
+                );
+                match (s.prm_cors, r.header("origin")) {
+                    (PrmCors::Star, _) => reply.header("Access-Control-Allow-Origin", "*"),
+                    (PrmCors::ReflectWithCredentials, Some(origin)) => reply
+                        .header("Access-Control-Allow-Origin", origin)
+                        .header("Access-Control-Allow-Credentials", "true"),
+                    _ => reply,
+                }
             }
             _ => Reply::json(404, &json!({"error": "not_found"})),
         }
