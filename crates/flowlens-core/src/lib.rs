@@ -14,6 +14,7 @@
 pub mod check;
 pub mod docs;
 pub mod flow;
+pub mod har;
 pub mod manual;
 pub mod params;
 pub mod profile;
