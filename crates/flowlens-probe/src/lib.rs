@@ -344,7 +344,31 @@ impl<'a> Run<'a> {
             ),
             _ => {}
         }
+        self.note_refused_origin(step, last);
         Ok(challenge)
+    }
+
+    /// A server may allow only its own web clients' origins: say how to probe as one of them
+    /// when it refused the probe's `Origin`.
+    fn note_refused_origin(&mut self, step: Step, index: usize) {
+        let Some(origin) = self.options.origin.clone() else {
+            return;
+        };
+        let allowed = self.trace.exchanges[index]
+            .response_header("access-control-allow-origin")
+            .map(str::trim);
+        if allowed.is_some_and(|a| a == "*" || a == origin) {
+            return;
+        }
+        self.step_note(
+            step,
+            format!(
+                "the server does not allow the probe's Origin {origin} (as a browser-based MCP \
+                 client from another site would send it). If it allows only your own web \
+                 clients, probe again as one of them (flowlens probe --origin \
+                 https://your-client.example) or as a native client (--no-origin)"
+            ),
+        );
     }
 
     /// Step 2: protected-resource metadata. Returns the issuer to continue with, if any.
@@ -520,9 +544,10 @@ fn probe_report(mut report: Report, mcp: &Url) -> Report {
     }
     if left_out > 0 {
         report.notes.push(format!(
-            "A probe sees discovery only: {left_out} checklist results about the authorization \
-             request, sign-in and consent pages, callback and tokens are left out. Record a \
-             sign-in (HAR or the extension) and run `flowlens check` for those."
+            "A probe sees discovery only: {left_out} other checklist results (the \
+             authorization request, sign-in and consent pages, callback, tokens, and the items \
+             a person verifies) are left out. Record a sign-in (HAR or the extension) and run \
+             `flowlens check` for those."
         ));
     }
     report.source.name = Some(mcp.to_string());

@@ -277,6 +277,41 @@ fn challenge_not_exposed_to_browser_clients_fails() {
 }
 
 #[test]
+fn a_server_that_allows_only_its_own_origins_is_probed_as_its_client() {
+    let setup = Setup {
+        mcp_allowed_origin: Some("https://app.acme.test"),
+        ..Setup::good()
+    };
+    let (_site, p) = run(setup.clone());
+    assert_eq!(
+        p.trace.exchanges[0].response_header("access-control-allow-origin"),
+        None
+    );
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Fail);
+    assert!(
+        has_note(
+            &p,
+            "does not allow the probe's Origin https://flowlens.invalid"
+        ),
+        "{:?}",
+        p.report.notes
+    );
+
+    let site = Site::start(setup);
+    let options = Options {
+        origin: Some("https://app.acme.test".into()),
+        ..site.options()
+    };
+    let p = probe(&site.mcp_url, &options).expect("a report");
+    assert_eq!(
+        p.trace.exchanges[0].request_header("origin"),
+        Some("https://app.acme.test")
+    );
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Pass);
+    assert!(!has_note(&p, "does not allow"), "{:?}", p.report.notes);
+}
+
+#[test]
 fn resource_mismatch_fails_discovery() {
     let (_site, p) = run(Setup {
         resource: Some("https://mcp.acme.test/other".into()),

@@ -53,6 +53,8 @@ pub struct Setup {
     pub challenge: ChallengeKind,
     /// `Access-Control-Expose-Headers: WWW-Authenticate` on the 401.
     pub expose_www_authenticate: bool,
+    /// The MCP endpoint answers CORS only for this origin (None: for any origin).
+    pub mcp_allowed_origin: Option<&'static str>,
     /// `Strict-Transport-Security` on every https answer.
     pub hsts: bool,
     /// The PRM `resource` (default: the MCP URL).
@@ -90,6 +92,7 @@ impl Setup {
             auth_host: AUTH_HOST,
             challenge: ChallengeKind::Full,
             expose_www_authenticate: true,
+            mcp_allowed_origin: None,
             hsts: true,
             resource: None,
             issuer: None,
@@ -259,7 +262,8 @@ impl Ctx {
                 if let Some(h) = header {
                     reply = reply.header("WWW-Authenticate", &h);
                 }
-                if let Some(origin) = r.header("origin") {
+                let allowed = |o: &str| s.mcp_allowed_origin.is_none_or(|a| a == o);
+                if let Some(origin) = r.header("origin").filter(|o| allowed(o)) {
                     reply = reply
                         .header("Access-Control-Allow-Origin", origin)
                         .header("Vary", "Origin");
