@@ -135,6 +135,29 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
         Some("WWW-Authenticate, Mcp-Session-Id")
     );
 
+    // What the servers received: the client sent what the trace says, and no credentials.
+    let received = site.received();
+    assert_eq!(received.len(), 3);
+    let init = &received[0];
+    assert_eq!((init.method.as_str(), init.path()), ("POST", "/mcp"));
+    assert_eq!(init.header("content-type"), Some("application/json"));
+    assert_eq!(
+        init.header("accept"),
+        Some("application/json, text/event-stream")
+    );
+    assert_eq!(init.header("mcp-protocol-version"), Some("2025-11-25"));
+    assert!(
+        init.body.contains(r#""method":"initialize""#),
+        "{}",
+        init.body
+    );
+    for r in &received {
+        assert_eq!(r.header("origin"), Some("https://flowlens.invalid"));
+        for never in ["authorization", "cookie", "accept-encoding"] {
+            assert_eq!(r.header(never), None, "{never} sent to {}", r.target);
+        }
+    }
+
     for ex in &p.trace.exchanges {
         assert_eq!(ex.resource_type, flowlens_core::trace::ResourceType::Fetch);
         assert!(ex.request_header("authorization").is_none(), "{}", ex.url);

@@ -8,7 +8,7 @@
 
 pub mod server;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use flowlens_probe::{Options, ResolveOverride};
@@ -120,6 +120,7 @@ pub struct Site {
     pub mcp_url: String,
     /// The issuer the PRM names.
     pub issuer: String,
+    ctx: Arc<Ctx>,
 }
 
 impl Site {
@@ -142,6 +143,7 @@ impl Site {
             http,
             mcp_url: ctx.mcp_url(),
             issuer: ctx.issuer(),
+            ctx: ctx.clone(),
         }
     }
 
@@ -165,6 +167,15 @@ impl Site {
         }
     }
 
+    /// The requests the servers received (as they arrived, whatever the client recorded).
+    pub fn received(&self) -> Vec<Request> {
+        self.ctx
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
     /// The `--resolve` arguments for the CLI.
     pub fn resolve_args(&self) -> Vec<String> {
         self.options()
@@ -179,6 +190,8 @@ struct Ctx {
     setup: Setup,
     tls_port: u16,
     plain_port: u16,
+    /// Every request the servers received, in order.
+    received: Mutex<Vec<Request>>,
 }
 
 impl Ctx {
@@ -187,6 +200,7 @@ impl Ctx {
             setup,
             tls_port,
             plain_port,
+            received: Mutex::new(Vec::new()),
         }
     }
 
@@ -219,6 +233,9 @@ impl Ctx {
     }
 
     fn handle(&self, r: &Request, tls: bool) -> Reply {
+        if let Ok(mut received) = self.received.lock() {
+            received.push(r.clone());
+        }
         let reply = match r.host.as_str() {
             MCP_HOST => self.mcp(r),
             h if h == self.setup.auth_host => self.auth(r),
