@@ -452,13 +452,25 @@ impl<'a> Run<'a> {
         let step = Step::AuthorizationServerMetadata;
         let candidates = discovery::authorization_server_metadata_urls(issuer);
         let deadline = self.deadline();
-        if self.first_json(step, &candidates, deadline)?.is_none() {
+        let Some((_, metadata)) = self.first_json(step, &candidates, deadline)? else {
             self.step_note(
                 step,
                 format!(
                     "no authorization-server metadata for the issuer {issuer} at {}",
                     candidates.join(", ")
                 ),
+            );
+            return Ok(());
+        };
+        // No rule judges the RFC 9207 flag on its own (oauth-iss needs the callback).
+        let iss_flag = metadata.get("authorization_response_iss_parameter_supported");
+        if iss_flag != Some(&Value::Bool(true)) {
+            self.step_note(
+                step,
+                "the metadata does not advertise authorization_response_iss_parameter_supported: \
+                 clients cannot expect RFC 9207 iss in the authorization response to detect \
+                 mix-up (MCP 2026-07-28: the authorization server SHOULD send it); record a \
+                 sign-in to check the iss actually sent",
             );
         }
         Ok(())

@@ -470,6 +470,29 @@ fn metadata_without_s256_fails_discovery() {
 }
 
 #[test]
+fn metadata_without_the_iss_flag_gets_a_note() {
+    let (_site, p) = run(Setup::good());
+    assert!(!has_note(
+        &p,
+        "authorization_response_iss_parameter_supported"
+    ));
+    let (_site, p) = run(Setup {
+        iss_supported: false,
+        ..Setup::good()
+    });
+    assert!(
+        has_note(
+            &p,
+            "does not advertise authorization_response_iss_parameter_supported"
+        ),
+        "{:?}",
+        p.report.notes
+    );
+    // A note, not a check: no rule judges the flag without the authorization response.
+    assert!(!p.report.has_failures());
+}
+
+#[test]
 fn endpoints_on_the_vendor_default_domain_fail_custom_domain_metadata() {
     let (_site, p) = run(Setup {
         endpoint_base: Some(format!("https://{VENDOR_HOST}")),

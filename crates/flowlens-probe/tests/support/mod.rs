@@ -63,6 +63,8 @@ pub struct Setup {
     pub issuer: Option<String>,
     /// The authorization server on the plain-http server.
     pub auth_over_http: bool,
+    /// `authorization_response_iss_parameter_supported: true` in the AS metadata.
+    pub iss_supported: bool,
     /// `code_challenge_methods_supported` (None: absent).
     pub code_challenge_methods: Option<Vec<&'static str>>,
     /// The host of the AS endpoints (default: the AS host and port).
@@ -97,6 +99,7 @@ impl Setup {
             resource: None,
             issuer: None,
             auth_over_http: false,
+            iss_supported: true,
             code_challenge_methods: Some(vec!["S256"]),
             endpoint_base: None,
             prm_as_html: false,
@@ -365,8 +368,10 @@ impl Ctx {
             "token_endpoint_auth_methods_supported": ["none", "client_secret_post"],
             "scopes_supported": ["mcp:tools", "offline_access"],
             "client_id_metadata_document_supported": true,
-            "authorization_response_iss_parameter_supported": true,
         });
+        if s.iss_supported {
+            metadata["authorization_response_iss_parameter_supported"] = json!(true);
+        }
         if let Some(methods) = &s.code_challenge_methods {
             metadata["code_challenge_methods_supported"] = json!(methods);
         }
