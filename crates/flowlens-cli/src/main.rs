@@ -1,8 +1,8 @@
 //! `flowlens`: checks recorded OAuth 2.1 authorization flows (HAR files) against the go-live
-//! checklist.
+//! checklist, and probes MCP servers' OAuth discovery over the network.
 //!
-//! Exit codes: 0 when no check fails, 1 when a check fails, 2 when an input cannot be read or
-//! the command line is wrong (clap's usage errors exit 2 too).
+//! Exit codes: 0 when no check fails, 1 when a check fails, 2 when an input cannot be read,
+//! a probe cannot run, or the command line is wrong (clap's usage errors exit 2 too).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use flowlens_core::report::Report;
 use flowlens_core::rules;
 
 mod input;
+mod probe;
 mod text;
 
 #[derive(Parser)]
@@ -20,7 +21,7 @@ mod text;
     name = "flowlens",
     version,
     about = "Checks recorded OAuth 2.1 authorization flows (HAR files) against the go-live checklist",
-    after_help = "Exit codes: 0 no check failed, 1 a check failed, 2 unreadable input or usage error."
+    after_help = "Exit codes: 0 no check failed, 1 a check failed, 2 unreadable input, a probe that could not run, or usage error."
 )]
 struct Cli {
     /// When to color the text output.
@@ -48,6 +49,12 @@ enum Command {
         #[arg(long, short, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Probe an MCP server's OAuth discovery: the 401 challenge, the protected-resource and
+    /// authorization-server metadata, TLS, HSTS and CORS, checked by the same rules.
+    ///
+    /// Sends an unauthenticated MCP initialize request, then follows discovery as an MCP
+    /// client does. Never sends credentials. Exit 2 names the step that could not run.
+    Probe(probe::ProbeArgs),
     /// List the rules in checklist order.
     Rules {
         #[arg(long, short, value_enum, default_value_t = RulesFormat::Text)]
@@ -99,6 +106,7 @@ fn main() -> ExitCode {
             profile,
             format,
         } => check(&files, profile.as_deref(), format),
+        Command::Probe(args) => probe::run(args),
         Command::Rules { format, manual } => list_rules(format, manual).map(|()| ExitCode::SUCCESS),
         Command::Explain { id } => explain(&id).map(|()| ExitCode::SUCCESS),
     };

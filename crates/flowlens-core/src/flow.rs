@@ -7,7 +7,8 @@
 //! the `Location` of the last redirect for clients whose callback is not http, or as a
 //! navigation for fragments), then takes in the token request and the authorized MCP calls.
 //! A 401 challenge with no authorization request after it still makes a flow, so a capture
-//! that stopped early is reported rather than ignored.
+//! that stopped early (or a probe, which never goes further) is reported rather than ignored;
+//! so does an MCP request answered 401 with a broken challenge.
 //!
 //! Each exchange belongs to at most one flow; several flows in one trace are reported apart.
 
@@ -115,7 +116,7 @@ pub fn reconstruct(trace: &Trace, profile: &Profile) -> Vec<Flow> {
     }
     // Discovery that never led to an authorization request (capture stopped early).
     for i in 0..trace.exchanges.len() {
-        if !builder.claimed[i] && roles::is_mcp_challenge(&trace.exchanges[i]) {
+        if !builder.claimed[i] && roles::starts_discovery(&trace.exchanges[i]) {
             flows.push(builder.flow_from_challenge(i));
         }
     }
@@ -583,6 +584,97 @@ mod tests {
         let flows = reconstruct(&trace, &Profile::default());
         let end = flows[0].end.as_ref().expect("the flow ends");
         assert!(end.url.contains("#access_token=t"), "{}", end.url);
+    }
+
+    #[test]
+    fn a_401_with_a_broken_challenge_still_starts_discovery() {
+        for header in [None, Some(r#"Bearer realm="OAuth""#)] {
+            let trace = good_flow()
+                .edit(|t| {
+                    t.exchanges.truncate(3);
+                    let r = t.exchanges[0].response.as_mut().expect("a response");
+                    r.headers
+                        .retain(|h| !h.name.eq_ignore_ascii_case("www-authenticate"));
+                    if let Some(value) = header {
+                        r.headers
+                            .push(crate::trace::Header::new("WWW-Authenticate", value));
+                    }
+                })
+                .build();
+            assert_eq!(
+                roles(&trace),
+                vec![vec![
+                    (0, "mcp-request"),
+                    (1, "protected-resource-metadata"),
+                    (2, "authorization-server-metadata"),
+                ]],
+                "{header:?}"
+            );
+        }
+        // A 401 to something that is not an MCP request is not discovery.
+        let trace = TraceBuilder::new()
+            .fetch("GET", "https://app.acme.test/api/me")
+            .status(401)
+            .build();
+        assert!(reconstruct(&trace, &Profile::default()).is_empty());
+    }
+
+    #[test]
+    fn metadata_skips_error_answers_with_json_bodies() {
+        let not_found = r#"{"error":"not_found"}"#;
+        let trace = good_flow()
+            .edit(|t| {
+                t.exchanges.truncate(3);
+                let mut miss = t.exchanges[2].clone();
+                miss.url = "https://auth.acme.test/.well-known/oauth-authorization-server/x".into();
+                let r = miss.response.as_mut().expect("a response");
+                r.status = 404;
+                r.body.as_mut().expect("a body").text = not_found.into();
+                t.exchanges.insert(2, miss.clone());
+                miss.url = "https://mcp.acme.test/.well-known/oauth-protected-resource/x".into();
+                t.exchanges.insert(1, miss);
+            })
+            .build();
+        let profile = Profile::default();
+        let flows = reconstruct(&trace, &profile);
+        let cx = crate::rules::Context::new(&trace, &flows[0], &profile);
+        assert_eq!(cx.resource_metadata().map(|(i, _)| i), Some(2));
+        assert_eq!(cx.as_metadata().map(|(i, _)| i), Some(4));
+        assert_eq!(
+            cx.issuer().as_deref(),
+            Some("https://auth.acme.test/resources/res_1")
+        );
+    }
+
+    #[test]
+    fn a_discovery_only_flow_takes_its_auth_host_from_the_metadata() {
+        let profile = Profile::default();
+        let trace = good_flow().edit(|t| t.exchanges.truncate(3)).build();
+        let flows = reconstruct(&trace, &profile);
+        let cx = crate::rules::Context::new(&trace, &flows[0], &profile);
+        assert_eq!(cx.auth_host().as_deref(), Some("auth.acme.test"));
+        let (domains, assumption) = cx.custom_domains();
+        assert_eq!(domains, ["auth.acme.test"]);
+        assert!(assumption.is_some_and(|a| a.contains("authorization_endpoint")));
+
+        let trace = good_flow()
+            .edit(|t| t.exchanges.truncate(3))
+            .edit(|t| {
+                let body = t.exchanges[2]
+                    .response
+                    .as_mut()
+                    .and_then(|r| r.body.as_mut());
+                let body = body.expect("metadata");
+                body.text = body.text.replace(
+                    "https://auth.acme.test/oauth/authorize",
+                    "https://acme-x7q2.scalekit.com/oauth/authorize",
+                );
+            })
+            .build();
+        let flows = reconstruct(&trace, &profile);
+        let cx = crate::rules::Context::new(&trace, &flows[0], &profile);
+        assert_eq!(cx.auth_host().as_deref(), Some("acme-x7q2.scalekit.com"));
+        assert_eq!(cx.custom_domains(), (Vec::new(), None));
     }
 
     #[test]

@@ -144,6 +144,13 @@ pub(super) fn is_mcp_challenge(ex: &Exchange) -> bool {
         })
 }
 
+/// An MCP request answered 401: where discovery starts. A broken challenge (no
+/// `WWW-Authenticate`, no `resource_metadata`) still counts, so that the rules report it
+/// instead of the flow going unseen (what a probe of a misconfigured server records).
+pub(super) fn starts_discovery(ex: &Exchange) -> bool {
+    is_mcp_challenge(ex) || ex.status() == Some(401) && is_mcp_request(ex)
+}
+
 /// A JSON-RPC request of the MCP Streamable HTTP transport.
 pub(super) fn is_mcp_request(ex: &Exchange) -> bool {
     if is_mcp_challenge(ex) {

@@ -84,15 +84,19 @@ impl<'a> Context<'a> {
             .filter(|v| v.is_object())
     }
 
-    /// The first authorization-server metadata document of the flow that parsed.
+    /// The first authorization-server metadata document of the flow that parsed. Only 2xx
+    /// answers count: a client that tries the well-known URLs in order meets 404s with JSON
+    /// error bodies first.
     pub fn as_metadata(&self) -> Option<(usize, serde_json::Value)> {
         self.hops(Role::AuthorizationServerMetadata)
+            .filter(|(_, ex)| matches!(ex.status(), Some(200..=299)))
             .find_map(|(i, _)| self.json_body(i).map(|v| (i, v)))
     }
 
-    /// The first protected-resource metadata document of the flow that parsed.
+    /// The first protected-resource metadata document of the flow that parsed (2xx only).
     pub fn resource_metadata(&self) -> Option<(usize, serde_json::Value)> {
         self.hops(Role::ProtectedResourceMetadata)
+            .filter(|(_, ex)| matches!(ex.status(), Some(200..=299)))
             .find_map(|(i, _)| self.json_body(i).map(|v| (i, v)))
     }
 
@@ -107,23 +111,37 @@ impl<'a> Context<'a> {
         snapshot_for(self.trace, self.exchange(i))
     }
 
-    /// The host the flow's authorization server is on: the authorization request's host.
+    /// The host the flow's authorization server is on: the authorization request's host, or,
+    /// in a discovery-only flow (a probe, a capture that stopped before sign-in), the host of
+    /// the `authorization_endpoint` the metadata sends users to.
     pub fn auth_host(&self) -> Option<String> {
-        self.authorize().and_then(|(_, ex)| host_of(&ex.url))
+        self.authorize()
+            .and_then(|(_, ex)| host_of(&ex.url))
+            .or_else(|| self.metadata_authorization_host())
     }
 
-    /// The custom domain(s) to judge against: the profile's, or, without one, the host of the
-    /// authorization request when it is not a vendor default host. The second element says
+    fn metadata_authorization_host(&self) -> Option<String> {
+        let (_, metadata) = self.as_metadata()?;
+        host_of(metadata.get("authorization_endpoint")?.as_str()?)
+    }
+
+    /// The custom domain(s) to judge against: the profile's, or, without one, the host of
+    /// [`Self::auth_host`] when it is not a vendor default host. The second element says
     /// what was assumed, when anything was.
     pub fn custom_domains(&self) -> (Vec<String>, Option<String>) {
         if self.profile.has_custom_domains() {
             return (self.profile.custom_domains.clone(), None);
         }
+        let from = if self.authorize().is_some() {
+            "the host of the authorization request"
+        } else {
+            "the host of the authorization_endpoint in the authorization-server metadata"
+        };
         match self.auth_host() {
             Some(host) if !vendor::is_vendor_default(&host) => (
                 vec![host.clone()],
                 Some(format!(
-                    "no profile: assumed the custom domain is {host}, the host of the authorization request"
+                    "no profile: assumed the custom domain is {host}, {from}"
                 )),
             ),
             _ => (Vec::new(), None),

@@ -1,0 +1,578 @@
+//! The probe's HTTP client: ureq with rustls, no cookies, no credentials, bounded in time and
+//! size, and redirects followed by hand so that every hop is recorded as an [`Exchange`].
+
+use std::fmt;
+use std::io::{self, Read};
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use flowlens_core::trace::{Body, Exchange, Header, ResourceType, Response, Trace};
+use ureq::http;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::Agent;
+
+use crate::error::{Failure, FailureKind};
+
+/// Sends every request to a fixed address for one host and port, like curl's `--resolve`:
+/// `mcp.acme.test:443:127.0.0.1`. For probing a server before its DNS exists, and for tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveOverride {
+    pub host: String,
+    pub port: u16,
+    pub addr: IpAddr,
+}
+
+impl FromStr for ResolveOverride {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = || format!("'{s}' is not HOST:PORT:ADDRESS (e.g. mcp.acme.test:443:127.0.0.1)");
+        let (host, rest) = s.split_once(':').ok_or_else(usage)?;
+        let (port, addr) = rest.split_once(':').ok_or_else(usage)?;
+        let port = port.parse::<u16>().map_err(|_| usage())?;
+        let addr = addr
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .map_err(|_| usage())?;
+        if host.is_empty() {
+            return Err(usage());
+        }
+        Ok(Self {
+            host: host.to_ascii_lowercase(),
+            port,
+            addr,
+        })
+    }
+}
+
+impl fmt::Display for ResolveOverride {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.host, self.port, self.addr)
+    }
+}
+
+#[derive(Debug)]
+struct OverrideResolver {
+    overrides: Vec<ResolveOverride>,
+    inner: DefaultResolver,
+}
+
+impl Resolver for OverrideResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if let Some(authority) = uri.authority() {
+            let port = authority.port_u16().or_else(|| match uri.scheme_str() {
+                Some("https") => Some(443),
+                Some("http") => Some(80),
+                _ => None,
+            });
+            let host = authority
+                .host()
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            if let Some(o) = self
+                .overrides
+                .iter()
+                .find(|o| Some(o.port) == port && o.host.eq_ignore_ascii_case(host))
+            {
+                let mut addrs = self.empty();
+                addrs.push(SocketAddr::new(o.addr, o.port));
+                return Ok(addrs);
+            }
+        }
+        self.inner.resolve(uri, config, timeout)
+    }
+}
+
+/// What the client needs from the probe's options.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    pub max_redirects: usize,
+    pub insecure: bool,
+    pub user_agent: String,
+    pub resolve: Vec<ResolveOverride>,
+}
+
+/// A request to send.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Header>,
+    pub body: Option<Body>,
+}
+
+pub(crate) struct Client {
+    agent: Agent,
+    config: ClientConfig,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Self {
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .disable_verification(config.insecure)
+            .build();
+        let agent_config = Agent::config_builder()
+            // Redirects are followed by `fetch`, one recorded exchange per hop.
+            .max_redirects(0)
+            // 4xx and 5xx are answers to record, not errors.
+            .http_status_as_error(false)
+            .tls_config(tls)
+            .user_agent(config.user_agent.as_str())
+            // Identity encoding: the size cap counts what was sent.
+            .accept_encoding("")
+            .timeout_connect(Some(config.timeout))
+            .timeout_global(Some(config.timeout))
+            // One connection per request: nothing (no session, no connection state) carries
+            // from one step to the next, as for a client meeting the server for the first time.
+            .max_idle_connections(0)
+            .build();
+        let resolver = OverrideResolver {
+            overrides: config.resolve.clone(),
+            inner: DefaultResolver::default(),
+        };
+        let agent = Agent::with_parts(agent_config, DefaultConnector::new(), resolver);
+        Self { agent, config }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.config.timeout
+    }
+
+    /// Sends the request and follows redirects (at most `max_redirects`), recording each hop
+    /// in `trace`. Returns the index of the last exchange, the one that was not a redirect.
+    /// `deadline` bounds the whole chain.
+    pub fn fetch(
+        &self,
+        trace: &mut Trace,
+        mut request: Outgoing,
+        deadline: Instant,
+    ) -> Result<usize, Failure> {
+        let mut visited: Vec<String> = Vec::new();
+        loop {
+            let (exchange, result) = self.send(&request, deadline);
+            trace.exchanges.push(exchange);
+            let index = trace.exchanges.len() - 1;
+            result?;
+            let ex = &trace.exchanges[index];
+            let Some(status @ 300..=399) = ex.status() else {
+                return Ok(index);
+            };
+            if matches!(status, 304 | 305 | 306 | 300) {
+                return Ok(index); // not a redirect to follow
+            }
+            let Some(target) = ex.redirect_target() else {
+                return Err(Failure {
+                    kind: FailureKind::BadRedirect,
+                    url: request.url.clone(),
+                    message: format!(
+                        "{} {} answered {status} without a usable Location header",
+                        request.method, request.url
+                    ),
+                });
+            };
+            if !(target.starts_with("https://") || target.starts_with("http://")) {
+                return Err(Failure {
+                    kind: FailureKind::BadRedirect,
+                    url: request.url.clone(),
+                    message: format!(
+                        "{} redirected to {target}, which is not http(s)",
+                        request.url
+                    ),
+                });
+            }
+            visited.push(request.url.clone());
+            if visited.contains(&target) {
+                let mut chain = visited.join(" -> ");
+                chain.push_str(" -> ");
+                chain.push_str(&target);
+                return Err(Failure {
+                    kind: FailureKind::RedirectLoop,
+                    url: request.url.clone(),
+                    message: format!("redirect loop: {chain}"),
+                });
+            }
+            if visited.len() > self.config.max_redirects {
+                return Err(Failure {
+                    kind: FailureKind::TooManyRedirects,
+                    url: request.url.clone(),
+                    message: format!(
+                        "more than {} redirects, starting at {}",
+                        self.config.max_redirects, visited[0]
+                    ),
+                });
+            }
+            // Fetch semantics: 303 becomes GET; 301 and 302 turn a POST into a GET;
+            // 307 and 308 repeat the request as it was.
+            let becomes_get = status == 303
+                || (matches!(status, 301 | 302) && request.method.eq_ignore_ascii_case("POST"));
+            if becomes_get && !request.method.eq_ignore_ascii_case("HEAD") {
+                request.method = "GET".into();
+                request.body = None;
+                request
+                    .headers
+                    .retain(|h| !h.name.eq_ignore_ascii_case("content-type"));
+            }
+            request.url = target;
+        }
+    }
+
+    /// One request, no redirects. The exchange is returned even when the request failed.
+    fn send(&self, request: &Outgoing, deadline: Instant) -> (Exchange, Result<(), Failure>) {
+        let mut headers = request.headers.clone();
+        headers.push(Header::new("User-Agent", &self.config.user_agent));
+        let mut exchange = Exchange {
+            time_ms: now_ms(),
+            method: request.method.clone(),
+            url: request.url.clone(),
+            resource_type: ResourceType::Fetch,
+            request_headers: headers,
+            request_body: request.body.clone(),
+            ..Exchange::default()
+        };
+        let result = self.send_recording(request, deadline, &mut exchange);
+        if let Err(failure) = &result {
+            exchange.error = Some(failure.message.clone());
+        }
+        (exchange, result)
+    }
+
+    fn send_recording(
+        &self,
+        request: &Outgoing,
+        deadline: Instant,
+        exchange: &mut Exchange,
+    ) -> Result<(), Failure> {
+        let fail = |kind, message: String| Failure {
+            kind,
+            url: request.url.clone(),
+            message,
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(fail(
+                FailureKind::Timeout,
+                format!(
+                    "no time left for {} {} (the step took more than {})",
+                    request.method,
+                    request.url,
+                    seconds(self.config.timeout)
+                ),
+            ));
+        }
+        let mut builder = http::Request::builder()
+            .method(request.method.as_str())
+            .uri(request.url.as_str());
+        for h in &request.headers {
+            builder = builder.header(h.name.as_str(), h.value.as_str());
+        }
+        let sent = match &request.body {
+            Some(body) => builder
+                .body(body.text.clone().into_bytes())
+                .map_err(|e| {
+                    fail(
+                        FailureKind::InvalidUrl,
+                        format!("cannot send {}: {e}", request.url),
+                    )
+                })
+                .and_then(|r| {
+                    let r = self
+                        .agent
+                        .configure_request(r)
+                        .timeout_global(Some(remaining))
+                        .build();
+                    self.agent.run(r).map_err(|e| self.failure(request, e))
+                }),
+            None => builder
+                .body(())
+                .map_err(|e| {
+                    fail(
+                        FailureKind::InvalidUrl,
+                        format!("cannot send {}: {e}", request.url),
+                    )
+                })
+                .and_then(|r| {
+                    let r = self
+                        .agent
+                        .configure_request(r)
+                        .timeout_global(Some(remaining))
+                        .build();
+                    self.agent.run(r).map_err(|e| self.failure(request, e))
+                }),
+        };
+        let mut response = sent?;
+        let status = response.status().as_u16();
+        let headers: Vec<Header> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                Header::new(
+                    name.as_str(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let content_type = headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+            .map(|h| h.value.clone())
+            .unwrap_or_default();
+        exchange.response = Some(Response {
+            status,
+            headers,
+            body: None,
+            time_ms: None,
+        });
+
+        // Read at most one byte more than the cap: enough to know the body is too large,
+        // never the whole of an endless response.
+        let cap = self.config.max_body_bytes;
+        let mut bytes = Vec::new();
+        let read = response
+            .body_mut()
+            .as_reader()
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut bytes);
+        let too_large = bytes.len() as u64 > cap;
+        if too_large {
+            bytes.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+        }
+        if let Some(r) = exchange.response.as_mut() {
+            r.time_ms = Some(now_ms());
+            if is_textual(&content_type, &bytes) {
+                r.body = Some(Body {
+                    mime_type: content_type.clone(),
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                    truncated: too_large,
+                });
+            }
+        }
+        if let Err(e) = read {
+            return Err(self.failure(request, ureq::Error::from(e)));
+        }
+        if too_large {
+            return Err(fail(
+                FailureKind::TooLarge,
+                format!(
+                    "the response to {} {} is larger than {}; the probe stopped reading there",
+                    request.method,
+                    request.url,
+                    size(cap)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Puts a ureq error in words a person setting up a server understands.
+    fn failure(&self, request: &Outgoing, error: ureq::Error) -> Failure {
+        let url = request.url.clone();
+        let host = url::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let https = url.starts_with("https://");
+        let timeout = seconds(self.config.timeout);
+        let (kind, message) = match &error {
+            ureq::Error::Timeout(which) => (
+                FailureKind::Timeout,
+                match timeout_phase(which) {
+                    Some(phase) => format!(
+                        "{} {url} timed out while {phase} (the limit is {timeout} per step)",
+                        request.method
+                    ),
+                    None => format!(
+                        "{} {url} timed out: no complete answer within the step's {timeout}",
+                        request.method
+                    ),
+                },
+            ),
+            ureq::Error::HostNotFound => (
+                FailureKind::Dns,
+                format!("the host name {host} did not resolve (DNS)"),
+            ),
+            ureq::Error::Io(e) => io_failure(e, &host, https, &url, &timeout),
+            ureq::Error::Tls(m) => (FailureKind::Tls, format!("TLS with {host} failed: {m}")),
+            ureq::Error::Rustls(e) => (FailureKind::Tls, format!("TLS with {host} failed: {e}")),
+            ureq::Error::BadUri(m) => (
+                FailureKind::InvalidUrl,
+                format!("cannot request {url}: {m}"),
+            ),
+            ureq::Error::ConnectionFailed => {
+                (FailureKind::Connect, format!("could not connect to {host}"))
+            }
+            ureq::Error::LargeResponseHeader(..) => (
+                FailureKind::TooLarge,
+                format!("the response headers of {url} are too large"),
+            ),
+            ureq::Error::Protocol(e) => (
+                FailureKind::Protocol,
+                format!("{url} did not answer in HTTP/1.1: {e}"),
+            ),
+            other => (
+                FailureKind::Protocol,
+                format!("{} {url} failed: {other}", request.method),
+            ),
+        };
+        let message = if kind == FailureKind::Tls && !self.config.insecure {
+            format!("{message} (for a local test server with a self-signed certificate, --insecure skips verification)")
+        } else {
+            message
+        };
+        Failure { kind, url, message }
+    }
+}
+
+fn io_failure(
+    e: &io::Error,
+    host: &str,
+    https: bool,
+    url: &str,
+    timeout: &str,
+) -> (FailureKind, String) {
+    use io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => (
+            FailureKind::Connect,
+            format!("connection to {host} refused: nothing listens at {url}"),
+        ),
+        K::TimedOut | K::WouldBlock => (
+            FailureKind::Timeout,
+            format!("{url} timed out after at most {timeout}"),
+        ),
+        // rustls reports handshake and record errors as InvalidData.
+        K::InvalidData if https => {
+            let hint = if e.to_string().contains("InvalidContentType") {
+                " (the server does not speak TLS on this port: plain http?)"
+            } else {
+                ""
+            };
+            (
+                FailureKind::Tls,
+                format!("TLS with {host} failed: {e}{hint}"),
+            )
+        }
+        K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
+            if https {
+                (
+                    FailureKind::Tls,
+                    format!("{host} closed the connection during TLS or before answering: {e}"),
+                )
+            } else {
+                (
+                    FailureKind::Protocol,
+                    format!("{host} closed the connection before answering: {e}"),
+                )
+            }
+        }
+        K::NotFound if e.to_string().contains("lookup") => (
+            FailureKind::Dns,
+            format!("the host name {host} did not resolve (DNS): {e}"),
+        ),
+        _ if e.to_string().contains("failed to lookup address") => (
+            FailureKind::Dns,
+            format!("the host name {host} did not resolve (DNS): {e}"),
+        ),
+        _ => (
+            FailureKind::Connect,
+            format!("request to {url} failed: {e}"),
+        ),
+    }
+}
+
+fn timeout_phase(t: &ureq::Timeout) -> Option<&'static str> {
+    match t {
+        ureq::Timeout::Resolve => Some("resolving the host name"),
+        ureq::Timeout::Connect => Some("connecting"),
+        ureq::Timeout::SendRequest | ureq::Timeout::SendBody | ureq::Timeout::PerWrite => {
+            Some("sending the request")
+        }
+        ureq::Timeout::RecvResponse => Some("waiting for the response"),
+        ureq::Timeout::RecvBody | ureq::Timeout::PerRead => Some("reading the response"),
+        _ => None, // the global limit: the whole exchange took too long
+    }
+}
+
+/// Bodies worth keeping in the trace: what the rules read (JSON metadata, HTML pages, text).
+fn is_textual(content_type: &str, bytes: &[u8]) -> bool {
+    let ct = content_type.to_ascii_lowercase();
+    if ct.is_empty() {
+        return !bytes.is_empty() && std::str::from_utf8(bytes).is_ok();
+    }
+    ct.starts_with("text/")
+        || ct.contains("json")
+        || ct.contains("html")
+        || ct.contains("xml")
+        || ct.starts_with("application/x-www-form-urlencoded")
+}
+
+pub(crate) fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or_default()
+}
+
+pub(crate) fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+pub(crate) fn size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    const KIB: u64 = 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_resolve_overrides() {
+        let o: ResolveOverride = "MCP.acme.test:443:127.0.0.1".parse().expect("valid");
+        assert_eq!(o.host, "mcp.acme.test");
+        assert_eq!(o.port, 443);
+        assert_eq!(o.to_string(), "mcp.acme.test:443:127.0.0.1");
+        let o: ResolveOverride = "a.test:8443:[::1]".parse().expect("valid");
+        assert!(o.addr.is_loopback());
+        for bad in [
+            "",
+            "a.test",
+            "a.test:x:127.0.0.1",
+            "a.test:1:nope",
+            ":1:127.0.0.1",
+        ] {
+            assert!(bad.parse::<ResolveOverride>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_sizes_and_durations() {
+        assert_eq!(size(1024 * 1024), "1 MiB");
+        assert_eq!(size(4096), "4 KiB");
+        assert_eq!(size(1000), "1000 bytes");
+        assert_eq!(seconds(Duration::from_secs(10)), "10 s");
+        assert_eq!(seconds(Duration::from_millis(300)), "0.3 s");
+    }
+}

@@ -1,0 +1,589 @@
+//! Flowlens probe: checks an MCP server's OAuth discovery from the outside, over HTTP.
+//!
+//! The probe does what an MCP client does before it sends a user to sign in, and records it
+//! as a [`Trace`] (source `probe`), so that the same rules as for a recorded browser flow
+//! judge it:
+//!
+//! 1. an unauthenticated MCP `initialize` request (Streamable HTTP, with an `Origin` header
+//!    as a browser-based client sends it), which must be answered by a 401 with a Bearer
+//!    challenge;
+//! 2. protected-resource metadata: the challenge's `resource_metadata` URL, else the
+//!    path-aware then the root well-known URL;
+//! 3. authorization-server metadata for the first of `authorization_servers`, at the
+//!    well-known URLs in the MCP specification's order, stopping at the first JSON answer.
+//!
+//! Every request is a recorded [`Exchange`](flowlens_core::trace::Exchange) (redirects are
+//! followed by hand, one exchange per hop). The trace then goes through
+//! [`flowlens_core::analyze`], and the report keeps the checks a probe can see
+//! ([`PROBE_CHECKS`]). What the rules cannot express (a redirect, a fallback URL, an HTML page
+//! where JSON was expected) becomes a note of the report; what stops the probe (DNS, TLS,
+//! connection, time-outs, a redirect loop, an oversized response, an answer that is not a 401)
+//! is a [`ProbeError`] naming the step.
+//!
+//! The probe never sends credentials: no cookies are kept and no `Authorization` header is
+//! ever set.
+
+use std::time::{Duration, Instant};
+
+use flowlens_core::trace::{Body, Header, Trace};
+use flowlens_core::{Profile, Report, Status};
+use serde_json::Value;
+use url::Url;
+
+mod challenge;
+mod discovery;
+mod error;
+mod http;
+
+pub use challenge::{bearer as bearer_challenge, Challenge};
+pub use error::{FailureKind, ProbeError, Step};
+pub use http::ResolveOverride;
+
+use error::Failure;
+use http::{Client, ClientConfig, Outgoing};
+
+/// The MCP protocol version the probe announces (header and `initialize` body).
+pub const PROTOCOL_VERSION: &str = "2025-11-25";
+
+/// The `Origin` the probe sends by default, as a browser-based MCP client would. `.invalid`
+/// never resolves, so no server can mistake it for a real site.
+pub const DEFAULT_ORIGIN: &str = "https://flowlens.invalid";
+
+/// The checks a probe can see, in the core's rule ids. Every other checklist item needs a
+/// recorded browser flow (authorization request, login and consent pages, callback, tokens)
+/// and is left out of a probe report; a note says how many.
+pub const PROBE_CHECKS: &[&str] = &[
+    "mcp-401-challenge",
+    "mcp-discovery",
+    "custom-domain-metadata",
+    "env-production",
+    "https-everywhere",
+    "hsts",
+    // The probe sends a foreign `Origin`, so the CORS answers of the metadata are judged.
+    "cors",
+];
+
+/// How to probe.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Time allowed for each step: connecting, reading and the whole step (its redirects and
+    /// fallback URLs included).
+    pub timeout: Duration,
+    /// Responses larger than this stop the probe; the reading stops at the cap.
+    pub max_body_bytes: u64,
+    /// Redirects followed per request before giving up.
+    pub max_redirects: usize,
+    /// Accept any TLS certificate. Only for local test servers: said in the report's notes.
+    pub insecure: bool,
+    /// The `Origin` header sent with every request, as a browser-based client would send it
+    /// (so the server's CORS answer is recorded); `None` to probe as a native client.
+    pub origin: Option<String>,
+    /// The `MCP-Protocol-Version` header and `initialize` protocol version.
+    pub protocol_version: String,
+    /// Fixed addresses for host names, like curl's `--resolve`.
+    pub resolve: Vec<ResolveOverride>,
+    /// Expectations (custom domains) for the rules.
+    pub profile: Profile,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_body_bytes: 1024 * 1024,
+            max_redirects: 5,
+            insecure: false,
+            origin: Some(DEFAULT_ORIGIN.to_string()),
+            protocol_version: PROTOCOL_VERSION.to_string(),
+            resolve: Vec::new(),
+            profile: Profile::default(),
+        }
+    }
+}
+
+/// A finished probe: the recorded trace and the report on it.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// `flowlens.report/v1`, with the checks of [`PROBE_CHECKS`] and the probe's notes.
+    pub report: Report,
+    /// Every request the probe made, as the rules saw it.
+    pub trace: Trace,
+}
+
+/// Probes the MCP server at `url`.
+///
+/// Returns the report when discovery could be followed as far as the server allows (a broken
+/// but reachable setup gives a report with failed checks), and a [`ProbeError`] when the probe
+/// could not run: the URL is not usable, a request failed at the transport level, timed out,
+/// looped or was too large, or the server did not answer the `initialize` request with 401.
+pub fn probe(url: &str, options: &Options) -> Result<Probe, ProbeError> {
+    let mcp = parse_input(url)?;
+    let mut run = Run::new(options);
+    if options.insecure {
+        run.note(
+            "--insecure: TLS certificates were NOT verified. Use it only for local test \
+             servers; a real client would have refused an invalid certificate.",
+        );
+    }
+    let challenge = run.initialize(&mcp)?;
+    if let Some(issuer) = run.resource_metadata(&mcp, challenge.as_ref())? {
+        run.authorization_server_metadata(&issuer)?;
+    }
+    Ok(run.finish(&mcp))
+}
+
+/// Checks the URL given by the user: absolute, http or https, with a host.
+fn parse_input(input: &str) -> Result<Url, ProbeError> {
+    let input = input.trim();
+    let invalid = |message: String| ProbeError {
+        step: Step::Input,
+        kind: FailureKind::InvalidUrl,
+        url: Some(input.to_string()),
+        message,
+        trace: Box::default(),
+    };
+    if input.is_empty() {
+        return Err(invalid("the URL is empty".into()));
+    }
+    if !input.contains("://") {
+        return Err(invalid(format!(
+            "'{input}' has no scheme: give the full MCP server URL, e.g. https://{input}"
+        )));
+    }
+    let mut url = Url::parse(input).map_err(|e| invalid(format!("'{input}' is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "'{input}' is not an http(s) URL; MCP servers speak Streamable HTTP"
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid(format!("'{input}' has no host")));
+    }
+    url.set_fragment(None);
+    Ok(url)
+}
+
+/// One probe in progress.
+struct Run<'a> {
+    options: &'a Options,
+    client: Client,
+    trace: Trace,
+    notes: Vec<String>,
+}
+
+impl<'a> Run<'a> {
+    fn new(options: &'a Options) -> Self {
+        let client = Client::new(ClientConfig {
+            timeout: options.timeout,
+            max_body_bytes: options.max_body_bytes,
+            max_redirects: options.max_redirects,
+            insecure: options.insecure,
+            user_agent: format!("flowlens-probe/{}", env!("CARGO_PKG_VERSION")),
+            resolve: options.resolve.clone(),
+        });
+        let mut trace = Trace {
+            source: "probe".into(),
+            ..Trace::default()
+        };
+        trace.capture.started_ms = Some(http::now_ms());
+        trace.capture.creator = Some(format!("flowlens-probe {}", env!("CARGO_PKG_VERSION")));
+        Self {
+            options,
+            client,
+            trace,
+            notes: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    fn step_note(&mut self, step: Step, note: impl AsRef<str>) {
+        self.notes.push(format!(
+            "Step {} ({}): {}",
+            step.number(),
+            step.title(),
+            note.as_ref()
+        ));
+    }
+
+    fn fail(&self, step: Step, failure: Failure) -> ProbeError {
+        ProbeError::new(step, failure, self.trace.clone())
+    }
+
+    /// Headers every probe request carries.
+    fn common_headers(&self, accept: &str) -> Vec<Header> {
+        let mut headers = vec![
+            Header::new("Accept", accept),
+            Header::new("MCP-Protocol-Version", &self.options.protocol_version),
+        ];
+        if let Some(origin) = &self.options.origin {
+            headers.push(Header::new("Origin", origin));
+        }
+        headers
+    }
+
+    /// Sends a request for a step; notes the redirects it followed.
+    fn fetch(
+        &mut self,
+        step: Step,
+        request: Outgoing,
+        deadline: Instant,
+    ) -> Result<usize, ProbeError> {
+        let first = self.trace.exchanges.len();
+        let last = self
+            .client
+            .fetch(&mut self.trace, request, deadline)
+            .map_err(|f| self.fail(step, f))?;
+        if last > first {
+            let hops: Vec<String> = self.trace.exchanges[first..last]
+                .iter()
+                .map(|ex| {
+                    format!(
+                        "{} {} -> {}",
+                        ex.status().unwrap_or(0),
+                        ex.url,
+                        ex.redirect_target().unwrap_or_default()
+                    )
+                })
+                .collect();
+            self.step_note(step, format!("followed redirects: {}", hops.join("; ")));
+        }
+        Ok(last)
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.client.timeout()
+    }
+
+    /// Step 1: the unauthenticated `initialize` request. Returns the Bearer challenge, if any.
+    fn initialize(&mut self, mcp: &Url) -> Result<Option<Challenge>, ProbeError> {
+        let step = Step::Initialize;
+        let body = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": self.options.protocol_version,
+                "capabilities": {},
+                "clientInfo": { "name": "flowlens-probe", "version": env!("CARGO_PKG_VERSION") }
+            }
+        });
+        let mut headers = vec![Header::new("Content-Type", "application/json")];
+        headers.extend(self.common_headers("application/json, text/event-stream"));
+        let request = Outgoing {
+            method: "POST".into(),
+            url: mcp.to_string(),
+            headers,
+            body: Some(Body {
+                mime_type: "application/json".into(),
+                text: body.to_string(),
+                truncated: false,
+            }),
+        };
+        let deadline = self.deadline();
+        let last = self.fetch(step, request, deadline)?;
+        let ex = &self.trace.exchanges[last];
+        let status = ex.status().unwrap_or(0);
+        if status != 401 {
+            let mime = ex.response_mime().unwrap_or("no content type").to_string();
+            let url = ex.url.clone();
+            let message = match status {
+                200..=299 if mime.contains("html") => format!(
+                    "POST {url} answered {status} with an HTML page ({mime}), not an MCP response: \
+                     is this the MCP server's endpoint?"
+                ),
+                200..=299 => format!(
+                    "POST {url} answered {status} ({mime}) to an initialize request without \
+                     credentials: the server does not ask for authorization, so there is no \
+                     OAuth discovery to check"
+                ),
+                404 | 405 => format!(
+                    "POST {url} answered {status}: is this the MCP server's Streamable HTTP \
+                     endpoint?"
+                ),
+                _ => format!(
+                    "POST {url} answered {status} ({mime}); an MCP server that requires \
+                     authorization answers an unauthenticated request with 401 and a \
+                     WWW-Authenticate challenge"
+                ),
+            };
+            return Err(self.fail(
+                step,
+                Failure {
+                    kind: FailureKind::NotAnMcpChallenge,
+                    url,
+                    message,
+                },
+            ));
+        }
+        let values: Vec<String> = ex
+            .response_headers("www-authenticate")
+            .map(str::to_string)
+            .collect();
+        let challenge = challenge::bearer(values.iter().map(String::as_str));
+        match (&challenge, values.is_empty()) {
+            (_, true) => self.step_note(
+                step,
+                "the 401 has no WWW-Authenticate header; the probe went on with the well-known \
+                 protected-resource metadata URLs, as a client does",
+            ),
+            (None, false) => self.step_note(
+                step,
+                format!(
+                    "the 401 has no Bearer challenge (WWW-Authenticate: {}); the probe went on \
+                     with the well-known URLs",
+                    values.join(", ")
+                ),
+            ),
+            (Some(c), false) if c.param("resource_metadata").is_none() => self.step_note(
+                step,
+                "the Bearer challenge has no resource_metadata; the probe went on with the \
+                 well-known protected-resource metadata URLs",
+            ),
+            _ => {}
+        }
+        self.note_refused_origin(step, last);
+        Ok(challenge)
+    }
+
+    /// A server may allow only its own web clients' origins: say how to probe as one of them
+    /// when it refused the probe's `Origin`.
+    fn note_refused_origin(&mut self, step: Step, index: usize) {
+        let Some(origin) = self.options.origin.clone() else {
+            return;
+        };
+        let allowed = self.trace.exchanges[index]
+            .response_header("access-control-allow-origin")
+            .map(str::trim);
+        if allowed.is_some_and(|a| a == "*" || a == origin) {
+            return;
+        }
+        self.step_note(
+            step,
+            format!(
+                "the server does not allow the probe's Origin {origin} (as a browser-based MCP \
+                 client from another site would send it). If it allows only your own web \
+                 clients, probe again as one of them (flowlens probe --origin \
+                 https://your-client.example) or as a native client (--no-origin)"
+            ),
+        );
+    }
+
+    /// Step 2: protected-resource metadata. Returns the issuer to continue with, if any.
+    fn resource_metadata(
+        &mut self,
+        mcp: &Url,
+        challenge: Option<&Challenge>,
+    ) -> Result<Option<Url>, ProbeError> {
+        let step = Step::ResourceMetadata;
+        let from_header = challenge.and_then(|c| c.param("resource_metadata"));
+        let candidates = match from_header.map(|u| mcp.join(u)) {
+            Some(Ok(url)) if matches!(url.scheme(), "http" | "https") => vec![url.to_string()],
+            Some(_) => {
+                let value = from_header.unwrap_or_default().to_string();
+                self.step_note(
+                    step,
+                    format!(
+                        "resource_metadata=\"{value}\" is not an http(s) URL; the probe tried \
+                         the well-known URLs instead"
+                    ),
+                );
+                discovery::resource_metadata_urls(mcp)
+            }
+            None => discovery::resource_metadata_urls(mcp),
+        };
+        let deadline = self.deadline();
+        let Some((index, metadata)) = self.first_json(step, &candidates, deadline)? else {
+            self.step_note(
+                step,
+                format!(
+                    "no protected-resource metadata found at {}; discovery stops here",
+                    candidates.join(", ")
+                ),
+            );
+            return Ok(None);
+        };
+        let servers = metadata.get("authorization_servers");
+        let issuer = match servers.and_then(Value::as_array) {
+            Some(list) if !list.is_empty() => {
+                if list.len() > 1 {
+                    self.step_note(
+                        step,
+                        format!(
+                            "{} authorization servers are listed; the probe checks the first",
+                            list.len()
+                        ),
+                    );
+                }
+                list[0].as_str().map(str::to_string)
+            }
+            _ => None,
+        };
+        let url = &self.trace.exchanges[index].url;
+        let Some(issuer) = issuer else {
+            let note = format!(
+                "the metadata at {url} lists no authorization server (authorization_servers); \
+                 discovery stops here"
+            );
+            self.step_note(step, note);
+            return Ok(None);
+        };
+        match Url::parse(&issuer) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                Ok(Some(u))
+            }
+            _ => {
+                self.step_note(
+                    step,
+                    format!(
+                        "the authorization server \"{issuer}\" is not an http(s) URL; \
+                         discovery stops here"
+                    ),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Step 3: authorization-server metadata, in the MCP specification's order.
+    fn authorization_server_metadata(&mut self, issuer: &Url) -> Result<(), ProbeError> {
+        let step = Step::AuthorizationServerMetadata;
+        let candidates = discovery::authorization_server_metadata_urls(issuer);
+        let deadline = self.deadline();
+        let Some((_, metadata)) = self.first_json(step, &candidates, deadline)? else {
+            self.step_note(
+                step,
+                format!(
+                    "no authorization-server metadata for the issuer {issuer} at {}",
+                    candidates.join(", ")
+                ),
+            );
+            return Ok(());
+        };
+        // No rule judges the RFC 9207 flag on its own (oauth-iss needs the callback).
+        let iss_flag = metadata.get("authorization_response_iss_parameter_supported");
+        if iss_flag != Some(&Value::Bool(true)) {
+            self.step_note(
+                step,
+                "the metadata does not advertise authorization_response_iss_parameter_supported: \
+                 clients cannot expect RFC 9207 iss in the authorization response to detect \
+                 mix-up (MCP 2026-07-28: the authorization server SHOULD send it); record a \
+                 sign-in to check the iss actually sent",
+            );
+        }
+        Ok(())
+    }
+
+    /// GETs each URL in turn until one answers 2xx with a JSON object; notes the others.
+    fn first_json(
+        &mut self,
+        step: Step,
+        candidates: &[String],
+        deadline: Instant,
+    ) -> Result<Option<(usize, Value)>, ProbeError> {
+        for url in candidates {
+            let request = Outgoing {
+                method: "GET".into(),
+                url: url.clone(),
+                headers: self.common_headers("application/json"),
+                body: None,
+            };
+            let index = self.fetch(step, request, deadline)?;
+            let ex = &self.trace.exchanges[index];
+            let status = ex.status().unwrap_or(0);
+            let mime = ex.response_mime().unwrap_or("no content type").to_string();
+            let json = ex
+                .response_body_text()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .filter(Value::is_object);
+            let note = match (status, json) {
+                (200..=299, Some(value)) => {
+                    if !mime.contains("json") {
+                        self.step_note(
+                            step,
+                            format!("{url} is JSON but served as {mime}, not application/json"),
+                        );
+                    }
+                    return Ok(Some((index, value)));
+                }
+                (200..=299, None) if mime.contains("html") => {
+                    format!("{url} answered {status} with an HTML page ({mime}), not JSON metadata")
+                }
+                (200..=299, None) => {
+                    format!("{url} answered {status} ({mime}) with no JSON object")
+                }
+                _ => format!("{url} answered {status} ({mime})"),
+            };
+            self.step_note(step, note);
+        }
+        Ok(None)
+    }
+
+    fn finish(mut self, mcp: &Url) -> Probe {
+        self.trace.capture.stopped_ms = Some(http::now_ms());
+        self.trace.capture.notes = std::mem::take(&mut self.notes);
+        let report = flowlens_core::analyze(&self.trace, &self.options.profile);
+        let report = probe_report(report, mcp);
+        Probe {
+            report,
+            trace: self.trace,
+        }
+    }
+}
+
+/// Keeps the checks a probe can see, recounts, and names the probed URL.
+fn probe_report(mut report: Report, mcp: &Url) -> Report {
+    let before = report.checks.len();
+    report
+        .checks
+        .retain(|c| PROBE_CHECKS.contains(&c.id.as_str()));
+    let left_out = before - report.checks.len();
+    let mut counts = flowlens_core::report::Counts::default();
+    for c in &report.checks {
+        counts.add(c.status);
+    }
+    report.counts = counts;
+    for flow in &mut report.flows {
+        flow.status = report
+            .checks
+            .iter()
+            .filter(|c| c.flow == Some(flow.index))
+            .map(|c| c.status)
+            .min()
+            .unwrap_or(Status::NotObserved);
+    }
+    if left_out > 0 {
+        report.notes.push(format!(
+            "A probe sees discovery only: {left_out} other checklist results (the \
+             authorization request, sign-in and consent pages, callback, tokens, and the items \
+             a person verifies) are left out. Record a sign-in (HAR or the extension) and run \
+             `flowlens check` for those."
+        ));
+    }
+    report.source.name = Some(mcp.to_string());
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unusable_urls_at_the_input_step() {
+        for (input, words) in [
+            ("mcp.acme.test/mcp", "has no scheme"),
+            ("", "empty"),
+            ("ftp://mcp.acme.test/mcp", "not an http(s) URL"),
+            ("https://", "not a URL"),
+            ("http://[::1/mcp", "not a URL"),
+        ] {
+            let err = probe(input, &Options::default()).expect_err(input);
+            assert_eq!(err.step, Step::Input, "{input}");
+            assert_eq!(err.kind, FailureKind::InvalidUrl, "{input}");
+            assert!(err.to_string().contains(words), "{input}: {err}");
+            assert!(err.trace.exchanges.is_empty());
+        }
+    }
+}
