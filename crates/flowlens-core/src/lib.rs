@@ -15,6 +15,7 @@ pub mod check;
 pub mod flow;
 pub mod params;
 pub mod profile;
+pub mod recorder;
 pub mod redact;
 pub mod report;
 pub mod rules;
