@@ -375,6 +375,8 @@ impl Recorder {
         if actions.states.is_empty() {
             upsert(&mut actions.states, self.traces[&key].clone());
         }
+        // The page already shown is part of what the user wants checked.
+        actions.snapshot = Some(tab);
         actions
     }
 
