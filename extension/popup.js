@@ -66,6 +66,7 @@ async function render() {
     incognito,
     hostAccess,
     missingChunks: missing,
+    pages: result?.trace?.pages ?? [],
   });
   buttons.json.disabled = !result;
   buttons.markdown.disabled = !result;

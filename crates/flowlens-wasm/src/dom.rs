@@ -73,7 +73,7 @@ impl Writer {
                     &summary,
                     "span",
                     &format!("count {status}"),
-                    Some(&format!("{} {n} {status}", flowlens_core::report::markdown::icon(*status))),
+                    Some(&format!("{} {n} {status}", view_model::glyph(*status))),
                 )?;
                 count.set_attribute("data-count", status.as_str())?;
             }
@@ -119,6 +119,23 @@ impl Writer {
             }
             if let Some(end) = &view.end {
                 self.add(&timeline, "p", "end", Some(end))?;
+            }
+        }
+
+        if !view.pages.is_empty() {
+            let pages = self.add(root, "section", "pages", None)?;
+            pages.set_id("pages");
+            self.add(&pages, "h2", "", Some("Pages seen"))?;
+            for page in &view.pages {
+                let item = self.add(&pages, "dl", "page", None)?;
+                item.set_attribute("data-url", &page.url)?;
+                self.add(&item, "dt", "page-url", Some(&page.url))?;
+                for (name, value) in &page.facts {
+                    let row = self.add(&item, "dd", "", None)?;
+                    row.set_attribute("data-fact", name)?;
+                    self.add(&row, "span", "fact-name", Some(name))?;
+                    self.add(&row, "span", "fact-value", Some(value))?;
+                }
             }
         }
 

@@ -6,9 +6,9 @@
 use flowlens_core::check::{Evidence, Status};
 use flowlens_core::flow::Role;
 use flowlens_core::recorder::{Phase, TabState};
-use flowlens_core::report::{markdown, CheckReport, Report};
+use flowlens_core::report::{CheckReport, Report};
 use flowlens_core::rules;
-use flowlens_core::trace::Screenshot;
+use flowlens_core::trace::{PageSnapshot, Screenshot};
 use serde::Deserialize;
 
 /// What the popup script hands over.
@@ -27,6 +27,8 @@ pub struct PopupInput {
     pub host_access: Option<bool>,
     /// Stored chunks of the trace that could not be read (a failed write).
     pub missing_chunks: u32,
+    /// Page snapshots of the recording (the trace's `pages`).
+    pub pages: Vec<PageSnapshot>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -52,6 +54,14 @@ pub struct PopupView {
     pub hidden_subresources: usize,
     pub end: Option<String>,
     pub screenshot: Option<Screenshot>,
+    /// What the pages of the shown flow showed (all page-controlled text).
+    pub pages: Vec<PageView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageView {
+    pub url: String,
+    pub facts: Vec<(&'static str, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +151,7 @@ pub fn build(input: &PopupInput) -> PopupView {
             hidden_subresources: 0,
             end: None,
             screenshot: None,
+            pages: Vec::new(),
         };
     };
     let state = input.state.as_ref();
@@ -223,6 +234,12 @@ pub fn build(input: &PopupInput) -> PopupView {
         end: flow.and_then(|f| f.end.as_ref()).map(|e| {
             format!("Ended at the client callback ({}): {}", e.outcome, e.url)
         }),
+        pages: input
+            .pages
+            .iter()
+            .filter(|p| first_hop_ms.is_none_or(|t| p.time_ms >= t))
+            .map(page_view)
+            .collect(),
         screenshot: input
             .screenshots
             .iter()
@@ -342,13 +359,73 @@ fn check_view(check: &CheckReport) -> CheckView {
     CheckView {
         id: check.id.clone(),
         status: check.status,
-        icon: markdown::icon(check.status),
+        icon: glyph(check.status),
         title: check.title.clone(),
         summary: check.summary.clone(),
         evidence: check.evidence.iter().map(evidence_line).collect(),
         assumptions: check.assumptions.clone(),
         why: meta.map(|m| m.why()).unwrap_or_default(),
         fix: meta.map(|m| m.fix()).unwrap_or_default(),
+    }
+}
+
+/// A status mark every font has (the report's emoji need an emoji font).
+pub fn glyph(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✓",
+        Status::Fail => "✗",
+        Status::Warn => "!",
+        Status::NotObserved => "–",
+        Status::Manual => "☐",
+        Status::Skipped => "»",
+    }
+}
+
+fn page_view(page: &PageSnapshot) -> PageView {
+    let mut facts = Vec::new();
+    if let Some(title) = &page.title {
+        facts.push(("title", title.clone()));
+    }
+    if let Some(name) = &page.app_name {
+        facts.push(("name shown", name.clone()));
+    }
+    if let Some(logo) = page.logos.first() {
+        let state = match logo.loaded {
+            Some(true) => format!("{}×{}", logo.natural_width, logo.natural_height),
+            Some(false) => "broken".into(),
+            None => "loading".into(),
+        };
+        facts.push(("logo", format!("{} ({state})", logo.src)));
+    }
+    for icon in &page.favicons {
+        let state = match icon.loaded {
+            Some(true) => "loads",
+            Some(false) => "broken",
+            None => "unknown",
+        };
+        facts.push(("favicon", format!("{} ({state})", icon.href)));
+    }
+    if let Some(bg) = &page.colors.background {
+        facts.push(("background", bg.clone()));
+    }
+    if let Some(button) = &page.colors.primary_button {
+        facts.push(("primary button", button.clone()));
+    }
+    for mark in &page.powered_by {
+        facts.push(("vendor mark", mark.clone()));
+    }
+    if page.has_password_field {
+        facts.push(("password field", "yes".into()));
+    }
+    if page.truncated {
+        facts.push((
+            "note",
+            format!("large page: only part was read ({} images)", page.image_count),
+        ));
+    }
+    PageView {
+        url: page.url.clone(),
+        facts,
     }
 }
 
