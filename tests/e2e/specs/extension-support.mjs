@@ -6,6 +6,18 @@
 import { expect } from '../fixtures.mjs';
 import { extensionId, extensionServiceWorker, runFlow } from '../harness.mjs';
 
+/**
+ * Waits until the extension's worker runs and has its listeners registered: a page loaded
+ * before that is invisible to the extension (as for a user who installs it mid-flow).
+ */
+export async function extensionReady(context) {
+  const sw = await extensionServiceWorker(context);
+  await expect.poll(() => sw.evaluate(() => typeof globalThis.flowlens?.ready === 'function'),
+    { message: 'the worker evaluated its module' }).toBe(true);
+  await sw.evaluate(() => globalThis.flowlens.ready().then(() => true));
+  return sw;
+}
+
 /** The browser tab id of a Playwright page (the worker knows tabs by URL). */
 export async function tabIdOf(context, page) {
   const sw = await extensionServiceWorker(context);
@@ -53,6 +65,7 @@ const isConsentSnapshot = (event) => event.kind === 'snapshot' && event.snapshot
  * allows and waits for the end. Returns runFlow's result plus the tab id.
  */
 export async function recordFlow(context, page, scenario, options = {}) {
+  await extensionReady(context);
   const result = await runFlow(page, scenario, { ...options, stopAt: 'consent' });
   const tabId = await tabIdOf(context, page);
   if (result.outcome === 'consent' && options.stopAt !== 'consent') {
