@@ -11,7 +11,12 @@ import { extensionId, extensionServiceWorker, runFlow } from '../harness.mjs';
  * before that is invisible to the extension (as for a user who installs it mid-flow).
  */
 export async function extensionReady(context) {
-  const sw = await extensionServiceWorker(context);
+  // Polled rather than awaited as an event: a worker that started while Playwright attached
+  // (a profile whose extension settings just changed) may never be announced as new.
+  const isExtension = (worker) => worker.url().startsWith('chrome-extension://');
+  await expect.poll(() => context.serviceWorkers().some(isExtension),
+    { timeout: 20_000, message: "the extension's service worker" }).toBe(true);
+  const sw = context.serviceWorkers().find(isExtension);
   await expect.poll(() => sw.evaluate(() => typeof globalThis.flowlens?.ready === 'function'),
     { message: 'the worker evaluated its module' }).toBe(true);
   await sw.evaluate(() => globalThis.flowlens.ready().then(() => true));
