@@ -32,10 +32,17 @@ pub struct RecordingReport {
 
 /// The report of a recorded tab from its state and stored chunks (arrays of events, in
 /// chunk order).
-pub fn recording_report(state: &TabState, chunks: Vec<Vec<Event>>, profile: &Profile) -> RecordingReport {
+pub fn recording_report(
+    state: &TabState,
+    chunks: Vec<Vec<Event>>,
+    profile: &Profile,
+) -> RecordingReport {
     let mut trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
     let mut report = flowlens_core::analyze(&trace, profile);
-    report.source.name = state.last_url.as_ref().map(|u| flowlens_core::redact::mask_url(u));
+    report.source.name = state
+        .last_url
+        .as_ref()
+        .map(|u| flowlens_core::redact::mask_url(u));
     let screenshots = std::mem::take(&mut trace.screenshots);
     RecordingReport {
         report,
@@ -46,7 +53,11 @@ pub fn recording_report(state: &TabState, chunks: Vec<Vec<Event>>, profile: &Pro
 
 /// `analyzeRecording(state, chunks, profile?)` → `{report, screenshots, trace}`.
 #[wasm_bindgen(js_name = analyzeRecording)]
-pub fn analyze_recording(state: JsValue, chunks: JsValue, profile: JsValue) -> Result<JsValue, JsError> {
+pub fn analyze_recording(
+    state: JsValue,
+    chunks: JsValue,
+    profile: JsValue,
+) -> Result<JsValue, JsError> {
     let state: TabState = from_js(state, "trace state")?;
     let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
     let profile: Profile = from_js_or_default(profile, "profile")?;
@@ -96,7 +107,11 @@ pub fn rules() -> Result<JsValue, JsError> {
 
 /// `pickTrace(states, tab?, exclude?)`: the trace key the popup shows, or `null`.
 #[wasm_bindgen(js_name = pickTrace)]
-pub fn pick_trace(states: JsValue, tab: Option<i32>, exclude: Option<i32>) -> Result<Option<f64>, JsError> {
+pub fn pick_trace(
+    states: JsValue,
+    tab: Option<i32>,
+    exclude: Option<i32>,
+) -> Result<Option<f64>, JsError> {
     let states: Vec<TabState> = from_js(states, "trace states")?;
     Ok(recorder::pick_trace(&states, tab.map(i64::from), exclude.map(i64::from)).map(|t| t as f64))
 }

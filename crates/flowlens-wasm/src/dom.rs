@@ -46,7 +46,13 @@ impl Writer {
         Ok(element)
     }
 
-    fn add(&self, parent: &Element, tag: &str, class: &str, text: Option<&str>) -> Result<Element, JsValue> {
+    fn add(
+        &self,
+        parent: &Element,
+        tag: &str,
+        class: &str,
+        text: Option<&str>,
+    ) -> Result<Element, JsValue> {
         let element = self.el(tag, class, text)?;
         parent.append_child(&element)?;
         Ok(element)
@@ -62,7 +68,12 @@ impl Writer {
         let notices = self.add(root, "div", "notices", None)?;
         notices.set_id("notices");
         for notice in &view.notices {
-            self.add(&notices, "p", &format!("notice {}", notice.level), Some(&notice.text))?;
+            self.add(
+                &notices,
+                "p",
+                &format!("notice {}", notice.level),
+                Some(&notice.text),
+            )?;
         }
 
         if !view.summary.is_empty() {
@@ -168,7 +179,12 @@ impl Writer {
         let summary = self.add(&details, "summary", "", None)?;
         self.add(&summary, "span", "icon", Some(check.icon))?;
         self.add(&summary, "span", "title", Some(&check.title))?;
-        self.add(&summary, "span", "status-label", Some(check.status.as_str()))?;
+        self.add(
+            &summary,
+            "span",
+            "status-label",
+            Some(check.status.as_str()),
+        )?;
         self.add(&summary, "span", "check-summary", Some(&check.summary))?;
 
         let body = self.add(&details, "div", "check-body", None)?;

@@ -225,15 +225,22 @@ pub fn build(input: &PopupInput) -> PopupView {
                 role: h.role,
                 method: h.method.clone(),
                 host: h.host.clone().unwrap_or_default(),
-                status: h.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
-                params: h.params.iter().map(|p| (p.name.clone(), p.value.clone())).collect(),
+                status: h
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                params: h
+                    .params
+                    .iter()
+                    .map(|p| (p.name.clone(), p.value.clone()))
+                    .collect(),
                 url: h.url.clone(),
             })
             .collect(),
         hidden_subresources,
-        end: flow.and_then(|f| f.end.as_ref()).map(|e| {
-            format!("Ended at the client callback ({}): {}", e.outcome, e.url)
-        }),
+        end: flow
+            .and_then(|f| f.end.as_ref())
+            .map(|e| format!("Ended at the client callback ({}): {}", e.outcome, e.url)),
         pages: input
             .pages
             .iter()
@@ -323,7 +330,11 @@ fn flow_label(flow: &flowlens_core::report::FlowReport) -> String {
         .as_ref()
         .map(|e| e.outcome.as_str())
         .unwrap_or("no callback");
-    format!("Flow {} · {host} · {outcome} · {}", flow.index + 1, flow.status)
+    format!(
+        "Flow {} · {host} · {outcome} · {}",
+        flow.index + 1,
+        flow.status
+    )
 }
 
 fn sections(report: &Report, checks: &[&CheckReport]) -> Vec<SectionView> {
@@ -420,7 +431,10 @@ fn page_view(page: &PageSnapshot) -> PageView {
     if page.truncated {
         facts.push((
             "note",
-            format!("large page: only part was read ({} images)", page.image_count),
+            format!(
+                "large page: only part was read ({} images)",
+                page.image_count
+            ),
         ));
     }
     PageView {
@@ -506,10 +520,12 @@ mod tests {
     fn several_flows_default_to_the_latest_and_follow_the_selector() {
         let mut trace = good_flow().build();
         let second = good_flow().build();
-        trace.exchanges.extend(second.exchanges.into_iter().map(|mut e| {
-            e.time_ms += 3_600_000.0;
-            e
-        }));
+        trace
+            .exchanges
+            .extend(second.exchanges.into_iter().map(|mut e| {
+                e.time_ms += 3_600_000.0;
+                e
+            }));
         let report = analyze(&trace, &Profile::default());
         let view = build(&input_for(report.clone()));
         assert_eq!(view.flows.iter().filter(|f| f.selected).count(), 1);

@@ -31,9 +31,8 @@ pub fn run(root: &Path, debug: bool) -> Result {
         if !debug {
             cargo.arg("--release");
         }
-        run_command(&mut cargo).map_err(|e| {
-            format!("{e}\n(is the target installed? rustup target add {TARGET})")
-        })?;
+        run_command(&mut cargo)
+            .map_err(|e| format!("{e}\n(is the target installed? rustup target add {TARGET})"))?;
 
         let wasm = root
             .join("target")
@@ -51,11 +50,15 @@ pub fn run(root: &Path, debug: bool) -> Result {
         }
         run_command(&mut bindgen)?;
         for file in [format!("{out_name}_bg.wasm"), format!("{out_name}.js")] {
-            let size = std::fs::metadata(out_dir.join(&file)).map(|m| m.len()).unwrap_or(0);
+            let size = std::fs::metadata(out_dir.join(&file))
+                .map(|m| m.len())
+                .unwrap_or(0);
             println!("xtask: extension/pkg/{file}: {} KB", size / 1024);
         }
     }
-    println!("xtask: done; load the repository root unpacked (chrome://extensions → Load unpacked)");
+    println!(
+        "xtask: done; load the repository root unpacked (chrome://extensions → Load unpacked)"
+    );
     Ok(())
 }
 

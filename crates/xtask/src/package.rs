@@ -28,7 +28,8 @@ pub fn run(root: &Path) -> Result {
         let mut zip = ZipWriter::default();
         for (name, path) in &files {
             let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            zip.add(name, &data).map_err(|e| format!("zip {name}: {e}"))?;
+            zip.add(name, &data)
+                .map_err(|e| format!("zip {name}: {e}"))?;
         }
         let bytes = zip.finish().map_err(|e| e.to_string())?;
         let out = dist.join(format!("flowlens-{browser}-{version}.zip"));
