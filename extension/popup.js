@@ -9,7 +9,7 @@
 import init, { analyzeRecording, pickTrace, renderPopup, reportMarkdown } from './pkg/flowlens_popup.js';
 import { ext } from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
-import { chunksOf, loadProfile, stateKey, statesIn } from './storage.js';
+import { loadChunks, loadProfile, loadStates } from './storage.js';
 
 const started = performance.now();
 const view = document.getElementById('view');
@@ -38,22 +38,29 @@ async function incognitoInfo() {
   return { allowed, currentWindow: Boolean(window?.incognito ?? ext.extension.inIncognitoContext) };
 }
 
+/** Timings of the last render, for scripts/bench/extension.mjs (data-timings). */
+const timings = {};
+const mark = (name, since) => { timings[name] = Math.round(performance.now() - since); return performance.now(); };
+
 async function render() {
-  const [all, profile, incognito, hostAccess] = await Promise.all([
-    ext.storage.session.get(null),
+  let t = performance.now();
+  const [states, profile, incognito, hostAccess] = await Promise.all([
+    loadStates(),
     loadProfile(),
     incognitoInfo(),
     ext.permissions.contains({ origins: ['<all_urls>'] }).catch(() => null),
   ]);
-  const states = statesIn(all);
   const shown = pickTrace(states, current.tab ?? undefined, current.ownTab ?? undefined);
-  const state = shown === undefined || shown === null ? null : all[stateKey(shown)];
+  const state = states.find((s) => s.tab === shown) ?? null;
   let result = null;
   let missing = 0;
+  t = mark('statesMs', t);
   if (state) {
-    const stored = chunksOf(all, state);
+    const stored = await loadChunks(state);
     missing = stored.missing;
+    t = mark('chunksMs', t);
     result = analyzeRecording(state, stored.chunks, profile);
+    t = mark('analyzeMs', t);
   }
   current.shown = state?.tab ?? null;
   current.result = result;
@@ -66,8 +73,10 @@ async function render() {
     incognito,
     hostAccess,
     missingChunks: missing,
-    pages: result?.trace?.pages ?? [],
+    pages: result?.pages ?? [],
   });
+  mark('renderMs', t);
+  document.body.dataset.timings = JSON.stringify(timings);
   buttons.json.disabled = !result;
   buttons.markdown.disabled = !result;
   buttons.stop.disabled = !state;
@@ -94,6 +103,7 @@ async function command(name) {
 
 async function main() {
   await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
+  timings.initMs = Math.round(performance.now() - started);
   current = { ...(await whichTab()), shown: null, result: null, selectedFlow: null };
   await render();
   document.body.dataset.ready = 'true';

@@ -57,12 +57,36 @@ function observe(kind, details) {
   if (actions) perform(actions);
 }
 
-/** Carries out the recorder's Actions. Returns when storage has them. */
+/** Carries out the recorder's Actions; resolves when their storage writes are done. */
 function perform(actions) {
   if (!actions) return Promise.resolve();
   if (actions.snapshot !== null && actions.snapshot !== undefined) snapshot(actions.snapshot);
   if (actions.screenshot) captureConsent(actions.screenshot);
   if (actions.lookupTab !== null && actions.lookupTab !== undefined) lookUpTab(actions.lookupTab);
+  if (actions.flush) scheduleFlush();
+  const writes = actions.append?.length || actions.states?.length || actions.removed?.length;
+  return writes ? store(actions) : Promise.resolve();
+}
+
+// Kept events are written once per burst of browser events, not once per event: a storage
+// write costs several times what the recorder's decision does. The flush runs in the next
+// task, after the events already queued (a page's requests arrive as a burst); only a worker
+// killed within that millisecond (not Chrome's idle stop, which waits 30 s) could lose them.
+let flushTimer = null;
+
+function scheduleFlush() {
+  flushTimer ??= setTimeout(flushNow, 0);
+}
+
+function flushNow() {
+  clearTimeout(flushTimer);
+  flushTimer = null;
+  if (!recorder) return Promise.resolve();
+  return store(recorder.flush());
+}
+
+function store(actions) {
+  if (!actions) return Promise.resolve();
   return writeActions(actions).catch((error) => {
     // Quota (10 MB) or a closing browser: say so in the console; the popup reports missing
     // chunks as what was not observed.
@@ -161,6 +185,7 @@ async function runCommand({ command, tab }) {
     : command === 'stop' ? r.stop(tab, now)
       : r.clear(tab);
   await perform(actions);
+  await flushNow();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,4 +225,4 @@ async function lookUpTab(tabId) {
 
 // For the end-to-end tests and the benchmark (scripts/bench/extension.mjs): feed synthetic
 // events and wait for the recorder, through the real worker's code path.
-globalThis.flowlens = Object.freeze({ feed, ready });
+globalThis.flowlens = Object.freeze({ feed, ready, flush: flushNow });

@@ -53,8 +53,18 @@ export function chunksOf(all, state) {
   return { chunks, missing };
 }
 
+/** Every trace state; reads only the state keys where the browser can list keys. */
 export async function loadStates() {
-  return statesIn(await ext.storage.session.get(null));
+  const area = ext.storage.session;
+  if (typeof area.getKeys !== 'function') return statesIn(await area.get(null));
+  const keys = (await area.getKeys()).filter((key) => key.startsWith(STATE_PREFIX));
+  return keys.length === 0 ? [] : Object.values(await area.get(keys));
+}
+
+/** The stored chunks of one trace, in order, and how many are missing. */
+export async function loadChunks(state) {
+  const keys = Array.from({ length: state.chunks }, (_, n) => chunkKey(state.tab, n));
+  return chunksOf(keys.length === 0 ? {} : await ext.storage.session.get(keys), state);
 }
 
 export async function loadProfile() {

@@ -4,7 +4,7 @@
 use flowlens_core::recorder::{self, Event, TabState};
 use flowlens_core::report::{markdown, Report};
 use flowlens_core::rules;
-use flowlens_core::trace::Screenshot;
+use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::{Profile, Trace};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -26,8 +26,9 @@ pub struct RecordingReport {
     pub report: Report,
     /// Consent screenshots kept as evidence (not part of the report schema).
     pub screenshots: Vec<Screenshot>,
-    /// The rebuilt trace, for "export trace" and for tests.
-    pub trace: Trace,
+    /// Page snapshots (the popup's "Pages seen"); the rest of the trace stays in Rust, since
+    /// sending 500 requests back to JavaScript would cost more than the analysis.
+    pub pages: Vec<PageSnapshot>,
 }
 
 /// The report of a recorded tab from its state and stored chunks (arrays of events, in
@@ -43,15 +44,14 @@ pub fn recording_report(
         .last_url
         .as_ref()
         .map(|u| flowlens_core::redact::mask_url(u));
-    let screenshots = std::mem::take(&mut trace.screenshots);
     RecordingReport {
         report,
-        screenshots,
-        trace,
+        screenshots: std::mem::take(&mut trace.screenshots),
+        pages: std::mem::take(&mut trace.pages),
     }
 }
 
-/// `analyzeRecording(state, chunks, profile?)` → `{report, screenshots, trace}`.
+/// `analyzeRecording(state, chunks, profile?)` → `{report, screenshots, pages}`.
 #[wasm_bindgen(js_name = analyzeRecording)]
 pub fn analyze_recording(
     state: JsValue,

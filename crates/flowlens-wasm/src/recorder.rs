@@ -38,6 +38,12 @@ impl Recorder {
         actions(self.inner.observe(event))
     }
 
+    /// The kept events (one chunk per trace) and changed states since the last flush; the
+    /// worker calls it once the current burst of events is handled (`actions.flush`).
+    pub fn flush(&mut self) -> Result<JsValue, JsError> {
+        actions(self.inner.flush())
+    }
+
     /// The popup's Record button.
     pub fn record(&mut self, tab: i32, now: f64) -> Result<JsValue, JsError> {
         actions(self.inner.record(tab.into(), now))

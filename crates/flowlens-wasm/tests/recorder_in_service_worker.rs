@@ -20,13 +20,19 @@ fn json_of(value: &JsValue) -> Value {
     serde_json::from_str(&text).expect("JSON")
 }
 
+/// One event and, as the worker does, the flush it asks for: the storage writes merged in.
 fn request(recorder: &mut Recorder, kind: &str, details: Value) -> Value {
     let actions = recorder.observe(kind, js(&details)).expect("observed");
     if actions.is_null() {
-        Value::Null
-    } else {
-        json_of(&actions)
+        return Value::Null;
     }
+    let mut actions = json_of(&actions);
+    if actions["flush"] == true {
+        let flushed = json_of(&recorder.flush().expect("flushed"));
+        actions["append"] = flushed["append"].clone();
+        actions["states"] = flushed["states"].clone();
+    }
+    actions
 }
 
 const TAB: i64 = 42;
@@ -60,6 +66,11 @@ fn ignores_tabs_without_a_flow_and_starts_at_the_authorization_request() {
         .flat_map(|a| a["events"].as_array().into_iter().flatten())
         .collect();
     assert_eq!(events.len(), 2, "the buffered page load came along");
+    assert_eq!(
+        actions["append"].as_array().map(Vec::len),
+        Some(1),
+        "one chunk"
+    );
     assert_eq!(events[0]["url"], "https://app.acme.test/");
     assert_eq!(events[1]["url"], AUTHORIZE);
     assert_eq!(actions["states"][0]["phase"], "recording");
@@ -74,7 +85,9 @@ fn a_restarted_worker_goes_on_from_the_stored_states() {
 
     let mut restarted = Recorder::new();
     let restored = json_of(&restarted.restore(states).expect("restored"));
-    assert_eq!(restored["states"][0]["restarts"], 1);
+    assert_eq!(restored["flush"], true);
+    let flushed = json_of(&restarted.flush().expect("flushed"));
+    assert_eq!(flushed["states"][0]["restarts"], 1);
     let actions = request(
         &mut restarted,
         "before-request",

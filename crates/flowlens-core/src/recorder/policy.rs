@@ -1,6 +1,6 @@
 //! The recorder's state machine: which tab records, which event is kept, when a flow is over.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -79,9 +79,16 @@ impl TabState {
 }
 
 /// What the extension must do after an event or a command.
+///
+/// Kept events and changed states are not handed out with every event: they wait in the
+/// recorder until [`Recorder::flush`], which the extension calls as soon as the current burst
+/// of browser events is handled (`flush` says one is due). One storage write per burst
+/// instead of one per event is what keeps recording cheap.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Actions {
+    /// Kept events or changed states wait for [`Recorder::flush`].
+    pub flush: bool,
     /// Events to append to storage, as new chunks.
     pub append: Vec<Append>,
     /// Trace states to write (after `append`, so a state never names a missing chunk).
@@ -130,6 +137,10 @@ pub struct Recorder {
     buffers: HashMap<i64, VecDeque<Event>>,
     /// Subresource requests over the cap, whose later events are skipped too.
     skipped: HashSet<String>,
+    /// Kept events not handed out yet, per trace.
+    pending: BTreeMap<i64, Vec<Event>>,
+    /// Traces whose state changed since the last flush.
+    dirty: BTreeSet<i64>,
 }
 
 impl Recorder {
@@ -147,10 +158,32 @@ impl Recorder {
             }
             if state.is_recording() {
                 state.restarts += 1;
-                actions.states.push(state.clone());
+                self.dirty.insert(state.tab);
             }
             self.traces.insert(state.tab, state);
         }
+        actions.flush = !self.dirty.is_empty();
+        actions
+    }
+
+    /// Hands out the kept events (one chunk per trace) and the states that changed.
+    pub fn flush(&mut self) -> Actions {
+        let mut actions = Actions::default();
+        for key in std::mem::take(&mut self.dirty) {
+            let Some(state) = self.traces.get_mut(&key) else {
+                continue;
+            };
+            if let Some(events) = self.pending.remove(&key).filter(|e| !e.is_empty()) {
+                actions.append.push(Append {
+                    trace: key,
+                    chunk: state.chunks,
+                    events,
+                });
+                state.chunks += 1;
+            }
+            actions.states.push(state.clone());
+        }
+        self.pending.clear();
         actions
     }
 
@@ -169,6 +202,12 @@ impl Recorder {
 
     /// Judges one browser event.
     pub fn observe(&mut self, event: Event) -> Actions {
+        let mut actions = self.judge(event);
+        actions.flush = !self.dirty.is_empty();
+        actions
+    }
+
+    fn judge(&mut self, event: Event) -> Actions {
         let mut actions = Actions::default();
         let tab = event.tab_id();
         if tab < 0 {
@@ -184,7 +223,7 @@ impl Recorder {
                     if !state.followers.contains(&e.tab_id) {
                         state.followers.push(e.tab_id);
                     }
-                    self.keep(source, vec![event], &mut actions);
+                    self.keep(source, vec![event]);
                 } else {
                     self.openers.insert(e.tab_id, e.source_tab_id);
                 }
@@ -193,12 +232,11 @@ impl Recorder {
             Event::TabClosed(_) => {
                 let key = self.trace_of(tab);
                 if self.traces.get(&key).is_some_and(TabState::is_recording) {
-                    self.keep(key, vec![event], &mut actions);
+                    self.keep(key, vec![event]);
                     if key == tab {
                         let state = self.traces.get_mut(&key).expect("recording");
                         state.closed = true;
                         stop(state, now, "the tab was closed");
-                        actions.states.push(state.clone());
                     }
                 }
                 self.buffers.remove(&tab);
@@ -211,7 +249,7 @@ impl Recorder {
         let key = self.trace_of(tab);
         if let Some(state) = self.traces.get_mut(&key) {
             if expire(state, now) {
-                actions.states.push(state.clone());
+                self.dirty.insert(key);
             }
         }
         let recording = self.traces.get(&key).is_some_and(TabState::is_recording);
@@ -220,7 +258,7 @@ impl Recorder {
             self.while_recording(key, tab, event, &mut actions);
         } else if let Some(redirect_uri) = flow_start(&event) {
             self.start(key, now, false, redirect_uri, &mut actions);
-            self.keep(key, vec![event], &mut actions);
+            self.keep(key, vec![event]);
         } else {
             self.buffer(tab, event);
         }
@@ -267,7 +305,7 @@ impl Recorder {
                 state.finish_at_ms = Some(now + GRACE_MS);
             }
         }
-        self.keep(key, vec![event], actions);
+        self.keep(key, vec![event]);
     }
 
     /// Starts (or continues) recording `key`: the buffered events become part of the trace.
@@ -307,7 +345,7 @@ impl Recorder {
         earlier.extend(self.buffers.remove(&key).into_iter().flatten());
         earlier.retain(|e| now - e.time_ms() <= BUFFER_MS && !matches!(e, Event::DomReady(_)));
         earlier.sort_by(|a, b| a.time_ms().total_cmp(&b.time_ms()));
-        self.keep(key, earlier, actions);
+        self.keep(key, earlier);
         actions.lookup_tab = Some(key);
     }
 
@@ -331,7 +369,7 @@ impl Recorder {
     }
 
     /// Appends events to a trace after the caps, as one new chunk.
-    fn keep(&mut self, key: i64, events: Vec<Event>, actions: &mut Actions) {
+    fn keep(&mut self, key: i64, events: Vec<Event>) {
         let state = self.traces.entry(key).or_insert_with(|| TabState::new(key));
         let mut kept = Vec::with_capacity(events.len());
         for mut event in events {
@@ -357,14 +395,9 @@ impl Recorder {
             kept.push(event);
         }
         if !kept.is_empty() {
-            actions.append.push(Append {
-                trace: key,
-                chunk: state.chunks,
-                events: kept,
-            });
-            state.chunks += 1;
+            self.pending.entry(key).or_default().extend(kept);
         }
-        upsert(&mut actions.states, state.clone());
+        self.dirty.insert(key);
     }
 
     /// The popup's Record button: record this tab now, whatever it shows.
@@ -372,11 +405,10 @@ impl Recorder {
         let mut actions = Actions::default();
         let key = self.trace_of(tab);
         self.start(key, now, true, None, &mut actions);
-        if actions.states.is_empty() {
-            upsert(&mut actions.states, self.traces[&key].clone());
-        }
+        self.dirty.insert(key);
         // The page already shown is part of what the user wants checked.
         actions.snapshot = Some(tab);
+        actions.flush = true;
         actions
     }
 
@@ -386,7 +418,8 @@ impl Recorder {
         let key = self.trace_of(tab);
         if let Some(state) = self.traces.get_mut(&key) {
             stop(state, now, "stopped with the Stop button");
-            actions.states.push(state.clone());
+            self.dirty.insert(key);
+            actions.flush = true;
         }
         actions
     }
@@ -395,6 +428,8 @@ impl Recorder {
     pub fn clear(&mut self, tab: i64) -> Actions {
         let mut actions = Actions::default();
         let key = self.trace_of(tab);
+        self.pending.remove(&key);
+        self.dirty.remove(&key);
         if let Some(state) = self.traces.remove(&key) {
             for f in &state.followers {
                 self.follow.remove(f);
@@ -403,13 +438,6 @@ impl Recorder {
         }
         self.buffers.remove(&tab);
         actions
-    }
-}
-
-fn upsert(states: &mut Vec<TabState>, state: TabState) {
-    match states.iter_mut().find(|s| s.tab == state.tab) {
-        Some(s) => *s = state,
-        None => states.push(state),
     }
 }
 

@@ -37,7 +37,18 @@ impl Browser {
         self.apply(actions);
     }
 
+    /// Carries out actions as the extension does: a due flush right away.
     fn apply(&mut self, actions: Actions) {
+        let flush = actions.flush;
+        self.store(actions.clone());
+        if flush {
+            let flushed = self.recorder.flush();
+            self.store(flushed);
+        }
+        self.last = actions;
+    }
+
+    fn store(&mut self, actions: Actions) {
         self.stored.extend(actions.append.iter().cloned());
         for s in &actions.states {
             match self.states.iter_mut().find(|x| x.tab == s.tab) {
@@ -49,7 +60,6 @@ impl Browser {
             self.states.retain(|s| s.tab != r.tab);
             self.stored.retain(|a| a.trace != r.tab);
         }
-        self.last = actions;
     }
 
     fn tick(&mut self) -> f64 {
@@ -444,6 +454,32 @@ fn stored_events_round_trip_through_json() {
     let mut b = Browser::new();
     run_good_flow(&mut b, 3);
     let json = serde_json::to_string(&b.stored).expect("serializable");
+    assert!(json.contains(r#""kind":"headers-received""#));
     let back: Vec<Append> = serde_json::from_str(&json).expect("deserializable");
     assert_eq!(back, b.stored);
+}
+
+#[test]
+fn a_burst_of_events_is_one_chunk_per_trace() {
+    let mut b = Browser::new();
+    b.page(
+        1,
+        &[(AUTHORIZE, 302, &[("Location", LOGIN)]), (LOGIN, 200, &[])],
+    );
+    let before = b.stored.len();
+    let mut due = false;
+    for i in 0..10 {
+        let mut r = b.base(1, &format!("burst-{i}"), "https://login.acme.test/app.js");
+        r.resource_type = "script".into();
+        r.method = "GET".into();
+        due |= b.recorder.observe(Event::BeforeRequest(r)).flush;
+    }
+    assert!(due);
+    let flushed = b.recorder.flush();
+    assert_eq!(flushed.append.len(), 1);
+    assert_eq!(flushed.append[0].events.len(), 10);
+    assert_eq!(flushed.states.len(), 1);
+    assert_eq!(flushed.states[0].chunks, flushed.append[0].chunk + 1);
+    assert!(b.recorder.flush().is_empty(), "nothing twice");
+    assert_eq!(b.stored.len(), before);
 }
