@@ -16,7 +16,7 @@ pub fn run(root: &Path) -> Result {
     let manifest = std::fs::read_to_string(root.join("manifest.json"))
         .map_err(|e| format!("cannot read manifest.json: {e}"))?;
     let version = manifest_version(&manifest)?;
-    if !root.join("extension/pkg/flowlens_wasm_bg.wasm").is_file() {
+    if !root.join("extension/pkg/flowlens_worker_bg.wasm").is_file() {
         return Err("extension/pkg/ is missing: run `cargo xtask build` first".into());
     }
     let files = allowlisted_files(root)?;

@@ -69,7 +69,7 @@ impl ZipWriter {
             out.extend_from_slice(&e.compressed.to_le_bytes());
             out.extend_from_slice(&e.size.to_le_bytes());
             out.extend_from_slice(&len16(e.name.len())?.to_le_bytes());
-            out.extend_from_slice(&[0; 8]); // extra, comment, disk start
+            out.extend_from_slice(&[0; 6]); // extra, comment lengths, disk start
             out.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
             out.extend_from_slice(&0u32.to_le_bytes()); // external attributes
             out.extend_from_slice(&e.offset.to_le_bytes());
