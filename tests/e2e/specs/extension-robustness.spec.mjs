@@ -95,7 +95,9 @@ async function startHugePageServer() {
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+  // closeAllConnections: the browser keeps connections alive, which would hold close() open.
+  const close = () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); });
+  return { origin: `http://127.0.0.1:${server.address().port}`, close };
 }
 
 test('a page with 10,000 images and a megabyte URL: bounded work, honest notes', async ({ context, page }) => {
@@ -106,10 +108,12 @@ test('a page with 10,000 images and a megabyte URL: bounded work, honest notes',
     const tabId = await tabIdOf(context, page);
     // Record by hand (no authorization flow here), as a user would with the popup's button.
     const popup = await openPopup(context, tabId);
-    await popup.click('#record');
-    await waitForRecording(context, tabId, ({ state }) => state?.phase === 'recording');
+    await test.step('record by hand', async () => {
+      await popup.click('#record', { timeout: 10_000 });
+      await waitForRecording(context, tabId, ({ state }) => state?.phase === 'recording');
+    });
 
-    await page.goto(`${server.origin}/images`);
+    await test.step('load 10,000 images', () => page.goto(`${server.origin}/images`, { timeout: 20_000 }));
     const { state, events } = await waitForRecording(context, tabId,
       ({ events: e }) => e.some((x) => x.kind === 'snapshot' && x.snapshot.image_count === 10_000),
       { timeout: 30_000, message: 'the snapshot of the huge page' });
@@ -119,11 +123,13 @@ test('a page with 10,000 images and a megabyte URL: bounded work, honest notes',
     expect(state.dropped).toBe(0);
 
     const megabyte = `${server.origin}/long?junk=${'a'.repeat(1024 * 1024)}`;
-    await page.goto(megabyte);
+    await test.step('load a megabyte URL', () => page.goto(megabyte, { timeout: 20_000 }));
     await waitForRecording(context, tabId, ({ state: s }) => s?.cutFields > 0, { message: 'the cut URL' });
 
-    await popup.reload();
-    await popup.waitForSelector('body[data-ready="true"]');
+    await test.step('reopen the popup', async () => {
+      await popup.reload({ timeout: 20_000 });
+      await popup.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    });
     const notices = popup.locator('#notices');
     await expect(notices).toContainText('were cut');
     await expect(notices).toContainText('Record button');
