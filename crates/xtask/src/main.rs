@@ -12,7 +12,7 @@ mod icons;
 mod package;
 mod zip;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -37,9 +37,14 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage: cargo xtask <build [--debug] | package | icons>";
 
-/// The workspace root: two levels above this crate's manifest.
+/// The workspace root: two levels above this crate's manifest. `cargo run` sets
+/// CARGO_MANIFEST_DIR for the run; the compile-time value is only a fallback, since a binary
+/// in a shared target directory may have been built from another checkout.
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .ancestors()
         .nth(2)
         .expect("crates/xtask sits two levels below the root")
