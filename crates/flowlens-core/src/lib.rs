@@ -18,6 +18,7 @@ pub mod har;
 pub mod manual;
 pub mod params;
 pub mod profile;
+pub mod recorder;
 pub mod redact;
 pub mod report;
 pub mod rules;

@@ -1,0 +1,304 @@
+//! Browser events as the recorder receives and stores them.
+//!
+//! The shapes are the WebExtension `details` objects of webRequest and webNavigation (field
+//! names in camelCase, as Chrome and Firefox give them), so the extension passes them through
+//! untouched; only request bodies are normalised in JavaScript (raw bytes become text). Every
+//! field the recorder does not need is ignored, every field it needs may be missing. The
+//! stored form is the same JSON with a `kind` tag, so a trace written by one version of the
+//! extension reads back in the next.
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::trace::{PageSnapshot, Param};
+
+/// One observed browser event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Event {
+    /// `webRequest.onBeforeRequest` (with `requestBody`).
+    BeforeRequest(WebRequest),
+    /// `webRequest.onSendHeaders` (with `requestHeaders`).
+    SendHeaders(WebRequest),
+    /// `webRequest.onHeadersReceived` (with `responseHeaders`).
+    HeadersReceived(WebRequest),
+    /// `webRequest.onBeforeRedirect`.
+    BeforeRedirect(WebRequest),
+    /// `webRequest.onCompleted`.
+    Completed(WebRequest),
+    /// `webRequest.onErrorOccurred`.
+    ErrorOccurred(WebRequest),
+    /// `webNavigation.onCommitted`, `onReferenceFragmentUpdated`, `onHistoryStateUpdated`.
+    Navigation(NavigationEvent),
+    /// `webNavigation.onDOMContentLoaded`: the moment to take a page snapshot. Never stored.
+    DomReady(NavigationEvent),
+    /// `webNavigation.onCreatedNavigationTarget`: a page opened a popup window or a new tab.
+    TabOpened(TabOpened),
+    /// `tabs.onRemoved`.
+    TabClosed(TabEvent),
+    /// Facts about the tab the extension looked up when recording started.
+    TabInfo(TabInfo),
+    /// DOM facts from the content script.
+    Snapshot(SnapshotEvent),
+    /// A screenshot of the visible tab (the consent page).
+    Screenshot(ScreenshotEvent),
+}
+
+/// A webRequest event. One shape serves every webRequest listener: each fills the fields it
+/// has (no `#[serde(flatten)]`, which would send every event through a buffered map).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WebRequest {
+    pub request_id: String,
+    /// `-1` for requests that belong to no tab (other workers, the browser itself).
+    pub tab_id: i64,
+    pub frame_id: i64,
+    pub time_stamp: f64,
+    pub url: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub method: String,
+    /// `main_frame`, `sub_frame`, `xmlhttprequest`, `image`...
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
+    pub resource_type: String,
+    /// Chrome's `initiator` (an origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initiator: Option<String>,
+    /// Firefox's `originUrl` (a full URL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_url: Option<String>,
+    /// `onBeforeRequest` with `requestBody`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<RequestBody>,
+    /// `onSendHeaders` with `requestHeaders`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<Vec<HttpHeader>>,
+    /// `onHeadersReceived`, `onBeforeRedirect`, `onCompleted`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub status_code: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_headers: Option<Vec<HttpHeader>>,
+    /// `onBeforeRedirect`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    /// `onErrorOccurred`: `net::ERR_...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn is_zero(n: &u16) -> bool {
+    *n == 0
+}
+
+impl WebRequest {
+    /// A main-frame page load (what carries the authorization request and the callback).
+    pub fn is_main_frame(&self) -> bool {
+        self.resource_type == "main_frame"
+    }
+}
+
+/// A request body, as the extension's JavaScript normalised it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RequestBody {
+    /// Fields of a form POST, in order (`{name: [values]}` in the browser's shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form_data: Option<FormData>,
+    /// A text body (JSON of a client registration or an MCP call), decoded as UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The body was not valid UTF-8: not kept.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub binary: bool,
+    /// The body was cut at the size cap.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+/// Form fields in document order. The browser gives `{name: [value, ...]}`; JSON objects keep
+/// insertion order, which this type preserves (a `BTreeMap` would sort the names).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormData(pub Vec<Param>);
+
+impl Serialize for FormData {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Group repeated names back into the browser's shape, first occurrence first.
+        let mut names: Vec<&str> = Vec::new();
+        for p in &self.0 {
+            if !names.contains(&p.name.as_str()) {
+                names.push(&p.name);
+            }
+        }
+        let mut map = serializer.serialize_map(Some(names.len()))?;
+        for name in names {
+            let values: Vec<&str> = self
+                .0
+                .iter()
+                .filter(|p| p.name == name)
+                .map(|p| p.value.as_str())
+                .collect();
+            map.serialize_entry(name, &values)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for FormData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FormVisitor;
+        impl<'de> Visitor<'de> for FormVisitor {
+            type Value = FormData;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of form field names to arrays of values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FormData, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((name, values)) = map.next_entry::<String, OneOrMany>()? {
+                    for value in values.0 {
+                        fields.push(Param::new(name.clone(), value));
+                    }
+                }
+                Ok(FormData(fields))
+            }
+        }
+        deserializer.deserialize_map(FormVisitor)
+    }
+}
+
+/// Chrome gives arrays of strings; be lenient with a single string.
+struct OneOrMany(Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Many(Vec<String>),
+            One(String),
+        }
+        Ok(match Either::deserialize(deserializer)? {
+            Either::Many(v) => OneOrMany(v),
+            Either::One(s) => OneOrMany(vec![s]),
+        })
+    }
+}
+
+/// A header as webRequest gives it. `binaryValue` headers are not kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpHeader {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NavKind {
+    #[default]
+    Committed,
+    Fragment,
+    History,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NavigationEvent {
+    pub tab_id: i64,
+    pub frame_id: i64,
+    pub time_stamp: f64,
+    pub url: String,
+    pub nav_kind: NavKind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TabOpened {
+    pub source_tab_id: i64,
+    pub tab_id: i64,
+    pub time_stamp: f64,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TabEvent {
+    pub tab_id: i64,
+    pub time_stamp: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TabInfo {
+    pub tab_id: i64,
+    pub time_stamp: f64,
+    pub incognito: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SnapshotEvent {
+    pub tab_id: i64,
+    pub time_stamp: f64,
+    pub snapshot: PageSnapshot,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ScreenshotEvent {
+    pub tab_id: i64,
+    pub time_stamp: f64,
+    pub url: String,
+    /// `data:image/jpeg;base64,...`.
+    pub data_url: String,
+}
+
+impl Event {
+    /// The webRequest details, for request events.
+    pub fn web_request(&self) -> Option<&WebRequest> {
+        match self {
+            Event::BeforeRequest(e)
+            | Event::SendHeaders(e)
+            | Event::HeadersReceived(e)
+            | Event::BeforeRedirect(e)
+            | Event::Completed(e)
+            | Event::ErrorOccurred(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The browser tab the event belongs to (`-1`: none).
+    pub fn tab_id(&self) -> i64 {
+        match self {
+            Event::Navigation(e) | Event::DomReady(e) => e.tab_id,
+            Event::TabOpened(e) => e.tab_id,
+            Event::TabClosed(e) => e.tab_id,
+            Event::TabInfo(e) => e.tab_id,
+            Event::Snapshot(e) => e.tab_id,
+            Event::Screenshot(e) => e.tab_id,
+            _ => self.web_request().map_or(-1, |r| r.tab_id),
+        }
+    }
+
+    /// When it happened (ms since epoch).
+    pub fn time_ms(&self) -> f64 {
+        match self {
+            Event::Navigation(e) | Event::DomReady(e) => e.time_stamp,
+            Event::TabOpened(e) => e.time_stamp,
+            Event::TabClosed(e) => e.time_stamp,
+            Event::TabInfo(e) => e.time_stamp,
+            Event::Snapshot(e) => e.time_stamp,
+            Event::Screenshot(e) => e.time_stamp,
+            _ => self.web_request().map_or(0.0, |r| r.time_stamp),
+        }
+    }
+}
+
+impl HttpHeader {
+    pub fn new(name: &str, value: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            value: Some(value.to_string()),
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! What the popup shows, decided without the DOM (so it is tested on the host).
+//!
+//! [`build`] turns the popup's input (a report, the recording's state, what the browser said
+//! about incognito) into a [`PopupView`]; [`crate::dom`] only writes it out as elements.
+
+use flowlens_core::check::{Evidence, Status};
+use flowlens_core::flow::Role;
+use flowlens_core::recorder::{Phase, TabState};
+use flowlens_core::report::{CheckReport, Report};
+use flowlens_core::rules;
+use flowlens_core::trace::{PageSnapshot, Screenshot};
+use serde::Deserialize;
+
+/// What the popup script hands over.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PopupInput {
+    pub report: Option<Report>,
+    pub screenshots: Vec<Screenshot>,
+    pub state: Option<TabState>,
+    /// The tab the popup is about (the active tab, or `?tab=`), when there is one.
+    pub active_tab: Option<i64>,
+    /// The flow picked in the selector; default: the latest.
+    pub selected_flow: Option<usize>,
+    pub incognito: IncognitoInfo,
+    /// `permissions.contains({origins: ['<all_urls>']})` (Firefox grants it separately).
+    pub host_access: Option<bool>,
+    /// Stored chunks of the trace that could not be read (a failed write).
+    pub missing_chunks: u32,
+    /// Page snapshots of the recording (the trace's `pages`).
+    pub pages: Vec<PageSnapshot>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IncognitoInfo {
+    /// `extension.isAllowedIncognitoAccess()`.
+    pub allowed: Option<bool>,
+    /// The popup's window is incognito.
+    pub current_window: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopupView {
+    pub status_line: String,
+    pub phase: Option<Phase>,
+    pub notices: Vec<Notice>,
+    /// Counts per status for the shown flow, in display order, zeros left out.
+    pub summary: Vec<(Status, usize)>,
+    pub flows: Vec<FlowOption>,
+    pub sections: Vec<SectionView>,
+    pub timeline: Vec<HopView>,
+    /// Subresource hops left out of the timeline.
+    pub hidden_subresources: usize,
+    pub end: Option<String>,
+    pub screenshot: Option<Screenshot>,
+    /// What the pages of the shown flow showed (all page-controlled text).
+    pub pages: Vec<PageView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageView {
+    pub url: String,
+    pub facts: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub level: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowOption {
+    pub index: usize,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionView {
+    pub id: &'static str,
+    pub title: String,
+    pub counts: String,
+    pub checks: Vec<CheckView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckView {
+    pub id: String,
+    pub status: Status,
+    pub icon: &'static str,
+    pub title: String,
+    pub summary: String,
+    pub evidence: Vec<String>,
+    pub assumptions: Vec<String>,
+    pub why: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HopView {
+    pub index: usize,
+    pub role: Role,
+    pub method: String,
+    pub host: String,
+    pub status: String,
+    pub params: Vec<(String, String)>,
+    pub url: String,
+}
+
+const ENABLE_INCOGNITO: &str = "To record there: Chrome → Extensions (chrome://extensions) → \
+    Flowlens → Details → switch on \"Allow in Incognito\"; Firefox → Add-ons and themes → \
+    Flowlens → \"Run in Private Windows\" → Allow.";
+
+pub fn build(input: &PopupInput) -> PopupView {
+    let mut notices = incognito_notices(&input.incognito);
+    if input.host_access == Some(false) {
+        notices.push(Notice {
+            level: "warn",
+            text: "Flowlens has no access to websites, so it cannot see any request. Grant it \
+                   on the Expectations page (Firefox asks for this separately from installing)."
+                .into(),
+        });
+    }
+    if input.missing_chunks > 0 {
+        notices.push(Notice {
+            level: "warn",
+            text: format!(
+                "{} stored part(s) of this recording are missing (the browser's session storage \
+                 refused a write): the events in them were not observed.",
+                input.missing_chunks
+            ),
+        });
+    }
+    let Some(report) = &input.report else {
+        notices.push(Notice {
+            level: "info",
+            text: "No authorization flow recorded yet. Start one in any tab (Flowlens records \
+                   by itself when a page asks for an authorization), or press Record."
+                .into(),
+        });
+        return PopupView {
+            status_line: "Nothing recorded".into(),
+            phase: None,
+            notices,
+            summary: Vec::new(),
+            flows: Vec::new(),
+            sections: Vec::new(),
+            timeline: Vec::new(),
+            hidden_subresources: 0,
+            end: None,
+            screenshot: None,
+            pages: Vec::new(),
+        };
+    };
+    let state = input.state.as_ref();
+    if let (Some(active), Some(state)) = (input.active_tab, state) {
+        if active != state.tab && !state.followers.contains(&active) {
+            notices.push(Notice {
+                level: "info",
+                text: format!(
+                    "Nothing recorded in this tab; showing the most recent recording (tab {}).",
+                    state.tab
+                ),
+            });
+        }
+    }
+    notices.extend(report.notes.iter().map(|n| Notice {
+        level: "info",
+        text: n.clone(),
+    }));
+
+    let latest = report.flows.iter().map(|f| f.index).max();
+    let shown = input
+        .selected_flow
+        .filter(|i| report.flows.iter().any(|f| f.index == *i))
+        .or(latest);
+    let checks: Vec<&CheckReport> = report
+        .checks
+        .iter()
+        .filter(|c| c.flow == shown || c.flow.is_none())
+        .collect();
+    let not_observed = checks
+        .iter()
+        .filter(|c| c.status == Status::NotObserved)
+        .count();
+    if not_observed > 0 {
+        notices.push(Notice {
+            level: "info",
+            text: format!(
+                "{not_observed} check(s) could not be judged from what was recorded (not observed): \
+                 open them to see what was missing."
+            ),
+        });
+    }
+
+    let flow = shown.and_then(|i| report.flows.iter().find(|f| f.index == i));
+    let timeline_hops = flow.map(|f| f.hops.as_slice()).unwrap_or_default();
+    let hidden_subresources = timeline_hops
+        .iter()
+        .filter(|h| h.role == Role::Subresource)
+        .count();
+    let first_hop_ms = timeline_hops.first().map(|h| h.time_ms);
+    PopupView {
+        status_line: status_line(state),
+        phase: state.map(|s| s.phase),
+        notices,
+        summary: summary(&checks),
+        flows: report
+            .flows
+            .iter()
+            .map(|f| FlowOption {
+                index: f.index,
+                label: flow_label(f),
+                selected: Some(f.index) == shown,
+            })
+            .collect(),
+        sections: sections(report, &checks),
+        timeline: timeline_hops
+            .iter()
+            .filter(|h| h.role != Role::Subresource)
+            .map(|h| HopView {
+                index: h.index,
+                role: h.role,
+                method: h.method.clone(),
+                host: h.host.clone().unwrap_or_default(),
+                status: h
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                params: h
+                    .params
+                    .iter()
+                    .map(|p| (p.name.clone(), p.value.clone()))
+                    .collect(),
+                url: h.url.clone(),
+            })
+            .collect(),
+        hidden_subresources,
+        end: flow
+            .and_then(|f| f.end.as_ref())
+            .map(|e| format!("Ended at the client callback ({}): {}", e.outcome, e.url)),
+        pages: input
+            .pages
+            .iter()
+            .filter(|p| first_hop_ms.is_none_or(|t| p.time_ms >= t))
+            .map(page_view)
+            .collect(),
+        screenshot: input
+            .screenshots
+            .iter()
+            .rev()
+            .find(|s| first_hop_ms.is_none_or(|t| s.time_ms >= t))
+            .filter(|s| is_image_data_url(&s.data_url))
+            .cloned(),
+    }
+}
+
+fn incognito_notices(info: &IncognitoInfo) -> Vec<Notice> {
+    match (info.allowed, info.current_window) {
+        (Some(false), true) => vec![Notice {
+            level: "warn",
+            text: format!(
+                "This is an incognito window and Flowlens is not allowed in incognito: flows here \
+                 are not recorded. {ENABLE_INCOGNITO}"
+            ),
+        }],
+        (Some(false), false) => vec![Notice {
+            level: "info",
+            text: format!(
+                "Flowlens is not allowed in incognito windows, so flows run there are not \
+                 recorded. {ENABLE_INCOGNITO}"
+            ),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+fn status_line(state: Option<&TabState>) -> String {
+    let Some(state) = state else {
+        return "Recorded flow".into();
+    };
+    let phase = match state.phase {
+        Phase::Recording => "recording",
+        Phase::Finishing => "finishing (callback reached)",
+        Phase::Idle => "recorded",
+    };
+    let host = state
+        .last_url
+        .as_deref()
+        .and_then(flowlens_core::params::host_of)
+        .map(|h| format!(" · {h}"))
+        .unwrap_or_default();
+    let incognito = if state.incognito == Some(true) {
+        " · incognito"
+    } else {
+        ""
+    };
+    format!("Tab {} · {phase}{host}{incognito}", state.tab)
+}
+
+const STATUS_ORDER: [Status; 6] = [
+    Status::Fail,
+    Status::Warn,
+    Status::Pass,
+    Status::NotObserved,
+    Status::Manual,
+    Status::Skipped,
+];
+
+fn summary(checks: &[&CheckReport]) -> Vec<(Status, usize)> {
+    STATUS_ORDER
+        .iter()
+        .map(|&s| (s, checks.iter().filter(|c| c.status == s).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn flow_label(flow: &flowlens_core::report::FlowReport) -> String {
+    let host = flow
+        .hops
+        .iter()
+        .find(|h| h.role == Role::Authorize)
+        .or_else(|| flow.hops.first())
+        .and_then(|h| h.host.clone())
+        .unwrap_or_else(|| "unknown host".into());
+    let outcome = flow
+        .end
+        .as_ref()
+        .map(|e| e.outcome.as_str())
+        .unwrap_or("no callback");
+    format!(
+        "Flow {} · {host} · {outcome} · {}",
+        flow.index + 1,
+        flow.status
+    )
+}
+
+fn sections(report: &Report, checks: &[&CheckReport]) -> Vec<SectionView> {
+    report
+        .sections
+        .iter()
+        .filter_map(|section| {
+            let in_section: Vec<&CheckReport> = checks
+                .iter()
+                .copied()
+                .filter(|c| c.section == section.id)
+                .collect();
+            if in_section.is_empty() {
+                return None;
+            }
+            let counts = summary(&in_section)
+                .iter()
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Some(SectionView {
+                id: section.id.id(),
+                title: section.title.clone(),
+                counts,
+                checks: in_section.into_iter().map(check_view).collect(),
+            })
+        })
+        .collect()
+}
+
+fn check_view(check: &CheckReport) -> CheckView {
+    let meta = rules::find(&check.id).map(|r| r.meta());
+    CheckView {
+        id: check.id.clone(),
+        status: check.status,
+        icon: glyph(check.status),
+        title: check.title.clone(),
+        summary: check.summary.clone(),
+        evidence: check.evidence.iter().map(evidence_line).collect(),
+        assumptions: check.assumptions.clone(),
+        why: meta.map(|m| m.why()).unwrap_or_default(),
+        fix: meta.map(|m| m.fix()).unwrap_or_default(),
+    }
+}
+
+/// A status mark every font has (the report's emoji need an emoji font).
+pub fn glyph(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✓",
+        Status::Fail => "✗",
+        Status::Warn => "!",
+        Status::NotObserved => "–",
+        Status::Manual => "☐",
+        Status::Skipped => "»",
+    }
+}
+
+fn page_view(page: &PageSnapshot) -> PageView {
+    let mut facts = Vec::new();
+    if let Some(title) = &page.title {
+        facts.push(("title", title.clone()));
+    }
+    if let Some(name) = &page.app_name {
+        facts.push(("name shown", name.clone()));
+    }
+    if let Some(logo) = page.logos.first() {
+        let state = match logo.loaded {
+            Some(true) => format!("{}×{}", logo.natural_width, logo.natural_height),
+            Some(false) => "broken".into(),
+            None => "loading".into(),
+        };
+        facts.push(("logo", format!("{} ({state})", logo.src)));
+    }
+    for icon in &page.favicons {
+        let state = match icon.loaded {
+            Some(true) => "loads",
+            Some(false) => "broken",
+            None => "unknown",
+        };
+        facts.push(("favicon", format!("{} ({state})", icon.href)));
+    }
+    if let Some(bg) = &page.colors.background {
+        facts.push(("background", bg.clone()));
+    }
+    if let Some(button) = &page.colors.primary_button {
+        facts.push(("primary button", button.clone()));
+    }
+    for mark in &page.powered_by {
+        facts.push(("vendor mark", mark.clone()));
+    }
+    if page.has_password_field {
+        facts.push(("password field", "yes".into()));
+    }
+    if page.truncated {
+        facts.push((
+            "note",
+            format!(
+                "large page: only part was read ({} images)",
+                page.image_count
+            ),
+        ));
+    }
+    PageView {
+        url: page.url.clone(),
+        facts,
+    }
+}
+
+/// One line of evidence: hop, URL, field and value, then what it shows.
+pub fn evidence_line(ev: &Evidence) -> String {
+    let mut parts = Vec::new();
+    if let Some(hop) = ev.hop {
+        parts.push(format!("hop {hop}"));
+    }
+    if let Some(url) = &ev.url {
+        parts.push(url.clone());
+    }
+    if let Some(field) = &ev.field {
+        parts.push(format!(
+            "{field} = {}",
+            ev.value.as_deref().unwrap_or("(absent)")
+        ));
+    }
+    let head = parts.join(" · ");
+    match (head.is_empty(), ev.note.is_empty()) {
+        (true, _) => ev.note.clone(),
+        (false, true) => head,
+        (false, false) => format!("{head} — {}", ev.note),
+    }
+}
+
+/// Only the extension's own captures (JPEG or PNG data URLs) are shown as images.
+pub fn is_image_data_url(url: &str) -> bool {
+    url.starts_with("data:image/jpeg;base64,") || url.starts_with("data:image/png;base64,")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flowlens_core::testing::good_flow;
+    use flowlens_core::{analyze, Profile};
+
+    fn input_for(report: Report) -> PopupInput {
+        PopupInput {
+            report: Some(report),
+            ..PopupInput::default()
+        }
+    }
+
+    #[test]
+    fn shows_every_check_of_the_latest_flow_grouped_by_section_in_checklist_order() {
+        let report = analyze(&good_flow().build(), &Profile::default());
+        let view = build(&input_for(report.clone()));
+        let ids: Vec<&str> = view
+            .sections
+            .iter()
+            .flat_map(|s| s.checks.iter().map(|c| c.id.as_str()))
+            .collect();
+        let expected: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, expected);
+        assert!(view.sections.iter().all(|s| !s.counts.is_empty()));
+        assert_eq!(view.flows.len(), 1);
+        assert!(view.flows[0].selected);
+        assert!(view.timeline.iter().any(|h| h.role == Role::Authorize));
+        assert!(view.end.is_some());
+    }
+
+    #[test]
+    fn without_a_report_says_how_to_start_and_warns_about_incognito() {
+        let view = build(&PopupInput {
+            incognito: IncognitoInfo {
+                allowed: Some(false),
+                current_window: true,
+            },
+            ..PopupInput::default()
+        });
+        assert!(view.sections.is_empty());
+        assert_eq!(view.notices[0].level, "warn");
+        assert!(view.notices[0].text.contains("Allow in Incognito"));
+    }
+
+    #[test]
+    fn several_flows_default_to_the_latest_and_follow_the_selector() {
+        let mut trace = good_flow().build();
+        let second = good_flow().build();
+        trace
+            .exchanges
+            .extend(second.exchanges.into_iter().map(|mut e| {
+                e.time_ms += 3_600_000.0;
+                e
+            }));
+        let report = analyze(&trace, &Profile::default());
+        let view = build(&input_for(report.clone()));
+        assert_eq!(view.flows.iter().filter(|f| f.selected).count(), 1);
+        assert!(view.flows[1].selected);
+        let view = build(&PopupInput {
+            selected_flow: Some(0),
+            ..input_for(report)
+        });
+        assert!(view.flows[0].selected);
+    }
+
+    #[test]
+    fn only_shows_screenshots_that_are_image_data_urls() {
+        let report = analyze(&good_flow().build(), &Profile::default());
+        let shot = |data_url: &str| Screenshot {
+            time_ms: f64::MAX,
+            url: "https://auth.acme.test/oauth/consent".into(),
+            data_url: data_url.into(),
+        };
+        let view = build(&PopupInput {
+            screenshots: vec![shot("javascript:alert(1)")],
+            ..input_for(report.clone())
+        });
+        assert_eq!(view.screenshot, None);
+        let view = build(&PopupInput {
+            screenshots: vec![shot("data:image/jpeg;base64,AAAA")],
+            ..input_for(report)
+        });
+        assert!(view.screenshot.is_some());
+    }
+}

@@ -1,0 +1,131 @@
+//! `cargo xtask build`: the wasm module and its JavaScript glue in `extension/pkg/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::Result;
+
+const CRATE: &str = "flowlens-wasm";
+/// One module per extension context (crate feature -> output name): the service worker
+/// loads only the recorder, the popup and options pages the analysis and the view.
+const MODULES: &[(&str, &str)] = &[("worker", "flowlens_worker"), ("popup", "flowlens_popup")];
+const TARGET: &str = "wasm32-unknown-unknown";
+/// Where .ci/run caches the CLI (`cargo install --root`), searched after $WASM_BINDGEN and PATH.
+const CACHE_BIN: &str = "/root/.cache/flowlens/wasm-bindgen-cli-{version}/bin";
+
+pub fn run(root: &Path, debug: bool) -> Result {
+    let version = locked_wasm_bindgen_version(root)?;
+    let cli = find_cli(&version)?;
+
+    let profile = if debug { "debug" } else { "release" };
+    let out_dir = root.join("extension").join("pkg");
+    for (feature, out_name) in MODULES {
+        println!("xtask: building {CRATE} ({feature}) for {TARGET} ({profile})");
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo
+            .current_dir(root)
+            .args(["build", "-p", CRATE, "--lib", "--target", TARGET])
+            .args(["--no-default-features", "--features", feature])
+            // Size matters in the extension, speed in the CLI: only this build is opt-level s.
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s");
+        if !debug {
+            cargo.arg("--release");
+        }
+        run_command(&mut cargo)
+            .map_err(|e| format!("{e}\n(is the target installed? rustup target add {TARGET})"))?;
+
+        let wasm = root
+            .join("target")
+            .join(TARGET)
+            .join(profile)
+            .join("flowlens_wasm.wasm");
+        let mut bindgen = Command::new(&cli);
+        bindgen
+            .args(["--target", "web", "--out-name", out_name, "--out-dir"])
+            .arg(&out_dir)
+            .args(["--remove-name-section", "--remove-producers-section"])
+            .arg(&wasm);
+        if debug {
+            bindgen.arg("--debug").arg("--keep-debug");
+        }
+        run_command(&mut bindgen)?;
+        for file in [format!("{out_name}_bg.wasm"), format!("{out_name}.js")] {
+            let size = std::fs::metadata(out_dir.join(&file))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            println!("xtask: extension/pkg/{file}: {} KB", size / 1024);
+        }
+    }
+    println!(
+        "xtask: done; load the repository root unpacked (chrome://extensions → Load unpacked)"
+    );
+    Ok(())
+}
+
+/// The wasm-bindgen version Cargo.lock resolved: the CLI must be exactly this one.
+fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(version.to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package; run `cargo generate-lockfile`".into())
+}
+
+/// $WASM_BINDGEN, else `wasm-bindgen` on PATH, else the .ci/run cache; it must answer the
+/// exact version, because the glue and the library must match.
+fn find_cli(version: &str) -> Result<PathBuf> {
+    let install = format!(
+        "cargo install wasm-bindgen-cli --version {version} --root /root/.cache/flowlens/wasm-bindgen-cli-{version}"
+    );
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(path) = std::env::var_os("WASM_BINDGEN") {
+        candidates.push(path.into());
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|d| d.join("wasm-bindgen")));
+    }
+    candidates.push(PathBuf::from(CACHE_BIN.replace("{version}", version)).join("wasm-bindgen"));
+
+    let mut seen = Vec::new();
+    for candidate in candidates.into_iter().filter(|c| c.is_file()) {
+        let output = Command::new(&candidate).arg("--version").output();
+        let answer = match output {
+            Ok(o) => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+            Err(e) => e.to_string(),
+        };
+        if answer == format!("wasm-bindgen {version}") {
+            return Ok(candidate);
+        }
+        seen.push(format!("{} answers {answer:?}", candidate.display()));
+    }
+    let found = if seen.is_empty() {
+        "no wasm-bindgen CLI found ($WASM_BINDGEN, PATH, the cache)".to_string()
+    } else {
+        format!("wrong wasm-bindgen CLI version: {}", seen.join("; "))
+    };
+    Err(format!(
+        "{found}. The CLI must be exactly {version}, the version of the wasm-bindgen crate. \
+         Install it with:\n  {install}\nor point $WASM_BINDGEN at it."
+    ))
+}
+
+fn run_command(command: &mut Command) -> Result {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed ({status})"))
+    }
+}

@@ -1,0 +1,59 @@
+// The options page: the expectations profile (the fields of flowlens_core::Profile), kept in
+// storage.local, the only thing Flowlens writes to disk. Values are set on form controls as
+// values, never as HTML.
+
+import { ext } from './browser.js';
+import { loadProfile, saveProfile } from './storage.js';
+
+const form = document.getElementById('profile');
+const saved = document.getElementById('saved');
+const ALL_SITES = { origins: ['<all_urls>'] };
+
+const lines = (text) => text.split('\n').map((line) => line.trim()).filter(Boolean);
+const optional = (text) => (text.trim() === '' ? null : text.trim());
+
+function readForm() {
+  const field = (name) => form.elements.namedItem(name).value;
+  return {
+    custom_domains: lines(field('custom_domains')).map((d) => d.replace(/^https?:\/\//, '').replace(/\/.*$/, '')),
+    server_name: optional(field('server_name')),
+    login_endpoint: optional(field('login_endpoint')),
+    redirect_uris: lines(field('redirect_uris')),
+    colors: {
+      background: optional(field('colors.background')),
+      primary_button: optional(field('colors.primary_button')),
+    },
+  };
+}
+
+function fillForm(profile) {
+  const set = (name, value) => { form.elements.namedItem(name).value = value ?? ''; };
+  set('custom_domains', (profile?.custom_domains ?? []).join('\n'));
+  set('server_name', profile?.server_name);
+  set('login_endpoint', profile?.login_endpoint);
+  set('redirect_uris', (profile?.redirect_uris ?? []).join('\n'));
+  set('colors.background', profile?.colors?.background);
+  set('colors.primary_button', profile?.colors?.primary_button);
+}
+
+async function showAccess() {
+  const granted = await ext.permissions.contains(ALL_SITES);
+  document.getElementById('access-state').textContent = granted
+    ? 'Flowlens can see requests on all sites (needed to follow a flow across your domains).'
+    : 'Flowlens cannot see any request yet: grant access to all sites.';
+  document.getElementById('grant').hidden = granted;
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  await saveProfile(readForm());
+  saved.textContent = 'Saved.';
+  setTimeout(() => { saved.textContent = ''; }, 2000);
+});
+document.getElementById('grant').addEventListener('click', async () => {
+  await ext.permissions.request(ALL_SITES).catch(() => false);
+  await showAccess();
+});
+
+fillForm(await loadProfile());
+await showAccess();
