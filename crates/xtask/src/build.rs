@@ -10,8 +10,6 @@ const CRATE: &str = "flowlens-wasm";
 /// loads only the recorder, the popup and options pages the analysis and the view.
 const MODULES: &[(&str, &str)] = &[("worker", "flowlens_worker"), ("popup", "flowlens_popup")];
 const TARGET: &str = "wasm32-unknown-unknown";
-/// Where .ci/run caches the CLI (`cargo install --root`), searched after $WASM_BINDGEN and PATH.
-const CACHE_BIN: &str = "/root/.cache/flowlens/wasm-bindgen-cli-{version}/bin";
 
 pub fn run(root: &Path, debug: bool) -> Result {
     let version = locked_wasm_bindgen_version(root)?;
@@ -63,7 +61,7 @@ pub fn run(root: &Path, debug: bool) -> Result {
 }
 
 /// The wasm-bindgen version Cargo.lock resolved: the CLI must be exactly this one.
-fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
+pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock"))
         .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
@@ -84,8 +82,10 @@ fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
 /// $WASM_BINDGEN, else `wasm-bindgen` on PATH, else the .ci/run cache; it must answer the
 /// exact version, because the glue and the library must match.
 fn find_cli(version: &str) -> Result<PathBuf> {
+    let cache = crate::setup::cache_bin(version);
     let install = format!(
-        "cargo install wasm-bindgen-cli --version {version} --root /root/.cache/flowlens/wasm-bindgen-cli-{version}"
+        "cargo install wasm-bindgen-cli --version {version} --root {}",
+        cache.parent().unwrap_or(&cache).display()
     );
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(path) = std::env::var_os("WASM_BINDGEN") {
@@ -94,7 +94,7 @@ fn find_cli(version: &str) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("PATH") {
         candidates.extend(std::env::split_paths(&path).map(|d| d.join("wasm-bindgen")));
     }
-    candidates.push(PathBuf::from(CACHE_BIN.replace("{version}", version)).join("wasm-bindgen"));
+    candidates.push(cache.join("wasm-bindgen"));
 
     let mut seen = Vec::new();
     for candidate in candidates.into_iter().filter(|c| c.is_file()) {
@@ -119,7 +119,7 @@ fn find_cli(version: &str) -> Result<PathBuf> {
     ))
 }
 
-fn run_command(command: &mut Command) -> Result {
+pub fn run_command(command: &mut Command) -> Result {
     let status = command
         .status()
         .map_err(|e| format!("cannot run {command:?}: {e}"))?;

@@ -1,0 +1,167 @@
+//! `cargo xtask test`: every test of the project, in the order that fails fastest.
+//!
+//! Format and lints, the Rust tests of every crate (rules, HAR import, CLI, probe, recorder),
+//! the core's purity (it builds for wasm32 and depends on nothing web or async), the
+//! wasm-bindgen tests in headless Chromium (recorder in a service worker, popup in a page),
+//! and the Playwright end-to-end tests of the simulated environment and the extension.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::build::run_command;
+use crate::setup::{self, cargo};
+use crate::Result;
+
+/// Crates the core must never depend on: it runs unchanged in the CLI and in the extension.
+const FORBIDDEN_IN_CORE: &[&str] = &[
+    "wasm-bindgen",
+    "web-sys",
+    "js-sys",
+    "gloo",
+    "tokio",
+    "async-std",
+    "futures",
+];
+
+pub fn run(root: &Path) -> Result {
+    let started = Instant::now();
+    let step = |name: &str| println!("\nxtask test: {name} (+{}s)", started.elapsed().as_secs());
+
+    step("set-up");
+    let wasm_bin = setup::wasm_toolchain(root)?;
+    setup::browser(root)?;
+    setup::npm(root)?;
+    let path = prepend_path(&wasm_bin);
+
+    step("format");
+    run_command(cargo_in(root).args(["fmt", "--all", "--", "--check"]))?;
+
+    step("lints");
+    run_command(cargo_in(root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("Rust tests");
+    run_command(cargo_in(root).args(["test", "--workspace"]))?;
+
+    step("core purity: builds for wasm32, no web or async dependency");
+    run_command(cargo_in(root).args([
+        "build",
+        "-p",
+        "flowlens-core",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    core_has_no_forbidden_dependency(root)?;
+
+    step("extension build");
+    crate::build::run(root, false)?;
+
+    step("wasm-bindgen tests in headless Chromium");
+    run_command(
+        cargo_in(root)
+            .args([
+                "test",
+                "-p",
+                "flowlens-wasm",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .env("PATH", &path)
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
+    )?;
+
+    if root.join("tests/har-validate/package.json").exists() {
+        step("exported and redacted HARs validate as HAR 1.2 (npm har-validator)");
+        run_command(
+            cargo_in(root)
+                .args([
+                    "test",
+                    "-p",
+                    "flowlens-cli",
+                    "--test",
+                    "har_validator",
+                    "--",
+                    "--ignored",
+                ])
+                .env(
+                    "FLOWLENS_HAR_VALIDATOR",
+                    root.join("tests/har-validate/validate.mjs"),
+                ),
+        )?;
+    }
+
+    step("end-to-end tests in headless Chromium (simulated environment, extension)");
+    run_command(
+        Command::new("npx")
+            .args(["playwright", "test"])
+            .current_dir(root.join("tests/e2e"))
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )?;
+
+    println!(
+        "\nxtask test: all tests passed in {}s",
+        started.elapsed().as_secs()
+    );
+    Ok(())
+}
+
+fn cargo_in(root: &Path) -> Command {
+    let mut command = Command::new(cargo());
+    command.current_dir(root);
+    command
+}
+
+fn prepend_path(dir: &Path) -> std::ffi::OsString {
+    let mut paths = vec![dir.to_path_buf()];
+    if let Some(path) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+fn core_has_no_forbidden_dependency(root: &Path) -> Result {
+    let output = cargo_in(root)
+        .args([
+            "tree",
+            "-p",
+            "flowlens-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .args(["--target", "all"])
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let found: Vec<&str> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| FORBIDDEN_IN_CORE.contains(name))
+        .collect();
+    if found.is_empty() {
+        println!(
+            "xtask: flowlens-core depends on none of {}",
+            FORBIDDEN_IN_CORE.join(", ")
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "flowlens-core must stay pure but depends on {}",
+            found.join(", ")
+        ))
+    }
+}
