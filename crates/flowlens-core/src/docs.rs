@@ -10,6 +10,27 @@ use crate::rules::{self, Section};
 /// The command that rewrites `docs/checks.md`.
 pub const REGENERATE: &str = "UPDATE_DOCS=1 cargo test -p flowlens-core --test docs";
 
+/// The automated checks as a table (id linked to docs/checks.md, section, title): the block of
+/// README.md between [`README_RULES_START`] and [`README_RULES_END`].
+pub fn readme_rules_table() -> String {
+    let mut out = String::from("| Id | Section | Checks that |\n|---|---|---|\n");
+    for rule in rules::registry() {
+        let m = rule.meta();
+        let _ = writeln!(
+            out,
+            "| [`{}`](docs/checks.md#{}) | {} | {} |",
+            m.id,
+            m.id,
+            m.section.title(),
+            m.title
+        );
+    }
+    out
+}
+
+pub const README_RULES_START: &str = "<!-- rules:start (generated: do not edit) -->\n";
+pub const README_RULES_END: &str = "<!-- rules:end -->";
+
 /// Every check (registry order) and manual item of the checklist, by section, as Markdown.
 pub fn checks_markdown() -> String {
     let mut out = String::new();
