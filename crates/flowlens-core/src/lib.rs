@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod flow;
+pub mod har_export;
 pub mod params;
 pub mod profile;
 pub mod redact;

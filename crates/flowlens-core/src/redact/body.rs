@@ -166,7 +166,9 @@ impl Redactor {
                 let new = self.redact_named_value(kind, s, Wire::Plain);
                 replace_if_changed(s, new)
             }
-            Value::Number(_) | Value::Bool(_) => {
+            // A flag is never a secret (`"has_password_field": true`).
+            Value::Bool(_) => false,
+            Value::Number(_) => {
                 *v = Value::String(self.pseudonymize(kind, &v.to_string(), Wire::Plain));
                 true
             }
@@ -222,7 +224,9 @@ impl Redactor {
                 .map(|a| html_unescape(&html[a.value.clone()]))
         };
         let field_name = attr("name").or_else(|| attr("id"));
-        let is_password = attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password"));
+        let input_type = attr("type").unwrap_or_default().to_ascii_lowercase();
+        let is_password = input_type == "password";
+        let is_hidden = input_type == "hidden";
         let value_attr = match tag.name.as_str() {
             "meta" => "content",
             _ => "value",
@@ -231,6 +235,11 @@ impl Redactor {
             "input" | "textarea" | "param" | "option" | "button" | "meta" => {
                 if is_password {
                     Some("password")
+                } else if is_hidden {
+                    let value = attr(value_attr).unwrap_or_default();
+                    field_name
+                        .as_deref()
+                        .and_then(|n| super::names::hidden_field_kind(n, &value))
                 } else {
                     field_name.as_deref().and_then(param_kind)
                 }

@@ -112,6 +112,19 @@ pub(crate) fn rfc3986_encode(s: &str, upper: bool) -> String {
     out
 }
 
+/// Every byte but ASCII letters and digits as `%XX` (what over-eager encoders write).
+pub(crate) fn encode_non_alnum(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &c in s.as_bytes() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
 /// `application/x-www-form-urlencoded` encoding (what HTML forms and most servers write).
 pub(crate) fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()

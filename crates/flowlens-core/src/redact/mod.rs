@@ -173,3 +173,6 @@ mod tests {
         assert_eq!(mask_value("Cookie", "sid=1"), "[Cookie: 5 chars]");
     }
 }
+
+#[cfg(test)]
+mod corpus_tests;

@@ -105,8 +105,12 @@ pub fn param_kind(name: &str) -> Option<&'static str> {
         "_name",
         "_expiry",
         "_expires",
+        "_field",
+        "_fields",
+        "_count",
+        "_required",
     ];
-    if DESCRIPTIVE.iter().any(|s| n.ends_with(s)) {
+    if DESCRIPTIVE.iter().any(|s| n.ends_with(s)) || n.starts_with("has_") || n.starts_with("is_") {
         return None;
     }
     if n.contains("password") || n.contains("passwd") || n.contains("passphrase") {
@@ -121,11 +125,47 @@ pub fn param_kind(name: &str) -> Option<&'static str> {
         && (n.ends_with("id") || n.ends_with("session"))
     {
         Some("session")
-    } else if n.ends_with("_token") || n.starts_with("token_") {
+    } else if n.ends_with("token") || n.starts_with("token_") {
         Some("token")
     } else {
         None
     }
+}
+
+/// Form field names whose values stay readable in hidden inputs (every other hidden input
+/// value of 8 characters or more is pseudonymised: hidden inputs carry flow handles, CSRF
+/// tokens and signed blobs under names no list can foresee).
+pub const READABLE_FIELDS: &[&str] = &[
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "response_type",
+    "response_mode",
+    "code_challenge",
+    "code_challenge_method",
+    "resource",
+    "audience",
+    "prompt",
+    "login_hint",
+    "ui_locales",
+    "grant_type",
+    "email",
+    "username",
+    "lang",
+    "locale",
+    "decision",
+    "action",
+    "connection_id",
+    "organization_id",
+];
+
+/// The kind of a hidden input's value: by its name, else `value` for any long value whose
+/// name is not known to be harmless.
+pub fn hidden_field_kind(name: &str, value: &str) -> Option<&'static str> {
+    param_kind(name).or_else(|| {
+        let readable = READABLE_FIELDS.contains(&name.trim().to_ascii_lowercase().as_str());
+        (!readable && value.chars().count() >= 8).then_some("value")
+    })
 }
 
 /// How a header's value is redacted.

@@ -91,10 +91,10 @@ impl Redactor {
 
     /// Replaces a whole part that could not be parsed, and records why.
     pub(crate) fn whole(&mut self, kind: &'static str, text: &str, reason: &str) -> String {
-        self.receipt.whole(self.loc, reason);
         if text.is_empty() || is_pseudonym(text) {
             return text.to_string();
         }
+        self.receipt.whole(self.loc, reason);
         let known = self.learn(kind, text);
         known.spell(0, 0)
     }

@@ -11,7 +11,9 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
 
-use super::encoding::{form_encode, html_escape, json_escape, rfc3986_encode, standard_spelling};
+use super::encoding::{
+    encode_non_alnum, form_encode, html_escape, json_escape, rfc3986_encode, standard_spelling,
+};
 use super::pseudonym::Keyed;
 use super::redactor::{Known, Redactor};
 
@@ -100,6 +102,7 @@ fn spellings(keyed: &Keyed, canonical: &str, known: &Known) -> Vec<(String, Stri
         rfc3986_encode(canonical, true),
         rfc3986_encode(canonical, false),
         form_encode(canonical),
+        encode_non_alnum(canonical),
     ] {
         let variant = keyed.variant(canonical, 1, &encoded);
         out.push((encoded, known.spell(1, variant)));
