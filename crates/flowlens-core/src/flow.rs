@@ -306,21 +306,37 @@ impl Builder<'_> {
             .position(|n| url_before_fragment(&n.url) == base && n.time_ms >= after_ms - 1.0)
     }
 
+    /// Discovery usually runs in the tab that then loads the authorization request. Clients
+    /// such as MCP Inspector discover in one tab and authorize in another; discovery from
+    /// another tab joins the flow when it talks to this flow's hosts (the authorization
+    /// server's or the `resource`'s).
     fn take_discovery(&mut self, start: usize, hops: &mut Vec<Hop>) {
         let authorize = self.exchange(start);
         let (t0, tab) = (authorize.time_ms, authorize.tab.clone());
+        let params = UrlParams::of(&authorize.url).query;
+        let flow_hosts: Vec<String> = [Some(authorize.url.as_str()), params.get("resource")]
+            .into_iter()
+            .flatten()
+            .filter_map(crate::params::host_of)
+            .collect();
         for i in (0..start).rev() {
             let ex = self.exchange(i);
             if t0 - ex.time_ms > DISCOVERY_WINDOW_MS {
                 break;
             }
-            if self.claimed[i] || !same_tab_opt(&tab, ex) {
+            if self.claimed[i] {
                 continue;
             }
-            if self.is_authorization_request(i) {
+            let same_tab = same_tab_opt(&tab, ex);
+            if same_tab && self.is_authorization_request(i) {
                 break; // an earlier flow's territory
             }
-            if let Some(role) = roles::discovery_role(ex) {
+            let Some(role) = roles::discovery_role(ex) else {
+                continue;
+            };
+            let to_flow_host =
+                crate::params::host_of(&ex.url).is_some_and(|h| flow_hosts.contains(&h));
+            if same_tab || to_flow_host {
                 self.claim(hops, i, role);
             }
         }
@@ -396,10 +412,25 @@ fn is_callback_url(url: &str, redirect_uri: Option<&str>) -> bool {
         .iter()
         .any(|p| params.has(p));
     match redirect_uri {
-        Some(expected) => url_without_query(url) == url_without_query(expected),
+        Some(expected) => same_endpoint(url, expected),
         // Without a redirect_uri the callback is the first hop carrying a response that is not
         // part of the authorization server's own pages.
         None => carries_response && !params.query.has("response_type"),
+    }
+}
+
+/// Scheme, host, port and path are equal (host case and default ports do not matter; the
+/// path does, byte for byte, as redirect URI matching requires).
+pub fn same_endpoint(a: &str, b: &str) -> bool {
+    let (a, b) = (url_without_query(a), url_without_query(b));
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(x), Ok(y)) => {
+            x.scheme() == y.scheme()
+                && x.host_str() == y.host_str()
+                && x.port_or_known_default() == y.port_or_known_default()
+                && x.path() == y.path()
+        }
+        _ => a == b,
     }
 }
 
@@ -482,6 +513,23 @@ mod tests {
     }
 
     #[test]
+    fn the_callback_matches_whatever_the_host_case_or_default_port() {
+        assert!(same_endpoint(
+            "https://App.acme.test:443/callback?code=1",
+            "https://app.acme.test/callback"
+        ));
+        assert!(!same_endpoint(
+            "https://app.acme.test/Callback",
+            "https://app.acme.test/callback"
+        ));
+        assert!(!same_endpoint(
+            "https://app.acme.test:8443/callback",
+            "https://app.acme.test/callback"
+        ));
+        assert!(same_endpoint("cursor://cb?code=1", "cursor://cb"));
+    }
+
+    #[test]
     fn reports_two_flows_apart() {
         let mut trace = good_flow().build();
         let second = good_flow().build();
@@ -516,6 +564,20 @@ mod tests {
         let flows = reconstruct(&trace, &Profile::default());
         let end = flows[0].end.as_ref().expect("the flow ends");
         assert!(end.url.contains("#access_token=t"), "{}", end.url);
+    }
+
+    #[test]
+    fn discovery_in_another_tab_joins_the_flow_it_serves() {
+        let trace = good_flow()
+            .edit(|t| {
+                for (i, ex) in t.exchanges.iter_mut().enumerate() {
+                    ex.tab = Some(if i < 4 { "inspector" } else { "auth" }.into());
+                }
+            })
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        assert_eq!(flows.len(), 1, "{flows:?}");
+        assert_eq!(flows[0].first_with(Role::McpRequest), Some(0));
     }
 
     #[test]

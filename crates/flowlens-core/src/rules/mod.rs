@@ -15,14 +15,52 @@ mod section;
 pub use context::Context;
 pub use section::Section;
 
-// One module per rule, in checklist order.
+// Helpers shared by several rules.
+mod byoa;
+mod chain;
+mod findings;
+mod flow_urls;
+mod value_damage;
+
+// One module per rule; REGISTRY gives the checklist order.
+mod byoa_callback;
+mod byoa_login_endpoint;
+mod byoa_state_roundtrip;
+mod capture_complete;
 mod custom_domain_authorize;
+mod custom_domain_pages;
+mod env_production;
+mod https_everywhere;
+mod oauth_authorization_response;
+mod oauth_iss;
+mod oauth_no_tokens_in_url;
 mod oauth_pkce_s256;
+mod oauth_redirect_uri;
+mod oauth_resource_indicator;
+mod oauth_state;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
+    // Capture
+    &capture_complete::CaptureComplete,
+    // Production environment
+    &env_production::EnvProduction,
+    &https_everywhere::HttpsEverywhere,
+    // Custom domain
     &custom_domain_authorize::CustomDomainAuthorize,
+    &custom_domain_pages::CustomDomainPages,
+    // Bring your own auth
+    &byoa_login_endpoint::ByoaLoginEndpoint,
+    &byoa_state_roundtrip::ByoaStateRoundtrip,
+    &byoa_callback::ByoaCallback,
+    // Core auth flows
     &oauth_pkce_s256::OauthPkceS256,
+    &oauth_state::OauthState,
+    &oauth_resource_indicator::OauthResourceIndicator,
+    &oauth_redirect_uri::OauthRedirectUri,
+    &oauth_authorization_response::OauthAuthorizationResponse,
+    &oauth_iss::OauthIss,
+    &oauth_no_tokens_in_url::OauthNoTokensInUrl,
 ];
 
 /// A checklist rule.
@@ -143,6 +181,87 @@ mod tests {
                     meta.id
                 );
             }
+        }
+    }
+
+    /// What every rule says about the good flow (`testing::good_flow`): a complete,
+    /// well-behaved BYOA flow on a custom domain. A change of behaviour shows up here.
+    #[test]
+    fn every_rule_passes_the_good_flow() {
+        use crate::check::Status::*;
+        let expected = [
+            ("capture-complete", Pass),
+            ("env-production", Pass),
+            ("https-everywhere", Pass),
+            ("custom-domain-authorize", Pass),
+            // Passes on the assumption that auth.acme.test is the custom domain (no profile).
+            ("custom-domain-pages", Pass),
+            ("byoa-login-endpoint", Pass),
+            ("byoa-state-roundtrip", Pass),
+            ("byoa-callback", Pass),
+            ("oauth-pkce-s256", Pass),
+            ("oauth-state", Pass),
+            ("oauth-resource-indicator", Pass),
+            ("oauth-redirect-uri", Pass),
+            ("oauth-authorization-response", Pass),
+            ("oauth-iss", Pass),
+            ("oauth-no-tokens-in-url", Pass),
+        ];
+        let trace = crate::testing::good_flow().build();
+        let profile = crate::Profile::default();
+        let flows = crate::flow::reconstruct(&trace, &profile);
+        assert_eq!(flows.len(), 1);
+        let cx = Context::new(&trace, &flows[0], &profile);
+        let actual: Vec<(&str, crate::Status)> = registry()
+            .iter()
+            .map(|r| (r.meta().id, r.check(&cx).status))
+            .collect();
+        for (id, status) in &actual {
+            assert!(
+                expected.iter().any(|(e, _)| e == id),
+                "{id} ({status}) is missing from the expected statuses of the good flow"
+            );
+        }
+        for (id, status) in expected {
+            let found = actual.iter().find(|(a, _)| *a == id).map(|(_, s)| *s);
+            assert_eq!(found, Some(status), "{id} on the good flow");
+        }
+    }
+
+    /// Rules answer on any trace: odd URLs, missing responses, duplicated parameters,
+    /// relative or custom-scheme redirects, bodies that are not what they claim.
+    #[test]
+    fn no_rule_panics_on_odd_traces() {
+        use crate::testing::{good_flow, TraceBuilder};
+        let odd = [
+            good_flow().edit(|t| t.exchanges.iter_mut().for_each(|e| e.response = None)).build(),
+            good_flow().edit(|t| t.exchanges.iter_mut().for_each(|e| e.url.push_str("&state=x&state=&code=#%zz"))).build(),
+            good_flow().replace_in_urls("https://", "").build(),
+            good_flow().replace_in_urls("https://auth.acme.test", "https://[::1]:99999").build(),
+            good_flow().edit(|t| t.exchanges.truncate(5)).build(),
+            good_flow()
+                .edit(|t| {
+                    for e in &mut t.exchanges {
+                        if let Some(b) = e.response.as_mut().and_then(|r| r.body.as_mut()) {
+                            b.text = "[1, {\"issuer\": 3}, \"é\"]".into();
+                        }
+                    }
+                })
+                .build(),
+            TraceBuilder::new()
+                .get("?response_type=code&client_id=é&redirect_uri=%&state")
+                .redirect(302, "/relative?code=1")
+                .redirect(302, "weird:scheme?error=x#access_token")
+                .build(),
+            TraceBuilder::new()
+                .get("https://a.test/authorize?response_type=code&client_id=c&redirect_uri=https%3A%2F%2Fa.test%2Fsso%2Fv1%2Fconnections%2Fres_1%2Fpartner%3Acallback&login_request_id=")
+                .redirect(302, "https://a.test/sso/v1/connections/res_1/partner:callback")
+                .html(500, "\u{0}")
+                .build(),
+        ];
+        for trace in &odd {
+            let report = crate::analyze(trace, &crate::Profile::default());
+            assert!(!report.checks.is_empty());
         }
     }
 
