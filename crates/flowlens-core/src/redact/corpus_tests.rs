@@ -711,3 +711,97 @@ fn har_validator_accepts_every_written_document() {
         "{stdout}"
     );
 }
+
+/// Flows that exercise every check that compares values: the good flow and each damage.
+pub(crate) fn status_fixtures() -> Vec<(String, Trace)> {
+    use crate::testing::{GOOD_SK_STATE, GOOD_STATE};
+    let cb_state = format!("state={GOOD_STATE}&iss");
+    let damaged = |name: &str, to: String| {
+        (
+            format!("client state {name}"),
+            good_flow()
+                .replace_in_urls(&cb_state, &format!("state={to}&iss"))
+                .build(),
+        )
+    };
+    let sk = |name: &str, to: String| {
+        (
+            format!("scalekit state {name}"),
+            good_flow()
+                .edit(|t| {
+                    let url = t.exchanges[8].url.replace(GOOD_SK_STATE, &to);
+                    t.exchanges[8].url = url.clone();
+                    if let Some(h) = t.exchanges[7]
+                        .response
+                        .as_mut()
+                        .and_then(|r| r.headers.first_mut())
+                    {
+                        h.value = url;
+                    }
+                })
+                .build(),
+        )
+    };
+    let weak = |name: &str, state: &str| {
+        (
+            format!("{name} state"),
+            good_flow().replace_in_urls(GOOD_STATE, state).build(),
+        )
+    };
+    vec![
+        ("good flow".to_string(), good_flow().build()),
+        ("corpus".to_string(), corpus_trace()),
+        damaged("truncated", GOOD_STATE[..30].to_string()),
+        damaged("re-encoded", GOOD_STATE.replace('-', "%2D")),
+        damaged("double-encoded", format!("{GOOD_STATE}%253D")),
+        damaged("altered", GOOD_STATE.replace('Q', "R")),
+        damaged("missing", String::new()),
+        sk("truncated", GOOD_SK_STATE[..20].to_string()),
+        sk("re-encoded", GOOD_SK_STATE.replace('_', "%5F")),
+        sk("altered", GOOD_SK_STATE.to_lowercase()),
+        weak("weak", "abc123def456"),
+        weak("guessable", "12345"),
+        weak("plus-sign", "a+b%2Bc%3D%3D0123456789abcdefghij"),
+        (
+            "no pkce, vendor domain".to_string(),
+            good_flow()
+                .replace_in_urls("&code_challenge_method=S256", "")
+                .replace_in_urls("auth.acme.test", "acme-dev.scalekit.dev")
+                .build(),
+        ),
+        (
+            "token in URL".to_string(),
+            good_flow()
+                .replace_in_urls(
+                    "code=SplxlOBeZQQYbYS6WxSbIA",
+                    "access_token=opaqueAccess123456",
+                )
+                .build(),
+        ),
+    ]
+}
+
+fn statuses(trace: &Trace) -> Vec<String> {
+    crate::analyze(trace, &crate::Profile::default())
+        .checks
+        .iter()
+        .map(|c| format!("{} flow {:?}: {}", c.id, c.flow, c.status))
+        .collect()
+}
+
+#[test]
+fn checks_give_the_same_statuses_on_a_redacted_trace() {
+    for (name, trace) in status_fixtures() {
+        let mut redacted = trace.clone();
+        Redactor::new([15; 32]).redact_trace(&mut redacted);
+        assert_ne!(redacted, trace, "{name}: nothing was redacted");
+        assert_eq!(statuses(&trace), statuses(&redacted), "{name}");
+    }
+}
+
+#[test]
+fn redacting_a_trace_leaks_no_planted_secret() {
+    let mut trace = corpus_trace();
+    Redactor::new([16; 32]).redact_trace(&mut trace);
+    assert_no_leak("trace", &serde_json::to_string(&trace).expect("json"));
+}

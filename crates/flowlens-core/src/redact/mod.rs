@@ -25,6 +25,7 @@ pub mod receipt;
 mod redactor;
 mod scan;
 pub mod stream;
+mod trace;
 mod url;
 
 pub use encoding::Wire;

@@ -40,6 +40,8 @@ pub struct Redactor {
 pub(crate) struct Known {
     pub label: &'static str,
     pub hex: String,
+    /// A Scalekit id prefix kept in front (`lri_`).
+    pub prefix: &'static str,
 }
 
 impl Known {
@@ -47,8 +49,15 @@ impl Known {
     pub(crate) fn spell(&self, depth: u8, variant: u16) -> String {
         if self.label == JWT_SIGNATURE {
             format!("{}{}", pseudonym::JWT_SIG_PREFIX, self.hex)
-        } else {
+        } else if self.prefix.is_empty() {
             spell(self.label, &self.hex, depth, variant)
+        } else {
+            spell(
+                &format!("{}{}", self.prefix, self.label),
+                &self.hex,
+                depth,
+                variant,
+            )
         }
     }
 }
@@ -107,9 +116,24 @@ impl Redactor {
         let compared = COMPARED_KINDS.contains(&kind);
         let hex = match compared.then(|| self.truncation_of(canonical)).flatten() {
             Some(hex) => hex,
+            None if compared => {
+                let mut hex = self.keyed.hex(canonical);
+                let label = format!("{}{kind}", pseudonym::kept_prefix(canonical));
+                hex.truncate(pseudonym::hex_len_for_strength(&label, canonical));
+                hex
+            }
             None => self.keyed.hex(canonical),
         };
-        let known = Known { label: kind, hex };
+        let prefix = if kind == JWT_SIGNATURE {
+            ""
+        } else {
+            pseudonym::kept_prefix(canonical)
+        };
+        let known = Known {
+            label: kind,
+            hex,
+            prefix,
+        };
         self.known.insert(canonical.to_string(), known.clone());
         if compared {
             self.compared.insert(canonical.to_string());
@@ -124,7 +148,7 @@ impl Redactor {
     /// For a value that is a proper prefix of a compared value seen before: a prefix of that
     /// value's hex, shortened in proportion.
     fn truncation_of(&self, canonical: &str) -> Option<String> {
-        if canonical.len() < MIN_HEX_LEN {
+        if canonical.chars().count() < 4 {
             return None;
         }
         // Strings that extend `canonical` sort right after it.
