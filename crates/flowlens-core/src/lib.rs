@@ -12,6 +12,7 @@
 //! ```
 
 pub mod check;
+pub mod diff;
 pub mod flow;
 pub mod har_export;
 pub mod params;
