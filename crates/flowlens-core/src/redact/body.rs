@@ -285,29 +285,21 @@ impl Redactor {
         let mut out = String::new();
         let mut last = 0;
         let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if !is_ident(b[i]) || (i > 0 && is_ident(b[i - 1])) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < b.len() && is_ident(b[i]) {
-                i += 1;
-            }
-            let name = &text[start..i];
-            if name.len() < 3 || name.len() > 48 {
-                continue;
-            }
-            let Some(kind) = param_kind(name) else {
+        // Every assignment has a `=` or `:`: jump from one to the next and look back for a name.
+        for sep in memchr::memchr2_iter(b'=', b':', b) {
+            let Some((start, end)) = name_before(b, sep) else {
                 continue;
             };
-            let Some((value, wire)) = assignment_value(text, start, i) else {
+            let name = &text[start..end];
+            let Some((value, wire)) = assignment_value(text, start, end) else {
                 continue;
             };
             if value.start < last {
                 continue;
             }
+            let Some(kind) = param_kind(name) else {
+                continue;
+            };
             let raw = &text[value.clone()];
             let decoded = if raw.contains('\\') {
                 serde_json::from_str::<String>(&format!("\"{raw}\""))
@@ -321,7 +313,6 @@ impl Redactor {
                 out.push_str(&new);
                 last = value.end;
             }
-            i = value.end;
         }
         let result = if last == 0 {
             None
@@ -407,6 +398,31 @@ fn replace_if_changed(s: &mut String, new: String) -> bool {
 
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// The name (`start..end`) a `=` or `:` at `sep` may assign to: an identifier right before it,
+/// possibly quoted, possibly followed by a few spaces.
+fn name_before(b: &[u8], sep: usize) -> Option<(usize, usize)> {
+    if matches!(b.get(sep + 1), Some(b'=' | b'>' | b':'))
+        || sep > 0 && matches!(b[sep - 1], b'=' | b'!' | b'<' | b'>' | b':')
+    {
+        return None;
+    }
+    let mut k = sep;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') && sep - k < 8 {
+        k -= 1;
+    }
+    let end = if k > 0 && matches!(b[k - 1], b'"' | b'\'') {
+        k - 1
+    } else {
+        k
+    };
+    let mut start = end;
+    while start > 0 && is_ident(b[start - 1]) && end - start <= 48 {
+        start -= 1;
+    }
+    let len = end - start;
+    ((3..=48).contains(&len) && (start == 0 || !is_ident(b[start - 1]))).then_some((start, end))
 }
 
 /// After a name at `start..end`: the range of its assigned value, when the text assigns one.
