@@ -184,10 +184,12 @@ impl Builder<'_> {
 
         let end = self.follow_chain(start, next_start, redirect_uri.as_deref(), &mut hops);
         self.take_discovery(start, &mut hops);
-        self.take_subresources(start, end.as_ref(), &mut hops);
+        // Follow-ups first: a browser client's token request and MCP calls carry the callback
+        // page as Referer and would otherwise pass for that page's subresources.
         if let Some(end) = &end {
             self.take_follow_ups(end, &mut hops);
         }
+        self.take_subresources(start, end.as_ref(), &mut hops);
         Flow {
             index: 0,
             hops,
@@ -527,6 +529,23 @@ mod tests {
             "https://app.acme.test/callback"
         ));
         assert!(same_endpoint("cursor://cb?code=1", "cursor://cb"));
+    }
+
+    #[test]
+    fn a_token_request_from_the_callback_page_is_a_token_request() {
+        let trace = good_flow()
+            .edit(|t| {
+                let token = t.exchanges.len() - 1;
+                t.exchanges[token]
+                    .request_headers
+                    .push(crate::trace::Header::new(
+                        "Referer",
+                        "https://app.acme.test/",
+                    ));
+            })
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        assert_eq!(flows[0].role_of(11), Some(Role::TokenRequest));
     }
 
     #[test]

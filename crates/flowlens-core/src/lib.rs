@@ -13,8 +13,10 @@
 
 pub mod check;
 pub mod diff;
+pub mod docs;
 pub mod flow;
 pub mod har_export;
+pub mod manual;
 pub mod params;
 pub mod profile;
 pub mod redact;
@@ -52,6 +54,8 @@ pub fn analyze(trace: &Trace, profile: &Profile) -> Report {
                 summary: outcome.summary,
                 evidence: outcome.evidence,
                 assumptions: outcome.assumptions,
+                note: None,
+                ticked: false,
             });
         }
     }
@@ -67,12 +71,30 @@ pub fn analyze(trace: &Trace, profile: &Profile) -> Report {
                 summary: "no authorization flow found in the trace".to_string(),
                 evidence: Vec::new(),
                 assumptions: Vec::new(),
+                note: None,
+                ticked: false,
             });
         }
     }
-    // Checklist order: section, then registry order, then flow.
-    let order = |id: &str| rules::registry().iter().position(|r| r.meta().id == id);
+    // Items a browser cannot see, once each, after the automated checks of their section.
+    checks.extend(manual::report_items());
+    // Checklist order: section, then registry order (manual items after the rules, in their
+    // table's order), then flow.
+    let rule_count = rules::registry().len();
+    let order = |id: &str| {
+        rules::registry()
+            .iter()
+            .position(|r| r.meta().id == id)
+            .or_else(|| manual::position(id).map(|p| rule_count + p))
+    };
     checks.sort_by_key(|c| (c.section, order(&c.id), c.flow));
+    // Sections the profile says do not apply.
+    for c in checks.iter_mut().filter(|c| profile.skips(c.section)) {
+        c.status = Status::Skipped;
+        c.summary = "section skipped in the profile".to_string();
+        c.evidence.clear();
+        c.assumptions.clear();
+    }
 
     let mut counts = report::Counts::default();
     for c in &checks {

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::Section;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Profile {
@@ -19,6 +21,9 @@ pub struct Profile {
     pub redirect_uris: Vec<String>,
     /// Expected brand colors (CSS colors: `#0a66c2`, `rgb(10, 102, 194)`).
     pub colors: ProfileColors,
+    /// Checklist sections that do not apply ("bring-your-own-auth", "enterprise-auth"...):
+    /// every check of these sections, automated or manual, is reported `skipped`.
+    pub skip_sections: Vec<Section>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,5 +43,10 @@ impl Profile {
 
     pub fn has_custom_domains(&self) -> bool {
         !self.custom_domains.is_empty()
+    }
+
+    /// The profile marks this section as not applying.
+    pub fn skips(&self, section: Section) -> bool {
+        self.skip_sections.contains(&section)
     }
 }

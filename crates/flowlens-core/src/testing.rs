@@ -63,6 +63,150 @@ pub fn good_flow() -> TraceBuilder {
         .response_header("Cache-Control", "no-store")
 }
 
+/// Exchange indices of [`good_flow`] (and of [`good_flow_with_pages`], which only appends).
+pub const CHALLENGE_HOP: usize = 0;
+pub const PRM_HOP: usize = 1;
+pub const AS_METADATA_HOP: usize = 2;
+pub const REGISTRATION_HOP: usize = 3;
+pub const AUTHORIZE_HOP: usize = 4;
+pub const BYOA_LOGIN_HOP: usize = 5;
+pub const BYOA_CALLBACK_HOP: usize = 7;
+pub const CONSENT_HOP: usize = 8;
+pub const CALLBACK_HOP: usize = 10;
+pub const TOKEN_HOP: usize = 11;
+
+/// The origin of the browser-based MCP client of the fixtures.
+pub const CLIENT_ORIGIN: &str = "https://app.acme.test";
+
+/// [`good_flow`] as the extension records it from a browser-based client, with everything
+/// the page and header checks look at done right: page snapshots of the login and consent
+/// pages (logo, favicon, colors, server name), security headers (HSTS, X-Frame-Options, CSP
+/// `frame-ancestors`, Referrer-Policy), `__Host-` cookies, CORS on the discovery and token
+/// endpoints, and the consent page's subresources (logo, favicon, fonts, vendor script)
+/// appended after the token request. Exchange indices 0..=11 are those of [`good_flow`].
+pub fn good_flow_with_pages() -> TraceBuilder {
+    const HSTS: &str = "max-age=63072000; includeSubDomains";
+    good_flow()
+        .edit(|t| {
+            let mut add = |i: usize, request: &[(&str, &str)], response: &[(&str, &str)]| {
+                let ex = &mut t.exchanges[i];
+                for (n, v) in request {
+                    ex.request_headers.push(Header::new(*n, *v));
+                }
+                let r = ex.response.get_or_insert_with(Response::default);
+                for (n, v) in response {
+                    r.headers.push(Header::new(*n, *v));
+                }
+            };
+            let cors = [("Access-Control-Allow-Origin", "*")];
+            add(
+                CHALLENGE_HOP,
+                &[("Origin", CLIENT_ORIGIN)],
+                &[
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id"),
+                ],
+            );
+            add(PRM_HOP, &[("Origin", CLIENT_ORIGIN)], &cors);
+            add(AS_METADATA_HOP, &[("Origin", CLIENT_ORIGIN)], &cors);
+            add(REGISTRATION_HOP, &[("Origin", CLIENT_ORIGIN)], &cors);
+            add(
+                AUTHORIZE_HOP,
+                &[],
+                &[
+                    ("Strict-Transport-Security", HSTS),
+                    ("Referrer-Policy", "no-referrer"),
+                    ("Set-Cookie", "__Host-sk_session=c2Vzc2lvbg; Path=/; Secure; HttpOnly; SameSite=Lax"),
+                ],
+            );
+            add(
+                BYOA_LOGIN_HOP,
+                &[],
+                &[
+                    ("Strict-Transport-Security", HSTS),
+                    ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "no-referrer"),
+                    ("Set-Cookie", "__Host-login_csrf=Y3NyZg; Path=/; Secure; HttpOnly; SameSite=Strict"),
+                ],
+            );
+            add(BYOA_CALLBACK_HOP, &[], &[("Strict-Transport-Security", HSTS)]);
+            add(
+                CONSENT_HOP,
+                &[],
+                &[
+                    ("Strict-Transport-Security", HSTS),
+                    ("Content-Security-Policy", "default-src 'self'; img-src 'self' https://cdn.acme.test; frame-ancestors 'none'"),
+                    ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "same-origin"),
+                    ("Set-Cookie", "__Host-sk_consent=Y29uc2VudA; Path=/; Secure; HttpOnly; SameSite=Lax"),
+                ],
+            );
+            add(CALLBACK_HOP, &[], &[("Referrer-Policy", "no-referrer")]);
+            add(
+                TOKEN_HOP,
+                &[("Origin", CLIENT_ORIGIN), ("Referer", "https://app.acme.test/")],
+                &cors,
+            );
+
+            let login = &t.exchanges[BYOA_LOGIN_HOP];
+            t.pages.push(PageSnapshot {
+                time_ms: login.time_ms + 50.0,
+                url: login.url.clone(),
+                title: Some("Sign in to Acme".into()),
+                favicons: vec![FaviconLink {
+                    href: "https://login.acme.test/favicon.ico".into(),
+                    rel: "icon".into(),
+                    loaded: Some(true),
+                    implicit: false,
+                }],
+                has_password_field: true,
+                hidden_fields: vec![
+                    FormField { name: "login_request_id".into(), value: "lri_42".into() },
+                    FormField { name: "state".into(), value: GOOD_SK_STATE.into() },
+                ],
+                buttons: vec!["Sign in".into()],
+                headings: vec!["Sign in to Acme".into()],
+                image_count: 1,
+                ..PageSnapshot::default()
+            });
+            let consent = &t.exchanges[CONSENT_HOP];
+            t.pages.push(PageSnapshot {
+                time_ms: consent.time_ms + 50.0,
+                url: consent.url.clone(),
+                title: Some("Authorize Acme Calendar".into()),
+                favicons: vec![FaviconLink {
+                    href: "https://cdn.acme.test/brand/favicon.png".into(),
+                    rel: "icon".into(),
+                    loaded: Some(true),
+                    implicit: false,
+                }],
+                logos: vec![LogoCandidate {
+                    src: "https://cdn.acme.test/brand/acme-logo.svg".into(),
+                    alt: Some("Acme".into()),
+                    natural_width: 240,
+                    natural_height: 64,
+                    loaded: Some(true),
+                    visible: Some(true),
+                }],
+                colors: ColorFacts {
+                    background: Some("rgb(11, 21, 64)".into()),
+                    primary_button: Some("rgb(10, 102, 194)".into()),
+                    primary_button_text: Some("rgb(255, 255, 255)".into()),
+                },
+                app_name: Some("Acme Calendar".into()),
+                buttons: vec!["Allow".into(), "Deny".into()],
+                headings: vec!["Acme Calendar wants to access your account".into()],
+                image_count: 2,
+                ..PageSnapshot::default()
+            });
+        })
+        .resource(ResourceType::Image, "https://cdn.acme.test/brand/acme-logo.svg", "https://auth.acme.test/")
+        .resource(ResourceType::Image, "https://cdn.acme.test/brand/favicon.png", "https://auth.acme.test/")
+        .resource(ResourceType::Stylesheet, "https://fonts.googleapis.com/css2?family=Inter", "https://auth.acme.test/")
+        .resource(ResourceType::Script, "https://cdn.scalekit.com/hosted/consent.js", "https://auth.acme.test/")
+        .resource(ResourceType::Stylesheet, "https://login.acme.test/static/app.css", "https://login.acme.test/")
+}
+
 impl TraceBuilder {
     pub fn new() -> Self {
         Self {
@@ -264,6 +408,64 @@ impl TraceBuilder {
     /// Edits the trace directly.
     pub fn edit(mut self, edit: impl FnOnce(&mut Trace)) -> Self {
         edit(&mut self.trace);
+        self
+    }
+
+    /// Edits the latest snapshot of the page loaded by exchange `hop` (see
+    /// [`good_flow_with_pages`]); does nothing when there is none.
+    pub fn edit_snapshot_of(mut self, hop: usize, edit: impl FnOnce(&mut PageSnapshot)) -> Self {
+        let url = self.trace.exchanges.get(hop).map(|e| e.url.clone());
+        if let Some(page) = self
+            .trace
+            .pages
+            .iter_mut()
+            .rev()
+            .find(|p| Some(&p.url) == url.as_ref())
+        {
+            edit(page);
+        }
+        self
+    }
+
+    /// Edits the consent page's snapshot of [`good_flow_with_pages`].
+    pub fn edit_consent_snapshot(self, edit: impl FnOnce(&mut PageSnapshot)) -> Self {
+        self.edit_snapshot_of(CONSENT_HOP, edit)
+    }
+
+    /// Removes every response header of exchange `i` with this name.
+    pub fn without_response_header(self, i: usize, name: &str) -> Self {
+        self.edit_exchange(i, |ex| {
+            if let Some(r) = &mut ex.response {
+                r.headers.retain(|h| !h.name.eq_ignore_ascii_case(name));
+            }
+        })
+    }
+
+    /// Replaces the response headers of exchange `i` with this name by one with this value.
+    pub fn with_response_header(self, i: usize, name: &str, value: &str) -> Self {
+        self.without_response_header(i, name)
+            .edit_exchange(i, |ex| {
+                ex.response
+                    .get_or_insert_with(Response::default)
+                    .headers
+                    .push(Header::new(name, value));
+            })
+    }
+
+    /// Replaces the request headers of exchange `i` with this name by one with this value.
+    pub fn with_request_header(self, i: usize, name: &str, value: &str) -> Self {
+        self.edit_exchange(i, |ex| {
+            ex.request_headers
+                .retain(|h| !h.name.eq_ignore_ascii_case(name));
+            ex.request_headers.push(Header::new(name, value));
+        })
+    }
+
+    /// Edits one exchange directly.
+    pub fn edit_exchange(mut self, i: usize, edit: impl FnOnce(&mut Exchange)) -> Self {
+        if let Some(ex) = self.trace.exchanges.get_mut(i) {
+            edit(ex);
+        }
         self
     }
 

@@ -54,6 +54,84 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 /// Lifetime of a BYOA login request: the docs say about 10 minutes (the proto says 15).
 pub const LOGIN_REQUEST_LIFETIME_MS: f64 = 10.0 * 60.0 * 1000.0;
 
+/// Upper bound of a BYOA login request's lifetime: the proto says it "lives for 15 minutes".
+/// Between [`LOGIN_REQUEST_LIFETIME_MS`] and this, the callback may or may not be accepted.
+pub const LOGIN_REQUEST_MAX_LIFETIME_MS: f64 = 15.0 * 60.0 * 1000.0;
+
+/// Path prefix of the vendor's REST API (`/api/v1/...`): called server to server with an API
+/// credential, and by the hosted pages themselves with their session.
+pub const API_PATH_PREFIX: &str = "/api/v1/";
+
+/// The API the hosted consent page reads its data from (§1.2): `resource.name` is the MCP
+/// server display name, `resource.logo_uri` its logo.
+pub const CONSENT_DETAILS_PATH: &str = "/api/v1/oauth/consent/details";
+
+/// The API the hosted pages read their branding from (§1.2).
+pub const CUSTOMIZATIONS_PATH: &str = "/api/v1/auth:customizations";
+
+/// Brand assets and theme of the hosted pages (§1.3).
+pub mod branding {
+    /// Words that mark the vendor's own brand assets (its default logo and favicon), matched
+    /// case-insensitively against the file name (last path segment) of an asset URL and
+    /// against an image's `alt` text. Unconfirmed in detail: the hosted pages show the
+    /// vendor's mark until a logo and favicon are uploaded, and uploaded assets keep names of
+    /// the customer's choosing.
+    pub const DEFAULT_ASSET_MARKERS: &[&str] = &["scalekit"];
+
+    /// Phrases that introduce the vendor footer ("Powered by Scalekit"), lower-case. The
+    /// footer names [`super::VENDOR_NAME`]; removing it is part of the paid "Customization
+    /// Pro" add-on.
+    pub const POWERED_BY_PHRASES: &[&str] = &["powered by", "secured by", "protected by"];
+
+    /// How far after a [`POWERED_BY_PHRASES`] phrase the vendor name may appear in HTML
+    /// (markup such as `<a href=...><img alt="Scalekit"></a>` sits between them).
+    pub const POWERED_BY_WINDOW: usize = 300;
+
+    /// The default theme of the hosted pages, as `#rrggbb`. UNCONFIRMED: no source states the
+    /// defaults; the background is the usual white of hosted pages and the default button
+    /// color is unknown (empty). Rules treat a match as a warning and say the defaults are
+    /// unconfirmed; the profile's `colors` give a definite answer. Update here when known.
+    pub const DEFAULT_BACKGROUND_COLORS: &[&str] = &["#ffffff"];
+    pub const DEFAULT_PRIMARY_BUTTON_COLORS: &[&str] = &[];
+    /// Whether the two lists above are confirmed.
+    pub const DEFAULT_COLORS_CONFIRMED: bool = false;
+}
+
+/// Hosts a flow commonly contacts besides the auth domain, with what they serve: the
+/// network/firewall list of the go-live checklist (`<env>.scalekit.com`, `cdn.scalekit.com`,
+/// `fonts.googleapis.com`) plus the host Google Fonts serves font files from.
+pub const KNOWN_HOSTS: &[(&str, &str)] = &[
+    ("cdn.scalekit.com", "Scalekit static assets"),
+    ("fonts.googleapis.com", "font stylesheets (Google Fonts)"),
+    ("fonts.gstatic.com", "font files (Google Fonts)"),
+];
+
+/// What a known host serves, when it is one of [`KNOWN_HOSTS`].
+pub fn known_host_purpose(host: &str) -> Option<&'static str> {
+    KNOWN_HOSTS
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(host))
+        .map(|(_, purpose)| *purpose)
+}
+
+/// The asset URL or alt text looks like the vendor's own default mark.
+pub fn is_default_brand_asset(url: &str, alt: Option<&str>) -> bool {
+    let path = crate::params::url_without_query(url);
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let alt = alt
+        .map(|a| a.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    branding::DEFAULT_ASSET_MARKERS
+        .iter()
+        .any(|m| file.contains(m) || alt == *m || alt == format!("{m} logo"))
+}
+
+/// The text is the vendor's footer mark ("Powered by Scalekit").
+pub fn is_vendor_mark_text(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains(&VENDOR_NAME.to_lowercase())
+}
+
 /// Id prefixes (§1.6).
 pub mod ids {
     /// A connection: the BYOA connection id in the partner callback.
@@ -243,5 +321,27 @@ mod tests {
         assert!(is_user_handoff_path(
             "/api/v1/connections/conn_1/auth-requests/lri_2/user"
         ));
+    }
+
+    #[test]
+    fn default_brand_assets_and_marks() {
+        assert!(is_default_brand_asset(
+            "https://cdn.scalekit.com/v1/assets/scalekit-logo.svg?v=2",
+            None
+        ));
+        assert!(is_default_brand_asset(
+            "https://x.test/a.png",
+            Some("Scalekit")
+        ));
+        assert!(!is_default_brand_asset(
+            "https://cdn.scalekit.com/v1/assets/env_1/acme.png",
+            Some("Acme")
+        ));
+        assert!(is_vendor_mark_text("Powered by SCALEKIT"));
+        assert!(!is_vendor_mark_text("Powered by Acme"));
+        assert_eq!(
+            known_host_purpose("Fonts.GoogleApis.com"),
+            Some("font stylesheets (Google Fonts)")
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The report as Markdown: a go-live review a person can attach to a ticket.
 //!
 //! Every page-controlled string is escaped so that it shows as text in any Markdown viewer.
+//! Automated checks show their status, summary and evidence; manual items are a task list
+//! (`- [ ] title — guidance`, `- [x]` once the user ticked them) with the user's note.
 
 use std::fmt::Write;
 
@@ -29,6 +31,21 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "## {}\n", section.title);
         for check in checks {
+            if check.status == Status::Manual {
+                // A person's to-do: a task-list item with what to verify.
+                let _ = writeln!(
+                    out,
+                    "- [{}] {} — {} (`{}`)",
+                    if check.ticked { "x" } else { " " },
+                    escape(&check.title),
+                    escape(&check.summary),
+                    code(&check.id)
+                );
+                if let Some(note) = &check.note {
+                    let _ = writeln!(out, "  - _note:_ {}", escape(note));
+                }
+                continue;
+            }
             let flow = check
                 .flow
                 .map(|f| format!(" (flow {})", f + 1))
@@ -62,6 +79,9 @@ pub fn render(report: &Report) -> String {
             }
             for a in &check.assumptions {
                 let _ = writeln!(out, "  - _assumed:_ {}", escape(a));
+            }
+            if let Some(note) = &check.note {
+                let _ = writeln!(out, "  - _note:_ {}", escape(note));
             }
         }
         out.push('\n');
@@ -133,4 +153,66 @@ fn code(s: &str) -> String {
 /// Right-to-left overrides and isolates, which can disguise a name.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::good_flow_with_pages;
+    use crate::Profile;
+
+    #[test]
+    fn renders_manual_items_as_a_task_list_and_keeps_evidence() {
+        let mut report = crate::analyze(&good_flow_with_pages().build(), &Profile::default());
+        let item = report
+            .checks
+            .iter_mut()
+            .find(|c| c.id == "manual-runbook")
+            .expect("manual item in the report");
+        item.ticked = true;
+        item.note = Some("see <wiki> *runbook*".into());
+        let md = render(&report);
+        assert!(
+            md.contains("- [x] Incident response runbook written — "),
+            "{md}"
+        );
+        assert!(md.contains("_note:_ see \\<wiki\\> \\*runbook\\*"), "{md}");
+        assert!(
+            md.contains("- [ ] Email templates customized — Customize the sign-up"),
+            "{md}"
+        );
+        assert!(md.contains("`branding-logo`"));
+        assert!(
+            md.contains("hop 8 `https://auth.acme.test/oauth/consent?id=c1`"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn escapes_hostile_page_strings() {
+        let trace = good_flow_with_pages()
+            .edit_consent_snapshot(|p| p.app_name = Some("<script>x</script>\u{202E}evil`|".into()))
+            .build();
+        let md = render(&crate::analyze(&trace, &Profile::default()));
+        // Markup only ever appears inside code spans, where Markdown shows it as text.
+        for line in md.lines() {
+            // Drop backslash escapes (`\<`, `\``): what is left is live Markdown.
+            let mut live = String::new();
+            let mut chars = line.chars();
+            while let Some(c) = chars.next() {
+                if c == '\\' {
+                    chars.next();
+                } else {
+                    live.push(c);
+                }
+            }
+            let outside_code: String = live.split('`').step_by(2).collect();
+            assert!(!outside_code.contains("<script"), "{line}");
+        }
+        assert!(
+            md.contains("\\<script\\>"),
+            "the summary shows the name escaped"
+        );
+        assert!(!md.contains('\u{202E}'));
+    }
 }

@@ -45,7 +45,9 @@ pub struct Report {
     /// Sections in checklist order (ids and titles), for renderers.
     pub sections: Vec<SectionInfo>,
     pub flows: Vec<FlowReport>,
-    /// One entry per rule and flow (or per rule when no flow was found), in checklist order.
+    /// One entry per rule and flow (or per rule when no flow was found), then one per manual
+    /// item (`flow: null`, status `manual`) after the automated checks of its section, in
+    /// checklist order.
     pub checks: Vec<CheckReport>,
     pub counts: Counts,
     /// Capture and import notes for the user.
@@ -129,6 +131,16 @@ pub struct CheckReport {
     pub evidence: Vec<Evidence>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
+    /// The user's note on this item (the extension's checklist fills it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The user ticked this item as done (manual items; the extension fills it).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ticked: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,295 @@
+use crate::check::Evidence;
+use crate::check::Outcome;
+use crate::declare_rule;
+use crate::flow::Role;
+use crate::params::scheme_of;
+use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::trace::Exchange;
+use crate::vendor;
+
+/// Logo candidates looked at per page (a hostile snapshot may list thousands).
+const MAX_CANDIDATES: usize = 50;
+
+declare_rule! {
+    /// ## What it checks
+    /// The consent page (and a login page hosted on the authorization server) shows a logo
+    /// that loaded (not a broken image), is served over https (or inline), and is not the
+    /// vendor's default mark. The extension reads the logo from the page; for a HAR file the
+    /// check falls back to the page's HTML (`<img>` whose `alt`, `class`, `id` or file name
+    /// mentions "logo") and to the image request in the trace.
+    ///
+    /// ## Why it matters
+    /// The consent page asks users to hand an MCP client access to their data. A page with
+    /// your logo tells them who is asking; the vendor's mark or a broken image makes a
+    /// legitimate request look like phishing and costs you consents. An http logo on an
+    /// https page is blocked or flagged as mixed content by browsers.
+    ///
+    /// ## How to fix
+    /// In the Scalekit Dashboard go to Customization > Branding, open the Consent Screen tab
+    /// (and the Login tab for the hosted login page) and upload your logo; the MCP server's
+    /// own logo (`logo_uri`) is set in Dashboard > MCP Servers. Use an https URL or an
+    /// uploaded file, check that it loads in an incognito window, and reload the consent
+    /// page to confirm the vendor mark is gone.
+    pub struct BrandingLogo {
+        id: "branding-logo",
+        section: ConsentScreenBranding,
+        title: "Logo on the consent page",
+    }
+}
+
+impl Rule for BrandingLogo {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Outcome {
+        let pages = cx.branded_pages();
+        if pages.is_empty() {
+            return Outcome::not_observed("no consent page was observed in this flow");
+        }
+        let mut findings = Findings::default();
+        for (hop, role, ex) in pages {
+            judge_page(cx, hop, role, ex, &mut findings);
+        }
+        findings.finish(
+            "a logo of your own is shown and loads on the consent page",
+            "no consent page was observed in this flow",
+            false,
+        )
+    }
+}
+
+/// A logo found on a page, from the snapshot or the HTML.
+struct Logo {
+    src: String,
+    alt: Option<String>,
+    loaded: Option<bool>,
+}
+
+fn judge_page(cx: &Context<'_>, hop: usize, role: Role, ex: &Exchange, findings: &mut Findings) {
+    let label = page_label(role, &ex.url);
+    let logo = if let Some(page) = cx.snapshot(hop) {
+        let candidate = page
+            .logos
+            .iter()
+            .take(MAX_CANDIDATES)
+            .find(|l| l.visible != Some(false));
+        match candidate {
+            Some(l) => Logo {
+                src: l.src.clone(),
+                alt: l.alt.clone(),
+                loaded: l.loaded,
+            },
+            None if page.truncated => {
+                findings.gap(
+                    format!("the snapshot of the {label} was cut short and shows no logo"),
+                    Evidence::hop(hop, &ex.url, "page snapshot truncated").field("logo", None),
+                );
+                return;
+            }
+            None => {
+                findings.fail(
+                    format!("the {label} shows no logo"),
+                    Evidence::hop(hop, &ex.url, "no visible logo image on the page")
+                        .field("logo", None),
+                );
+                return;
+            }
+        }
+    } else if let Some(body) = cx.html_body(hop) {
+        let found = html::tags(body, "img").find_map(|tag| {
+            let src = tag.attr("src")?;
+            let mentions_logo = ["alt", "class", "id"]
+                .iter()
+                .filter_map(|a| tag.attr(a))
+                .chain(std::iter::once(src.clone()))
+                .any(|v| v.to_ascii_lowercase().contains("logo"));
+            mentions_logo.then(|| Logo {
+                src: html::resolve(&ex.url, &src),
+                alt: tag.attr("alt"),
+                loaded: None,
+            })
+        });
+        match found {
+            Some(logo) => logo,
+            None => {
+                findings.gap(
+                    format!("the HTML of the {label} shows no logo image (a page built by scripts needs the extension's page snapshot)"),
+                    Evidence::hop(hop, &ex.url, "no <img> mentioning a logo in the HTML").field("logo", None),
+                );
+                return;
+            }
+        }
+    } else {
+        findings.gap(
+            format!("the {label} has no page snapshot and no HTML in the trace"),
+            Evidence::hop(
+                hop,
+                &ex.url,
+                "record with the extension to capture page facts",
+            ),
+        );
+        return;
+    };
+    judge_logo(cx, hop, ex, &label, logo, findings);
+}
+
+fn judge_logo(
+    cx: &Context<'_>,
+    hop: usize,
+    ex: &Exchange,
+    label: &str,
+    logo: Logo,
+    findings: &mut Findings,
+) {
+    let shown = visible(&logo.src, 200);
+    let evidence = |note: &str| Evidence::hop(hop, &ex.url, note).field("logo", Some(&shown));
+    if logo.src.trim().is_empty() {
+        findings.fail(
+            format!("the logo on the {label} has no source"),
+            evidence("empty src"),
+        );
+        return;
+    }
+    let scheme = scheme_of(&logo.src).unwrap_or_default();
+    if scheme == "http" {
+        findings.fail(
+            format!("the logo on the {label} is served over http"),
+            evidence("http image on an https page: mixed content"),
+        );
+        return;
+    }
+    if vendor::is_default_brand_asset(&logo.src, logo.alt.as_deref()) {
+        findings.fail(
+            format!("the {label} shows the vendor's default mark, not your logo"),
+            evidence("vendor default logo"),
+        );
+        return;
+    }
+    let from_trace = cx.load_result(&logo.src);
+    let loaded = logo.loaded.or(from_trace.map(|(_, ok)| ok));
+    match loaded {
+        Some(false) => {
+            let mut f = evidence("the image did not load (broken image)");
+            if let Some((i, _)) = from_trace {
+                f.note = format!("the image did not load (broken image; see hop {i})");
+            }
+            findings.fail(format!("the logo on the {label} is broken"), f);
+        }
+        Some(true) => findings.pass(format!("the {label} shows a logo"), evidence("logo loaded")),
+        None => findings.pass(
+            format!("the {label} shows a logo"),
+            evidence("logo present; whether it loaded is not known"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{good_flow, good_flow_with_pages, run_rule, CONSENT_HOP};
+    use crate::trace::{LogoCandidate, ResourceType};
+    use crate::{Profile, Status};
+
+    fn run(trace: &crate::Trace) -> Outcome {
+        run_rule(&BrandingLogo, trace, &Profile::default())
+    }
+
+    fn with_logo(edit: impl FnOnce(&mut LogoCandidate)) -> crate::Trace {
+        good_flow_with_pages()
+            .edit_consent_snapshot(|p| edit(&mut p.logos[0]))
+            .build()
+    }
+
+    #[test]
+    fn passes_with_a_loaded_custom_logo() {
+        let outcome = run(&good_flow_with_pages().build());
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(outcome.evidence[0].hop, Some(CONSENT_HOP));
+    }
+
+    #[test]
+    fn fails_on_missing_broken_http_or_vendor_logos() {
+        let none = good_flow_with_pages()
+            .edit_consent_snapshot(|p| p.logos.clear())
+            .build();
+        assert_eq!(run(&none).status, Status::Fail);
+        let broken = with_logo(|l| {
+            l.loaded = Some(false);
+            l.natural_width = 0;
+        });
+        assert_eq!(run(&broken).status, Status::Fail);
+        let http = with_logo(|l| l.src = "http://cdn.acme.test/logo.png".into());
+        assert_eq!(run(&http).status, Status::Fail);
+        let vendor = with_logo(|l| l.src = "https://cdn.scalekit.com/v1/scalekit-logo.svg".into());
+        let outcome = run(&vendor);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.summary.contains("default mark"),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[test]
+    fn uses_the_trace_when_the_snapshot_cannot_tell_whether_it_loaded() {
+        let trace = good_flow_with_pages()
+            .edit_consent_snapshot(|p| {
+                p.logos[0].loaded = None;
+                p.logos[0].src = "https://cdn.acme.test/brand/missing.svg".into();
+            })
+            .resource(
+                ResourceType::Image,
+                "https://cdn.acme.test/brand/missing.svg",
+                "https://auth.acme.test/",
+            )
+            .status(404)
+            .build();
+        assert_eq!(run(&trace).status, Status::Fail);
+    }
+
+    #[test]
+    fn falls_back_to_the_html_and_is_not_observed_without_either() {
+        assert_eq!(run(&good_flow().build()).status, Status::NotObserved);
+        let html = good_flow()
+            .edit(|t| {
+                let r = t.exchanges[CONSENT_HOP].response.as_mut().expect("response");
+                r.body = Some(crate::trace::Body {
+                    mime_type: "text/html".into(),
+                    text: r#"<title>Authorize</title><img class="logo" src="/assets/scalekit-logo.svg">"#.into(),
+                    truncated: false,
+                });
+            })
+            .build();
+        let outcome = run(&html);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(
+            outcome.evidence[0].value.as_deref(),
+            Some("https://auth.acme.test/assets/scalekit-logo.svg")
+        );
+    }
+
+    #[test]
+    fn survives_absurd_snapshots() {
+        let trace = good_flow_with_pages()
+            .edit_consent_snapshot(|p| {
+                p.logos = (0..10_000)
+                    .map(|i| LogoCandidate {
+                        src: format!("https://x.test/{i}\u{202e}.png"),
+                        visible: Some(false),
+                        ..LogoCandidate::default()
+                    })
+                    .collect();
+                p.title = Some("x".repeat(5 * 1024 * 1024));
+                p.image_count = u32::MAX;
+            })
+            .build();
+        assert_eq!(run(&trace).status, Status::Fail);
+        let trace =
+            with_logo(|l| l.src = format!("https://x.test/\u{202e}gnp.{}", "a".repeat(100_000)));
+        let outcome = run(&trace);
+        let value = outcome.evidence[0].value.clone().unwrap_or_default();
+        assert!(value.len() < 1000 && value.contains("\\u{202e}"), "{value}");
+    }
+}

@@ -1,0 +1,149 @@
+use crate::check::{Evidence, Outcome};
+use crate::declare_rule;
+use crate::rules::context::{page_label, visible, Findings, MAX_HTML_SCAN};
+use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::vendor;
+
+/// "Powered by" texts looked at per page.
+const MAX_TEXTS: usize = 50;
+
+declare_rule! {
+    /// ## What it checks
+    /// Whether the consent page (and a login page hosted on the authorization server) shows
+    /// the vendor's footer ("Powered by Scalekit"). Present is a warning, absent a pass. The
+    /// extension reports the visible footer texts; for a HAR file the check looks for the
+    /// phrase followed by the vendor's name in the page's HTML.
+    ///
+    /// ## Why it matters
+    /// The footer tells users that a company they have never heard of sits between them and
+    /// your product, on the very screen where you ask for their trust. It is not a security
+    /// problem, which is why this is a warning, but it undoes part of the custom domain and
+    /// branding work.
+    ///
+    /// ## How to fix
+    /// Removing the "Powered by Scalekit" footer is part of Scalekit's "Customization Pro"
+    /// add-on (together with the custom domain and email templates). Ask Scalekit to enable
+    /// it for your production environment, then check the consent and login pages again in
+    /// an incognito window.
+    pub struct BrandingVendorMark {
+        id: "branding-vendor-mark",
+        section: ConsentScreenBranding,
+        title: "No vendor footer on the consent page",
+    }
+}
+
+impl Rule for BrandingVendorMark {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Outcome {
+        let mut findings = Findings::default();
+        for (hop, role, ex) in cx.branded_pages() {
+            let label = page_label(role, &ex.url);
+            if let Some(page) = cx.snapshot(hop) {
+                let mark = page
+                    .powered_by
+                    .iter()
+                    .take(MAX_TEXTS)
+                    .find(|t| vendor::is_vendor_mark_text(t));
+                match mark {
+                    Some(text) => findings.warn(
+                        format!("the {label} shows the vendor footer"),
+                        Evidence::hop(hop, &ex.url, "visible vendor footer")
+                            .field("footer", Some(&visible(text, 120))),
+                    ),
+                    None => findings.pass(
+                        format!("the {label} shows no vendor footer"),
+                        Evidence::hop(hop, &ex.url, "no vendor footer in the page snapshot"),
+                    ),
+                }
+            } else if let Some(body) = cx.html_body(hop) {
+                let needle = vendor::VENDOR_NAME.to_ascii_lowercase();
+                match html::phrase_near(
+                    body,
+                    vendor::branding::POWERED_BY_PHRASES,
+                    &needle,
+                    vendor::branding::POWERED_BY_WINDOW,
+                ) {
+                    Some(excerpt) => findings.warn(
+                        format!("the {label} shows the vendor footer"),
+                        Evidence::hop(hop, &ex.url, "vendor footer in the page's HTML")
+                            .field("footer", Some(&visible(&excerpt, 120))),
+                    ),
+                    None if cx.html_cut(hop) => findings.gap(
+                        format!("the HTML of the {label} was not read to the end (cut by the capture or longer than {} KB)", MAX_HTML_SCAN / 1024),
+                        Evidence::hop(hop, &ex.url, "no vendor footer in the part of the HTML read"),
+                    ),
+                    None => findings.pass(
+                        format!("the {label} shows no vendor footer"),
+                        Evidence::hop(hop, &ex.url, "no vendor footer in the page's HTML"),
+                    ),
+                }
+            } else {
+                findings.gap(
+                    format!("the {label} has no page snapshot and no HTML in the trace"),
+                    Evidence::hop(
+                        hop,
+                        &ex.url,
+                        "record with the extension to capture page facts",
+                    ),
+                );
+            }
+        }
+        findings.finish(
+            "no vendor footer on the consent page",
+            "no consent page was observed in this flow",
+            false,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{good_flow, good_flow_with_pages, run_rule, CONSENT_HOP};
+    use crate::{Profile, Status};
+
+    fn run(trace: &crate::Trace) -> Outcome {
+        run_rule(&BrandingVendorMark, trace, &Profile::default())
+    }
+
+    #[test]
+    fn passes_without_footer_and_warns_with_it() {
+        assert_eq!(run(&good_flow_with_pages().build()).status, Status::Pass);
+        let marked = good_flow_with_pages()
+            .edit_consent_snapshot(|p| p.powered_by = vec!["Powered by Scalekit".into()])
+            .build();
+        let outcome = run(&marked);
+        assert_eq!(outcome.status, Status::Warn);
+        assert_eq!(
+            outcome.evidence[0].value.as_deref(),
+            Some("Powered by Scalekit")
+        );
+    }
+
+    #[test]
+    fn reads_the_html_without_a_snapshot() {
+        let with_html = |html: &'static str| {
+            good_flow()
+                .edit_exchange(CONSENT_HOP, move |ex| {
+                    ex.response.as_mut().expect("response").body = Some(crate::trace::Body {
+                        mime_type: "text/html".into(),
+                        text: html.into(),
+                        truncated: false,
+                    })
+                })
+                .build()
+        };
+        assert_eq!(
+            run(&with_html("<footer>Powered by <b>scalekit</b></footer>")).status,
+            Status::Warn
+        );
+        assert_eq!(
+            run(&with_html("<footer>Acme Inc.</footer>")).status,
+            Status::Pass
+        );
+        assert_eq!(run(&good_flow().build()).status, Status::NotObserved);
+    }
+}

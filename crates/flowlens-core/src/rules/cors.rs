@@ -1,0 +1,182 @@
+use crate::check::{Evidence, Outcome};
+use crate::declare_rule;
+use crate::flow::Role;
+use crate::rules::context::{visible, Findings};
+use crate::rules::{Context, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it checks
+    /// The CORS answers of the token endpoint and of the discovery endpoints
+    /// (protected-resource and authorization-server metadata, client registration) to
+    /// cross-origin requests seen in the flow (requests with an `Origin` header, made by MCP
+    /// clients that run in the browser):
+    ///
+    /// - `Access-Control-Allow-Origin` equal to the request's foreign `Origin` together with
+    ///   `Access-Control-Allow-Credentials: true` fails: the endpoint lets that site make
+    ///   credentialed requests and read the answers, and a server that reflects origins does
+    ///   so for every site;
+    /// - `*` with credentials, or `null`, fails;
+    /// - `*` without credentials passes (public metadata and public-client token requests
+    ///   need nothing more);
+    /// - no `Access-Control-Allow-Origin` at all is a warning: browser-based clients cannot
+    ///   read the answer.
+    ///
+    /// Without cross-origin requests in the trace (desktop clients) the check is not
+    /// observed; `flowlens probe` can send a foreign `Origin` itself.
+    ///
+    /// ## Why it matters
+    /// "CORS restricted to your domains only" is on the go-live checklist because a
+    /// permissive, credentialed CORS policy lets any website a user visits call your auth
+    /// endpoints with the user's cookies and read the results. Token and metadata endpoints
+    /// never need cookies, so they never need `Access-Control-Allow-Credentials`.
+    ///
+    /// ## How to fix
+    /// On endpoints you serve (the protected-resource metadata on your MCP server, a proxy in
+    /// front of the token endpoint), answer `Access-Control-Allow-Origin: *` without
+    /// credentials, or an explicit allow-list of your client origins; never echo the
+    /// `Origin` header back together with `Access-Control-Allow-Credentials: true`. For
+    /// Scalekit's own endpoints, report such a finding to Scalekit support with the
+    /// evidence.
+    pub struct Cors {
+        id: "cors",
+        section: ProductionEnvironment,
+        title: "CORS restricted on token and metadata endpoints",
+    }
+}
+
+impl Rule for Cors {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Outcome {
+        let mut findings = Findings::default();
+        for (hop, role, ex) in cx.all_hops() {
+            let what = match role {
+                Role::TokenRequest => "token endpoint",
+                Role::ProtectedResourceMetadata => "protected-resource metadata",
+                Role::AuthorizationServerMetadata => "authorization-server metadata",
+                Role::ClientRegistration => "registration endpoint",
+                _ => continue,
+            };
+            let Some(origin) = ex.request_header("origin").map(str::trim) else {
+                continue;
+            };
+            let own = url::Url::parse(&ex.url)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default();
+            if origin == own || ex.response.is_none() {
+                continue;
+            }
+            let allow = ex
+                .response_header("access-control-allow-origin")
+                .map(str::trim);
+            let credentials = ex
+                .response_header("access-control-allow-credentials")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            let evidence = |note: &str| {
+                let mut e = Evidence::hop(
+                    hop,
+                    &ex.url,
+                    format!("{note} (request Origin {})", visible(origin, 200)),
+                )
+                .field(
+                    "Access-Control-Allow-Origin",
+                    allow.map(|a| visible(a, 200)).as_deref(),
+                );
+                if credentials {
+                    e.note.push_str("; Access-Control-Allow-Credentials: true");
+                }
+                e
+            };
+            match allow {
+                None => findings.warn(
+                    format!("the {what} answers the cross-origin request without Access-Control-Allow-Origin: browser clients cannot read it"),
+                    evidence("no CORS headers"),
+                ),
+                Some("*") if credentials => findings.fail(
+                    format!("the {what} combines Access-Control-Allow-Origin: * with credentials"),
+                    evidence("wildcard with credentials"),
+                ),
+                Some("*") => findings.pass(
+                    format!("the {what} allows any origin without credentials"),
+                    evidence("public, no credentials"),
+                ),
+                Some(a) if a.eq_ignore_ascii_case("null") => findings.fail(
+                    format!("the {what} allows the null origin"),
+                    evidence("Access-Control-Allow-Origin: null admits sandboxed pages of any site"),
+                ),
+                Some(a) if a == origin && credentials => findings.fail(
+                    format!("the {what} allows the foreign origin {} with credentials", visible(origin, 100)),
+                    evidence("the request's Origin is echoed with credentials"),
+                ),
+                Some(a) if a == origin => findings.pass(
+                    format!("the {what} allows the client's origin without credentials"),
+                    evidence("origin allowed, no credentials"),
+                ),
+                Some(_) => findings.warn(
+                    format!("the {what} answers with an Access-Control-Allow-Origin that is not the request's origin: the browser rejects it"),
+                    evidence("mismatched origin"),
+                ),
+            }
+        }
+        findings.finish(
+            "the token and metadata endpoints do not allow foreign origins with credentials",
+            "no cross-origin request to the token or metadata endpoints was observed (desktop clients make them outside the browser; `flowlens probe` can test them)",
+            false,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{good_flow, good_flow_with_pages, run_rule, PRM_HOP, TOKEN_HOP};
+    use crate::{Profile, Status};
+
+    fn run(trace: &crate::Trace) -> Outcome {
+        run_rule(&Cors, trace, &Profile::default())
+    }
+
+    #[test]
+    fn passes_on_public_metadata_without_credentials() {
+        assert_eq!(run(&good_flow_with_pages().build()).status, Status::Pass);
+    }
+
+    #[test]
+    fn fails_on_reflected_origins_with_credentials() {
+        let trace = good_flow_with_pages()
+            .with_request_header(TOKEN_HOP, "Origin", "https://evil.example")
+            .with_response_header(
+                TOKEN_HOP,
+                "Access-Control-Allow-Origin",
+                "https://evil.example",
+            )
+            .with_response_header(TOKEN_HOP, "Access-Control-Allow-Credentials", "true")
+            .build();
+        let outcome = run(&trace);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(outcome.summary.contains("evil.example"));
+        let wildcard = good_flow_with_pages()
+            .with_response_header(PRM_HOP, "Access-Control-Allow-Credentials", "true")
+            .build();
+        assert_eq!(run(&wildcard).status, Status::Fail);
+        let null = good_flow_with_pages()
+            .with_response_header(PRM_HOP, "Access-Control-Allow-Origin", "null")
+            .build();
+        assert_eq!(run(&null).status, Status::Fail);
+    }
+
+    #[test]
+    fn warns_when_browser_clients_cannot_read_the_answer() {
+        let trace = good_flow_with_pages()
+            .without_response_header(PRM_HOP, "Access-Control-Allow-Origin")
+            .build();
+        assert_eq!(run(&trace).status, Status::Warn);
+    }
+
+    #[test]
+    fn is_not_observed_without_cross_origin_requests() {
+        assert_eq!(run(&good_flow().build()).status, Status::NotObserved);
+    }
+}
