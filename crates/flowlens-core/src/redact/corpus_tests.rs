@@ -805,3 +805,32 @@ fn redacting_a_trace_leaks_no_planted_secret() {
     Redactor::new([16; 32]).redact_trace(&mut trace);
     assert_no_leak("trace", &serde_json::to_string(&trace).expect("json"));
 }
+
+#[test]
+fn a_report_takes_the_pseudonyms_of_the_export() {
+    let trace = status_fixtures()
+        .into_iter()
+        .find(|(n, _)| n == "client state altered")
+        .map(|(_, t)| t)
+        .expect("fixture");
+    let mut report = crate::analyze(&trace, &crate::Profile::default());
+    let mut r = Redactor::new([17; 32]);
+    let har = crate::har_export::export_string(&trace, &mut r);
+    r.redact_report(&mut report);
+    let text = serde_json::to_string(&report).expect("json");
+    assert!(!text.contains(crate::testing::GOOD_STATE), "{text}");
+    let authorize_state = serde_json::from_str::<Value>(&har).expect("json")["log"]["entries"][4]
+        ["request"]["url"]
+        .as_str()
+        .map(|u| {
+            crate::params::UrlParams::of(u)
+                .get("state")
+                .unwrap_or_default()
+                .to_string()
+        })
+        .unwrap_or_default();
+    assert!(
+        is_pseudonym(&authorize_state) && text.contains(&authorize_state),
+        "{authorize_state}"
+    );
+}

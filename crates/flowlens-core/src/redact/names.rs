@@ -38,18 +38,28 @@ pub const KINDS: &[&str] = &[
 /// relations, so a truncated value still reads as truncated after redaction.
 pub const COMPARED_KINDS: &[&str] = &["state", "nonce", "login_request_id", "relay_state"];
 
+const MAX_NAME: usize = 64;
+
 /// The kind of a parameter, form field, JSON key or hidden input name, when its value is
 /// pseudonymised.
 pub fn param_kind(name: &str) -> Option<&'static str> {
-    let n: String = name
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '-' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
-    let exact = match n.as_str() {
+    let name = name.trim();
+    // No name of interest is shorter or longer; this runs on every word that is assigned in
+    // every body, so it lowercases into a stack buffer.
+    if name.len() < 3 || name.len() > MAX_NAME {
+        return None;
+    }
+    let mut buf = [0u8; MAX_NAME];
+    for (i, b) in name.bytes().enumerate() {
+        buf[i] = if b == b'-' {
+            b'_'
+        } else {
+            b.to_ascii_lowercase()
+        };
+    }
+    // Only ASCII bytes changed, so the buffer is UTF-8 whenever the name was.
+    let n = std::str::from_utf8(&buf[..name.len()]).ok()?;
+    let exact = match n {
         "code" => "code",
         "state" => "state",
         "nonce" => "nonce",
