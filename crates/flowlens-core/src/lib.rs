@@ -15,6 +15,7 @@ pub mod check;
 pub mod diff;
 pub mod docs;
 pub mod flow;
+pub mod har;
 pub mod har_export;
 pub mod manual;
 pub mod params;

@@ -296,28 +296,21 @@ impl TraceBuilder {
         self
     }
 
-    pub fn json(mut self, status: u16, body: &str) -> Self {
-        let response = self.last().response.get_or_insert_with(Response::default);
-        response.status = status;
-        response
-            .headers
-            .push(Header::new("Content-Type", "application/json"));
-        response.body = Some(Body {
-            mime_type: "application/json".into(),
-            text: body.into(),
-            truncated: false,
-        });
-        self
+    pub fn json(self, status: u16, body: &str) -> Self {
+        self.response_body(status, "application/json", body)
     }
 
-    pub fn html(mut self, status: u16, body: &str) -> Self {
+    pub fn html(self, status: u16, body: &str) -> Self {
+        self.response_body(status, "text/html", body)
+    }
+
+    /// Answers the last exchange with `status`, a `Content-Type: mime` and the whole body.
+    fn response_body(mut self, status: u16, mime: &str, body: &str) -> Self {
         let response = self.last().response.get_or_insert_with(Response::default);
         response.status = status;
-        response
-            .headers
-            .push(Header::new("Content-Type", "text/html"));
+        response.headers.push(Header::new("Content-Type", mime));
         response.body = Some(Body {
-            mime_type: "text/html".into(),
+            mime_type: mime.into(),
             text: body.into(),
             truncated: false,
         });

@@ -2,7 +2,9 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::roles::path_of;
 use crate::flow::Role;
-use crate::rules::context::{is_format_control, visible, Findings};
+use crate::rules::branding::NO_CONSENT_PAGE;
+use crate::rules::findings::Findings;
+use crate::rules::text::{is_format_control, visible};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor;
 
@@ -67,7 +69,7 @@ impl Rule for BrandingAppName {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         let consent_pages: Vec<_> = cx.hops(Role::ConsentPage).collect();
         for &(hop, ex) in &consent_pages {
             match cx.snapshot(hop).map(|p| p.app_name.as_deref()) {
@@ -87,7 +89,7 @@ impl Rule for BrandingAppName {
                 ),
             }
         }
-        if !findings.has_passes() && !findings.has_fail_or_warn() {
+        if !findings.has_passes() && !findings.has_problems() {
             // No snapshot named it: the consent page's own API call, when the trace kept it.
             if let Some((i, name)) = consent_details_name(cx) {
                 let ex = cx.exchange(i);
@@ -100,11 +102,11 @@ impl Rule for BrandingAppName {
             }
         }
         let none = if consent_pages.is_empty() {
-            "no consent page was observed in this flow"
+            NO_CONSENT_PAGE
         } else {
             "the server name on the consent page is not in the trace"
         };
-        findings.finish(
+        findings.outcome_with_gaps(
             "the consent page shows a recognizable server name",
             none,
             false,

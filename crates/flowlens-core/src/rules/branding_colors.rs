@@ -1,6 +1,8 @@
-use crate::check::{Evidence, Outcome};
+use crate::check::Outcome;
 use crate::declare_rule;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::branding::{branded_pages, NO_CONSENT_PAGE};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor::branding;
 
@@ -37,33 +39,33 @@ impl Rule for BrandingColors {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
-        for (hop, role, ex) in cx.branded_pages() {
-            let label = page_label(role, &ex.url);
-            let Some(page) = cx.snapshot(hop) else {
+        let mut findings = Findings::new();
+        for page in branded_pages(cx) {
+            let label = &page.label;
+            let Some(snapshot) = page.snapshot(cx) else {
                 findings.gap(
                     format!("the colors of the {label} are not in the trace (computed styles come from the extension's page snapshot)"),
-                    Evidence::hop(hop, &ex.url, "no page snapshot"),
+                    page.evidence("no page snapshot"),
                 );
                 continue;
             };
             let parts = [
                 (
                     "background color",
-                    page.colors.background.as_deref(),
+                    snapshot.colors.background.as_deref(),
                     cx.profile.colors.background.as_deref(),
                     branding::DEFAULT_BACKGROUND_COLORS,
                 ),
                 (
                     "primary button color",
-                    page.colors.primary_button.as_deref(),
+                    snapshot.colors.primary_button.as_deref(),
                     cx.profile.colors.primary_button.as_deref(),
                     branding::DEFAULT_PRIMARY_BUTTON_COLORS,
                 ),
             ];
             for (what, observed, expected, defaults) in parts {
                 let evidence = |note: String| {
-                    Evidence::hop(hop, &ex.url, note)
+                    page.evidence(note)
                         .field(what, observed.map(|o| visible(o, 80)).as_deref())
                 };
                 let Some(observed_text) = observed else {
@@ -139,9 +141,9 @@ impl Rule for BrandingColors {
                 }
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the consent page uses your background and button colors",
-            "no consent page was observed in this flow",
+            NO_CONSENT_PAGE,
             false,
         )
     }

@@ -1,10 +1,10 @@
-use crate::check::{Evidence, Outcome};
+use crate::check::Outcome;
 use crate::declare_rule;
-use crate::flow::Role;
 use crate::params::scheme_of;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::branding::{branded_pages, BrandedPage, PageView, NO_CONSENT_PAGE};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{html, Context, Rule, RuleMeta};
-use crate::trace::Exchange;
 use crate::vendor;
 
 /// Favicon links looked at per page.
@@ -40,14 +40,13 @@ impl Rule for BrandingFavicon {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let pages = cx.branded_pages();
-        let mut findings = Findings::default();
-        for (hop, role, ex) in pages {
-            judge_page(cx, hop, role, ex, &mut findings);
+        let mut findings = Findings::new();
+        for page in branded_pages(cx) {
+            judge_page(cx, &page, &mut findings);
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the consent page declares a favicon of your own that loads",
-            "no consent page was observed in this flow",
+            NO_CONSENT_PAGE,
             false,
         )
     }
@@ -58,82 +57,80 @@ struct Icon {
     loaded: Option<bool>,
 }
 
-fn judge_page(cx: &Context<'_>, hop: usize, role: Role, ex: &Exchange, findings: &mut Findings) {
-    let label = page_label(role, &ex.url);
-    let icon = if let Some(page) = cx.snapshot(hop) {
-        let declared = page
-            .favicons
-            .iter()
-            .take(MAX_LINKS)
-            .find(|f| !f.implicit && f.rel.to_ascii_lowercase().contains("icon"));
-        match declared {
-            Some(f) => Icon {
-                href: f.href.clone(),
-                loaded: f.loaded,
-            },
-            None if page.truncated && page.favicons.is_empty() => {
-                findings.gap(
-                    format!("the snapshot of the {label} was cut short and lists no favicon"),
-                    Evidence::hop(hop, &ex.url, "page snapshot truncated").field("favicon", None),
-                );
-                return;
-            }
-            None => {
-                let implicit = page.favicons.iter().find(|f| f.implicit);
-                let note = match implicit {
-                    Some(f) => format!(
-                        "no <link rel=icon>: the browser falls back to {}",
-                        visible(&f.href, 200)
-                    ),
-                    None => "no <link rel=icon> on the page".to_string(),
-                };
-                findings.fail(
-                    format!("the {label} declares no favicon"),
-                    Evidence::hop(hop, &ex.url, note).field("favicon", None),
-                );
-                return;
-            }
-        }
-    } else if let Some(body) = cx.html_body(hop) {
-        let link = html::tags(body, "link").find_map(|tag| {
-            let rel = tag.attr("rel")?.to_ascii_lowercase();
-            let href = tag.attr("href")?;
-            rel.split_ascii_whitespace()
-                .any(|r| r == "icon" || r == "apple-touch-icon")
-                .then(|| html::resolve(&ex.url, &href))
-        });
-        match link {
-            Some(href) => Icon { href, loaded: None },
-            None if cx.html_cut(hop) => {
-                findings.gap(
-                    format!("the HTML of the {label} was not read to the end and shows no favicon link in the part read"),
-                    Evidence::hop(hop, &ex.url, "HTML cut by the capture or too long").field("favicon", None),
-                );
-                return;
-            }
-            None => {
-                findings.fail(
-                    format!("the {label} declares no favicon"),
-                    Evidence::hop(hop, &ex.url, "no <link rel=icon> in the page's HTML")
-                        .field("favicon", None),
-                );
-                return;
+fn judge_page(cx: &Context<'_>, page: &BrandedPage<'_>, findings: &mut Findings) {
+    let label = &page.label;
+    let icon = match page.view(cx) {
+        PageView::Snapshot(snapshot) => {
+            let declared = snapshot
+                .favicons
+                .iter()
+                .take(MAX_LINKS)
+                .find(|f| !f.implicit && f.rel.to_ascii_lowercase().contains("icon"));
+            match declared {
+                Some(f) => Icon {
+                    href: f.href.clone(),
+                    loaded: f.loaded,
+                },
+                None if snapshot.truncated && snapshot.favicons.is_empty() => {
+                    findings.gap(
+                        format!("the snapshot of the {label} was cut short and lists no favicon"),
+                        page.evidence("page snapshot truncated")
+                            .field("favicon", None),
+                    );
+                    return;
+                }
+                None => {
+                    let implicit = snapshot.favicons.iter().find(|f| f.implicit);
+                    let note = match implicit {
+                        Some(f) => format!(
+                            "no <link rel=icon>: the browser falls back to {}",
+                            visible(&f.href, 200)
+                        ),
+                        None => "no <link rel=icon> on the page".to_string(),
+                    };
+                    findings.fail(
+                        format!("the {label} declares no favicon"),
+                        page.evidence(note).field("favicon", None),
+                    );
+                    return;
+                }
             }
         }
-    } else {
-        findings.gap(
-            format!("the {label} has no page snapshot and no HTML in the trace"),
-            Evidence::hop(
-                hop,
-                &ex.url,
-                "record with the extension to capture page facts",
-            ),
-        );
-        return;
+        PageView::Html(body) => {
+            let link = html::tags(body, "link").find_map(|tag| {
+                let rel = tag.attr("rel")?.to_ascii_lowercase();
+                let href = tag.attr("href")?;
+                rel.split_ascii_whitespace()
+                    .any(|r| r == "icon" || r == "apple-touch-icon")
+                    .then(|| html::resolve(&page.exchange.url, &href))
+            });
+            match link {
+                Some(href) => Icon { href, loaded: None },
+                None if cx.html_cut(page.hop) => {
+                    findings.gap(
+                        format!("the HTML of the {label} was not read to the end and shows no favicon link in the part read"),
+                        page.evidence("HTML cut by the capture or too long").field("favicon", None),
+                    );
+                    return;
+                }
+                None => {
+                    findings.fail(
+                        format!("the {label} declares no favicon"),
+                        page.evidence("no <link rel=icon> in the page's HTML")
+                            .field("favicon", None),
+                    );
+                    return;
+                }
+            }
+        }
+        PageView::Unseen => {
+            page.unseen(findings);
+            return;
+        }
     };
 
     let shown = visible(&icon.href, 200);
-    let evidence = |note: &str| Evidence::hop(hop, &ex.url, note).field("favicon", Some(&shown));
+    let evidence = |note: &str| page.evidence(note).field("favicon", Some(&shown));
     if vendor::is_default_brand_asset(&icon.href, None) {
         findings.fail(
             format!("the {label} uses the vendor's default favicon"),

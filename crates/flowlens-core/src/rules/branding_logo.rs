@@ -1,11 +1,10 @@
-use crate::check::Evidence;
 use crate::check::Outcome;
 use crate::declare_rule;
-use crate::flow::Role;
 use crate::params::scheme_of;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::branding::{branded_pages, BrandedPage, PageView, NO_CONSENT_PAGE};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{html, Context, Rule, RuleMeta};
-use crate::trace::Exchange;
 use crate::vendor;
 
 /// Logo candidates looked at per page (a hostile snapshot may list thousands).
@@ -44,17 +43,13 @@ impl Rule for BrandingLogo {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let pages = cx.branded_pages();
-        if pages.is_empty() {
-            return Outcome::not_observed("no consent page was observed in this flow");
+        let mut findings = Findings::new();
+        for page in branded_pages(cx) {
+            judge_page(cx, &page, &mut findings);
         }
-        let mut findings = Findings::default();
-        for (hop, role, ex) in pages {
-            judge_page(cx, hop, role, ex, &mut findings);
-        }
-        findings.finish(
+        findings.outcome_with_gaps(
             "a logo of your own is shown and loads on the consent page",
-            "no consent page was observed in this flow",
+            NO_CONSENT_PAGE,
             false,
         )
     }
@@ -67,84 +62,75 @@ struct Logo {
     loaded: Option<bool>,
 }
 
-fn judge_page(cx: &Context<'_>, hop: usize, role: Role, ex: &Exchange, findings: &mut Findings) {
-    let label = page_label(role, &ex.url);
-    let logo = if let Some(page) = cx.snapshot(hop) {
-        let candidate = page
-            .logos
-            .iter()
-            .take(MAX_CANDIDATES)
-            .find(|l| l.visible != Some(false));
-        match candidate {
-            Some(l) => Logo {
-                src: l.src.clone(),
-                alt: l.alt.clone(),
-                loaded: l.loaded,
-            },
-            None if page.truncated => {
-                findings.gap(
-                    format!("the snapshot of the {label} was cut short and shows no logo"),
-                    Evidence::hop(hop, &ex.url, "page snapshot truncated").field("logo", None),
-                );
-                return;
-            }
-            None => {
-                findings.fail(
-                    format!("the {label} shows no logo"),
-                    Evidence::hop(hop, &ex.url, "no visible logo image on the page")
-                        .field("logo", None),
-                );
-                return;
-            }
-        }
-    } else if let Some(body) = cx.html_body(hop) {
-        let found = html::tags(body, "img").find_map(|tag| {
-            let src = tag.attr("src")?;
-            let mentions_logo = ["alt", "class", "id"]
+fn judge_page(cx: &Context<'_>, page: &BrandedPage<'_>, findings: &mut Findings) {
+    let label = &page.label;
+    let logo = match page.view(cx) {
+        PageView::Snapshot(snapshot) => {
+            let candidate = snapshot
+                .logos
                 .iter()
-                .filter_map(|a| tag.attr(a))
-                .chain(std::iter::once(src.clone()))
-                .any(|v| v.to_ascii_lowercase().contains("logo"));
-            mentions_logo.then(|| Logo {
-                src: html::resolve(&ex.url, &src),
-                alt: tag.attr("alt"),
-                loaded: None,
-            })
-        });
-        match found {
-            Some(logo) => logo,
-            None => {
-                findings.gap(
-                    format!("the HTML of the {label} shows no logo image (a page built by scripts needs the extension's page snapshot)"),
-                    Evidence::hop(hop, &ex.url, "no <img> mentioning a logo in the HTML").field("logo", None),
-                );
-                return;
+                .take(MAX_CANDIDATES)
+                .find(|l| l.visible != Some(false));
+            match candidate {
+                Some(l) => Logo {
+                    src: l.src.clone(),
+                    alt: l.alt.clone(),
+                    loaded: l.loaded,
+                },
+                None if snapshot.truncated => {
+                    findings.gap(
+                        format!("the snapshot of the {label} was cut short and shows no logo"),
+                        page.evidence("page snapshot truncated").field("logo", None),
+                    );
+                    return;
+                }
+                None => {
+                    findings.fail(
+                        format!("the {label} shows no logo"),
+                        page.evidence("no visible logo image on the page")
+                            .field("logo", None),
+                    );
+                    return;
+                }
             }
         }
-    } else {
-        findings.gap(
-            format!("the {label} has no page snapshot and no HTML in the trace"),
-            Evidence::hop(
-                hop,
-                &ex.url,
-                "record with the extension to capture page facts",
-            ),
-        );
-        return;
+        PageView::Html(body) => {
+            let found = html::tags(body, "img").find_map(|tag| {
+                let src = tag.attr("src")?;
+                let mentions_logo = ["alt", "class", "id"]
+                    .iter()
+                    .filter_map(|a| tag.attr(a))
+                    .chain(std::iter::once(src.clone()))
+                    .any(|v| v.to_ascii_lowercase().contains("logo"));
+                mentions_logo.then(|| Logo {
+                    src: html::resolve(&page.exchange.url, &src),
+                    alt: tag.attr("alt"),
+                    loaded: None,
+                })
+            });
+            match found {
+                Some(logo) => logo,
+                None => {
+                    findings.gap(
+                        format!("the HTML of the {label} shows no logo image (a page built by scripts needs the extension's page snapshot)"),
+                        page.evidence("no <img> mentioning a logo in the HTML").field("logo", None),
+                    );
+                    return;
+                }
+            }
+        }
+        PageView::Unseen => {
+            page.unseen(findings);
+            return;
+        }
     };
-    judge_logo(cx, hop, ex, &label, logo, findings);
+    judge_logo(cx, page, logo, findings);
 }
 
-fn judge_logo(
-    cx: &Context<'_>,
-    hop: usize,
-    ex: &Exchange,
-    label: &str,
-    logo: Logo,
-    findings: &mut Findings,
-) {
+fn judge_logo(cx: &Context<'_>, page: &BrandedPage<'_>, logo: Logo, findings: &mut Findings) {
+    let label = &page.label;
     let shown = visible(&logo.src, 200);
-    let evidence = |note: &str| Evidence::hop(hop, &ex.url, note).field("logo", Some(&shown));
+    let evidence = |note: &str| page.evidence(note).field("logo", Some(&shown));
     if logo.src.trim().is_empty() {
         findings.fail(
             format!("the logo on the {label} has no source"),

@@ -1,6 +1,9 @@
-use crate::check::{Evidence, Outcome};
+use crate::check::Outcome;
 use crate::declare_rule;
-use crate::rules::context::{page_label, visible, Findings, MAX_HTML_SCAN};
+use crate::rules::branding::{branded_pages, PageView, NO_CONSENT_PAGE};
+use crate::rules::context::MAX_HTML_SCAN;
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{html, Context, Rule, RuleMeta};
 use crate::vendor;
 
@@ -38,62 +41,57 @@ impl Rule for BrandingVendorMark {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
-        for (hop, role, ex) in cx.branded_pages() {
-            let label = page_label(role, &ex.url);
-            if let Some(page) = cx.snapshot(hop) {
-                let mark = page
-                    .powered_by
-                    .iter()
-                    .take(MAX_TEXTS)
-                    .find(|t| vendor::is_vendor_mark_text(t));
-                match mark {
-                    Some(text) => findings.warn(
-                        format!("the {label} shows the vendor footer"),
-                        Evidence::hop(hop, &ex.url, "visible vendor footer")
-                            .field("footer", Some(&visible(text, 120))),
-                    ),
-                    None => findings.pass(
-                        format!("the {label} shows no vendor footer"),
-                        Evidence::hop(hop, &ex.url, "no vendor footer in the page snapshot"),
-                    ),
+        let mut findings = Findings::new();
+        for page in branded_pages(cx) {
+            let label = &page.label;
+            match page.view(cx) {
+                PageView::Snapshot(snapshot) => {
+                    let mark = snapshot
+                        .powered_by
+                        .iter()
+                        .take(MAX_TEXTS)
+                        .find(|t| vendor::is_vendor_mark_text(t));
+                    match mark {
+                        Some(text) => findings.warn(
+                            format!("the {label} shows the vendor footer"),
+                            page.evidence("visible vendor footer")
+                                .field("footer", Some(&visible(text, 120))),
+                        ),
+                        None => findings.pass(
+                            format!("the {label} shows no vendor footer"),
+                            page.evidence("no vendor footer in the page snapshot"),
+                        ),
+                    }
                 }
-            } else if let Some(body) = cx.html_body(hop) {
-                let needle = vendor::VENDOR_NAME.to_ascii_lowercase();
-                match html::phrase_near(
-                    body,
-                    vendor::branding::POWERED_BY_PHRASES,
-                    &needle,
-                    vendor::branding::POWERED_BY_WINDOW,
-                ) {
-                    Some(excerpt) => findings.warn(
-                        format!("the {label} shows the vendor footer"),
-                        Evidence::hop(hop, &ex.url, "vendor footer in the page's HTML")
-                            .field("footer", Some(&visible(&excerpt, 120))),
-                    ),
-                    None if cx.html_cut(hop) => findings.gap(
-                        format!("the HTML of the {label} was not read to the end (cut by the capture or longer than {} KB)", MAX_HTML_SCAN / 1024),
-                        Evidence::hop(hop, &ex.url, "no vendor footer in the part of the HTML read"),
-                    ),
-                    None => findings.pass(
-                        format!("the {label} shows no vendor footer"),
-                        Evidence::hop(hop, &ex.url, "no vendor footer in the page's HTML"),
-                    ),
+                PageView::Html(body) => {
+                    let needle = vendor::VENDOR_NAME.to_ascii_lowercase();
+                    match html::phrase_near(
+                        body,
+                        vendor::branding::POWERED_BY_PHRASES,
+                        &needle,
+                        vendor::branding::POWERED_BY_WINDOW,
+                    ) {
+                        Some(excerpt) => findings.warn(
+                            format!("the {label} shows the vendor footer"),
+                            page.evidence("vendor footer in the page's HTML")
+                                .field("footer", Some(&visible(&excerpt, 120))),
+                        ),
+                        None if cx.html_cut(page.hop) => findings.gap(
+                            format!("the HTML of the {label} was not read to the end (cut by the capture or longer than {} KB)", MAX_HTML_SCAN / 1024),
+                            page.evidence("no vendor footer in the part of the HTML read"),
+                        ),
+                        None => findings.pass(
+                            format!("the {label} shows no vendor footer"),
+                            page.evidence("no vendor footer in the page's HTML"),
+                        ),
+                    }
                 }
-            } else {
-                findings.gap(
-                    format!("the {label} has no page snapshot and no HTML in the trace"),
-                    Evidence::hop(
-                        hop,
-                        &ex.url,
-                        "record with the extension to capture page facts",
-                    ),
-                );
+                PageView::Unseen => page.unseen(&mut findings),
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "no vendor footer on the consent page",
-            "no consent page was observed in this flow",
+            NO_CONSENT_PAGE,
             false,
         )
     }

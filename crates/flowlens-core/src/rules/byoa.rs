@@ -8,6 +8,7 @@
 //! through hops on its own host) to a page on another, non-vendor host that carries `state`
 //! and is not itself an authorization request nor the client's callback.
 
+use crate::check::Outcome;
 use crate::flow::Role;
 use crate::params::{host_of, UrlParams};
 use crate::rules::Context;
@@ -44,6 +45,13 @@ pub(crate) fn byoa<'a>(cx: &Context<'a>) -> Option<Byoa<'a>> {
         login_inferred,
         callback,
     })
+}
+
+/// What a rule that judges the BYOA legs answers for a flow without them.
+pub(crate) fn not_byoa() -> Outcome {
+    Outcome::skipped(
+        "not a bring-your-own-auth flow: no redirect to a login endpoint and no partner callback",
+    )
 }
 
 /// The first hop the authorization request's redirects lead to off its own host, when it

@@ -2,7 +2,7 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::roles::path_of;
 use crate::params::host_of;
-use crate::rules::byoa::byoa;
+use crate::rules::byoa::{byoa, not_byoa};
 use crate::rules::chain::never_reached;
 use crate::rules::findings::Findings;
 use crate::rules::{Context, Rule, RuleMeta};
@@ -46,9 +46,7 @@ impl Rule for ByoaCallback {
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
         let Some(byoa) = byoa(cx) else {
-            return Outcome::skipped(
-                "not a bring-your-own-auth flow: no redirect to a login endpoint and no partner callback",
-            );
+            return not_byoa();
         };
         let Some((hop, ex)) = byoa.callback else {
             let after = byoa.login.map_or(0, |(i, _)| i);

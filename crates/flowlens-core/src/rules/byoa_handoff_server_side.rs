@@ -4,7 +4,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::roles::path_of;
 use crate::params::{host_of, UrlParams};
-use crate::rules::context::{Findings, MAX_HTML_SCAN};
+use crate::rules::context::MAX_HTML_SCAN;
+use crate::rules::findings::Findings;
 use crate::rules::{html, Context, Rule, RuleMeta};
 use crate::trace::Exchange;
 use crate::vendor;
@@ -59,7 +60,7 @@ impl Rule for ByoaHandoffServerSide {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         for i in cx.exchange_window() {
             judge_request(cx, i, cx.exchange(i), &mut findings);
         }
@@ -68,8 +69,8 @@ impl Rule for ByoaHandoffServerSide {
                 judge_page(cx, hop, ex, &mut findings);
             }
         }
-        if findings.has_fail_or_warn() {
-            return findings.finish("", "", false);
+        if findings.has_problems() {
+            return findings.outcome_with_gaps("", "", false);
         }
         if !cx.is_byoa() {
             return Outcome::skipped(

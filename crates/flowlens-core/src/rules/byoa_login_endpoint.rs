@@ -1,7 +1,7 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::params::{url_without_query, UrlParams};
-use crate::rules::byoa::byoa;
+use crate::rules::byoa::{byoa, not_byoa};
 use crate::rules::findings::Findings;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor::ids;
@@ -42,9 +42,7 @@ impl Rule for ByoaLoginEndpoint {
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
         let Some(byoa) = byoa(cx) else {
-            return Outcome::skipped(
-                "not a bring-your-own-auth flow: no redirect to a login endpoint and no partner callback",
-            );
+            return not_byoa();
         };
         let Some((hop, ex)) = byoa.login else {
             let mut outcome = Outcome::not_observed(

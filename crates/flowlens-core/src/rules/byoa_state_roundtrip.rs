@@ -1,7 +1,7 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::params::UrlParams;
-use crate::rules::byoa::byoa;
+use crate::rules::byoa::{byoa, not_byoa};
 use crate::rules::chain::{error_codes, error_pages, never_reached};
 use crate::rules::findings::Findings;
 use crate::rules::value_damage::{compare, describe};
@@ -46,9 +46,7 @@ impl Rule for ByoaStateRoundtrip {
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
         let Some(byoa) = byoa(cx) else {
-            return Outcome::skipped(
-                "not a bring-your-own-auth flow: no redirect to a login endpoint and no partner callback",
-            );
+            return not_byoa();
         };
         let Some((login_hop, login)) = byoa.login else {
             return Outcome::not_observed(

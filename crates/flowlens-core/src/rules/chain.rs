@@ -1,4 +1,5 @@
-//! The page chain of a flow: where it stopped, and what its error pages say.
+//! The page chain of a flow: where it stopped, what its error pages say, and how summaries
+//! name its hops.
 //!
 //! Shared by the rules that must say where a flow that did not finish got to
 //! (`capture-complete`, the BYOA rules, `oauth-authorization-response`).
@@ -6,7 +7,8 @@
 use crate::check::{Evidence, Outcome};
 use crate::flow::roles::path_of;
 use crate::flow::Role;
-use crate::params::UrlParams;
+use crate::params::{host_of, UrlParams};
+use crate::rules::text::prefix_at_char_boundary;
 use crate::rules::Context;
 use crate::trace::Exchange;
 use crate::vendor;
@@ -107,11 +109,7 @@ pub(crate) fn error_codes(cx: &Context<'_>, i: usize) -> Vec<String> {
         texts.extend(page.headings.iter().map(|h| h.to_ascii_lowercase()));
     }
     for body in sources.iter().filter_map(|s| s.response_body_text()) {
-        let end = (0..=body.len().min(BODY_SEARCH_LIMIT))
-            .rev()
-            .find(|&n| body.is_char_boundary(n))
-            .unwrap_or(0);
-        texts.push(body[..end].to_ascii_lowercase());
+        texts.push(prefix_at_char_boundary(body, BODY_SEARCH_LIMIT).to_ascii_lowercase());
     }
     for code in KNOWN_ERROR_CODES {
         if texts.iter().any(|t| t.contains(code)) {
@@ -119,6 +117,23 @@ pub(crate) fn error_codes(cx: &Context<'_>, i: usize) -> Vec<String> {
         }
     }
     codes
+}
+
+/// "consent page on auth.acme.test": how evidence and summaries name a page hop.
+pub(crate) fn page_label(role: Role, url: &str) -> String {
+    let what = match role {
+        Role::ConsentPage => "consent page",
+        Role::LoginPage => "login page",
+        Role::ByoaLogin => "login page (your login endpoint)",
+        Role::ErrorPage => "error page",
+        Role::Authorize => "authorization request",
+        Role::ClientCallback => "client callback",
+        _ => "page",
+    };
+    match host_of(url) {
+        Some(host) => format!("{what} on {host}"),
+        None => what.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::chain::page_label;
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::trace::Exchange;
 
@@ -40,7 +42,7 @@ impl Rule for Clickjacking {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         for (hop, role, ex) in cx.all_hops() {
             let judged = matches!(role, Role::LoginPage | Role::ConsentPage | Role::ByoaLogin)
                 && !matches!(ex.status(), Some(300..=399));
@@ -48,7 +50,7 @@ impl Rule for Clickjacking {
                 judge_page(hop, role, ex, &mut findings);
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the login and consent pages forbid framing",
             "no login or consent page was observed in this flow",
             false,

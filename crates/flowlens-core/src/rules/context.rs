@@ -1,9 +1,9 @@
 //! What a rule sees: one flow of a trace, the profile, and questions many rules ask.
 
-use crate::check::Outcome;
 use crate::flow::{roles::snapshot_for, Flow, FlowEnd, Role};
 use crate::params::{host_of, UrlParams};
 use crate::profile::Profile;
+use crate::rules::text::{clip, prefix_at_char_boundary};
 use crate::trace::{Exchange, PageSnapshot, Trace};
 use crate::vendor;
 
@@ -131,15 +131,8 @@ impl<'a> Context<'a> {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Helpers added with the branding, security-header and MCP discovery rules.
-// ---------------------------------------------------------------------------------------
-
 /// HTML bodies are only scanned up to this many bytes (a 5 MB page is not read through).
 pub(crate) const MAX_HTML_SCAN: usize = 512 * 1024;
-
-/// Most evidence entries a rule reports; the rest are counted in a final note.
-pub(crate) const MAX_EVIDENCE: usize = 50;
 
 /// Why a response body could not be read as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,21 +221,6 @@ impl<'a> Context<'a> {
             .is_some_and(|b| b.truncated || b.text.len() > MAX_HTML_SCAN)
     }
 
-    /// The pages whose look the branding settings control: the consent pages, and the
-    /// vendor-hosted login pages (on the authorization request's host), in trace order.
-    /// Redirects and failed loads are left out.
-    pub fn branded_pages(&self) -> Vec<(usize, crate::flow::Role, &'a Exchange)> {
-        let auth_host = self.auth_host();
-        self.all_hops()
-            .filter(|(_, role, ex)| match role {
-                Role::ConsentPage => true,
-                Role::LoginPage => auth_host.is_some() && host_of(&ex.url) == auth_host,
-                _ => false,
-            })
-            .filter(|(_, _, ex)| !matches!(ex.status(), Some(300..=399)))
-            .collect()
-    }
-
     /// Indices of every exchange from the flow's first hop to its last, claimed or not:
     /// requests a page made that the flow reconstruction did not attribute (a fetch without
     /// Referer) still happened inside the flow.
@@ -265,155 +243,7 @@ impl<'a> Context<'a> {
                     .and_then(|p| p.query.get("resource").map(str::to_string))
             })
     }
-}
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub(crate) fn prefix_at_char_boundary(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-/// A page-controlled string made safe to show as evidence: control characters and
-/// direction overrides written as `\u{...}` escapes, cut to `max` characters.
-pub(crate) fn visible(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (count, c) in s.chars().enumerate() {
-        if count >= max {
-            out.push_str(&format!("… ({} chars in all)", s.chars().count()));
-            return out;
-        }
-        if c.is_control() || is_format_control(c) {
-            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A string cut to `max` characters, with the total length when it was cut.
-pub(crate) fn clip(s: &str, max: usize) -> String {
-    let mut chars = s.chars();
-    let head: String = chars.by_ref().take(max).collect();
-    if chars.next().is_none() {
-        head
-    } else {
-        format!("{head}… ({} chars in all)", s.chars().count())
-    }
-}
-
-/// Bidirectional overrides, isolates and marks, and zero-width characters: invisible
-/// characters that change how a name reads.
-pub(crate) fn is_format_control(c: char) -> bool {
-    crate::report::markdown::is_bidi_control(c)
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{061C}'
-        )
-}
-
-/// What a rule found, gathered part by part and turned into one [`Outcome`].
-///
-/// A rule records failures, warnings, passes and gaps (what the trace did not show) with
-/// their evidence; [`Findings::finish`] reports the worst status with the first finding of
-/// that status as the summary.
-#[derive(Default)]
-pub(crate) struct Findings {
-    fails: Vec<String>,
-    warns: Vec<String>,
-    passes: Vec<String>,
-    gaps: Vec<String>,
-    evidence: Vec<crate::check::Evidence>,
-    dropped: usize,
-    assumptions: Vec<String>,
-}
-
-impl Findings {
-    pub fn fail(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.fails.push(summary.into());
-        self.evidence(evidence);
-    }
-    pub fn warn(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.warns.push(summary.into());
-        self.evidence(evidence);
-    }
-    pub fn pass(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.passes.push(summary.into());
-        self.evidence(evidence);
-    }
-    /// Something the rule needed that the trace does not show.
-    pub fn gap(&mut self, summary: impl Into<String>, evidence: crate::check::Evidence) {
-        self.gaps.push(summary.into());
-        self.evidence(evidence);
-    }
-    pub fn evidence(&mut self, evidence: crate::check::Evidence) {
-        if self.evidence.len() < MAX_EVIDENCE {
-            self.evidence.push(evidence);
-        } else {
-            self.dropped += 1;
-        }
-    }
-    pub fn assume(&mut self, assumption: impl Into<String>) {
-        let a = assumption.into();
-        if !self.assumptions.contains(&a) {
-            self.assumptions.push(a);
-        }
-    }
-    pub fn has_fail_or_warn(&self) -> bool {
-        !self.fails.is_empty() || !self.warns.is_empty()
-    }
-    pub fn has_gaps(&self) -> bool {
-        !self.gaps.is_empty()
-    }
-    pub fn has_passes(&self) -> bool {
-        !self.passes.is_empty()
-    }
-
-    /// Fail, else warn, else pass (with `pass_summary`), else not-observed (with the first
-    /// gap, or `none_summary` when nothing was recorded at all). Gaps next to passes keep
-    /// the pass and stay as evidence. With `strict`, any gap makes a would-be pass
-    /// not-observed: the rule could not see everything it must.
-    pub fn finish(mut self, pass_summary: &str, none_summary: &str, strict: bool) -> Outcome {
-        let mut outcome = if let Some(first) = self.fails.first() {
-            Outcome::fail(with_more(first, self.fails.len() + self.warns.len()))
-        } else if let Some(first) = self.warns.first() {
-            Outcome::warn(with_more(first, self.warns.len()))
-        } else if self.has_passes() && !(strict && self.has_gaps()) {
-            Outcome::pass(pass_summary)
-        } else if let Some(first) = self.gaps.first() {
-            Outcome::not_observed(with_more(first, self.gaps.len()))
-        } else {
-            Outcome::not_observed(none_summary)
-        };
-        if self.dropped > 0 {
-            self.evidence.push(crate::check::Evidence::note(format!(
-                "{} more pieces of evidence are not shown",
-                self.dropped
-            )));
-        }
-        outcome = outcome.with_all(self.evidence);
-        for a in self.assumptions {
-            outcome = outcome.assuming(a);
-        }
-        outcome
-    }
-}
-
-fn with_more(first: &str, total: usize) -> String {
-    if total > 1 {
-        format!("{first} (and {} more findings)", total - 1)
-    } else {
-        first.to_string()
-    }
-}
-
-impl<'a> Context<'a> {
     /// Whether a resource URL loaded, as far as the trace shows: the first exchange of the
     /// trace for exactly this URL, and whether it answered 2xx/3xx. `None` when the trace
     /// never requested it.
@@ -422,22 +252,5 @@ impl<'a> Context<'a> {
         let ex = self.exchange(i);
         let ok = ex.error.is_none() && matches!(ex.status(), Some(200..=399));
         Some((i, ok))
-    }
-}
-
-/// "consent page on auth.acme.test": how evidence and summaries name a page hop.
-pub(crate) fn page_label(role: Role, url: &str) -> String {
-    let what = match role {
-        Role::ConsentPage => "consent page",
-        Role::LoginPage => "login page",
-        Role::ByoaLogin => "login page (your login endpoint)",
-        Role::ErrorPage => "error page",
-        Role::Authorize => "authorization request",
-        Role::ClientCallback => "client callback",
-        _ => "page",
-    };
-    match host_of(url) {
-        Some(host) => format!("{what} on {host}"),
-        None => what.to_string(),
     }
 }

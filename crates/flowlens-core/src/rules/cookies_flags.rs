@@ -2,7 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::host_of;
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 /// Cookies judged per flow (a hostile trace may set thousands).
@@ -62,7 +63,7 @@ impl Rule for CookiesFlags {
         if hosts.is_empty() {
             return Outcome::not_observed("the authorization request was not observed");
         }
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         let mut judged = 0usize;
         for (hop, _, ex) in cx.all_hops() {
             if !host_of(&ex.url).is_some_and(|h| hosts.contains(&h)) {
@@ -86,7 +87,7 @@ impl Rule for CookiesFlags {
             "no cookie was set by {} in the trace (some captures drop Set-Cookie headers)",
             hosts.join(", ")
         );
-        findings.finish(
+        findings.outcome_with_gaps(
             "the flow's cookies are Secure, HttpOnly and SameSite",
             &none,
             false,

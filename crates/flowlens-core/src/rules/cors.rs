@@ -1,7 +1,8 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 declare_rule! {
@@ -50,7 +51,7 @@ impl Rule for Cors {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         for (hop, role, ex) in cx.all_hops() {
             let what = match role {
                 Role::TokenRequest => "token endpoint",
@@ -120,7 +121,7 @@ impl Rule for Cors {
                 ),
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the token and metadata endpoints do not allow foreign origins with credentials",
             "no cross-origin request to the token or metadata endpoints was observed (desktop clients make them outside the browser; `flowlens probe` can test them)",
             false,

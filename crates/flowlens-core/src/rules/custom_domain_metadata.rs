@@ -2,7 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::host_of;
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor;
 
@@ -53,7 +54,7 @@ impl Rule for CustomDomainMetadata {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         let (domains, assumption) = cx.custom_domains();
         if let Some(a) = assumption {
             findings.assume(a);
@@ -168,7 +169,7 @@ impl Rule for CustomDomainMetadata {
         } else {
             "no discovery metadata was observed: desktop MCP clients fetch it outside the browser (`flowlens probe` fetches it)"
         };
-        findings.finish(
+        findings.outcome_with_gaps(
             "the discovery metadata points at the custom domain",
             none,
             false,

@@ -1,7 +1,8 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::params::{host_of, scheme_of};
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 /// One year, the minimum `max-age` the HSTS preload list accepts and the usual advice.
@@ -50,7 +51,7 @@ impl Rule for Hsts {
                 "the flow does not use a custom domain (see custom-domain-authorize)",
             );
         }
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         if let Some(a) = assumption {
             findings.assume(a);
         }
@@ -127,7 +128,7 @@ impl Rule for Hsts {
                 }
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the custom domain sends HSTS with a max-age of at least a year",
             "no response from the custom domain was observed",
             false,

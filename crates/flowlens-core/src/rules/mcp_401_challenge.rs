@@ -2,7 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::host_of;
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::trace::Exchange;
 use crate::vendor;
@@ -61,10 +62,10 @@ impl Rule for Mcp401Challenge {
                 "`flowlens probe` sends an unauthenticated request to the MCP server",
             ));
         };
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         judge_challenge(cx, hop, ex, &mut findings);
         judge_cors(hop, ex, &mut findings);
-        findings.finish(
+        findings.outcome_with_gaps(
             "the MCP server answers 401 with a Bearer challenge carrying resource_metadata and scope",
             "the 401 challenge was not observed",
             false,

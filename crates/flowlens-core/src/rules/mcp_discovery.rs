@@ -4,7 +4,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::url_without_query;
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::trace::Exchange;
 
@@ -59,10 +60,10 @@ impl Rule for McpDiscovery {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         let servers = judge_resource_metadata(cx, &mut findings);
         judge_as_metadata(cx, &servers, &mut findings);
-        let mut outcome = findings.finish(
+        let mut outcome = findings.outcome_with_gaps(
             "the discovery metadata is complete and consistent",
             "no discovery metadata was observed",
             true,

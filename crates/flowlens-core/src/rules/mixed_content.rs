@@ -2,7 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::{host_of, scheme_of};
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::vendor;
 
@@ -39,7 +40,7 @@ impl Rule for MixedContent {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         let mut subresources = 0usize;
         for (hop, ex) in cx.hops(Role::Subresource) {
             subresources += 1;
@@ -77,13 +78,13 @@ impl Rule for MixedContent {
                 ),
             );
         }
-        if subresources > 0 && !findings.has_fail_or_warn() {
+        if subresources > 0 && !findings.has_problems() {
             findings.pass(
                 "every subresource of the flow's pages is https",
                 Evidence::note(format!("{subresources} subresources, none over http")),
             );
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "no http resources on the flow's https pages",
             "the trace shows no subresources of the flow's pages (some captures keep only page loads)",
             false,

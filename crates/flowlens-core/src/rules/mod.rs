@@ -19,10 +19,13 @@ pub use context::Context;
 pub use section::Section;
 
 // Helpers shared by several rules.
+mod authorize_param;
+mod branding;
 mod byoa;
 mod chain;
 mod findings;
 mod flow_urls;
+mod text;
 mod value_damage;
 
 // One module per rule; REGISTRY gives the checklist order.

@@ -1,7 +1,7 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
-use crate::rules::context::{clip, visible};
+use crate::rules::text::{clip, visible};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::trace::{Exchange, ResourceType};
 use crate::vendor;

@@ -2,7 +2,7 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::UrlParams;
-use crate::rules::context::page_label;
+use crate::rules::chain::page_label;
 use crate::rules::{Context, Rule, RuleMeta};
 
 declare_rule! {

@@ -1,6 +1,7 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::params::{host_of, scheme_of, url_without_query, UrlParams};
+use crate::rules::authorize_param::AuthorizeParam;
 use crate::rules::findings::Findings;
 use crate::rules::flow_urls::{flow_urls, UrlSource};
 use crate::rules::{Context, Rule, RuleMeta};
@@ -44,22 +45,16 @@ impl Rule for OauthRedirectUri {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let (Some((hop, ex)), Some(params)) = (cx.authorize(), cx.authorize_params()) else {
-            return Outcome::not_observed("the authorization request was not observed");
+        let param = match AuthorizeParam::of(cx, "redirect_uri") {
+            Ok(param) => param,
+            Err(not_observed) => return not_observed,
         };
-        let at_authorize = |note: &str, value: Option<&str>| {
-            Evidence::hop(hop, &ex.url, note).field("redirect_uri", value)
-        };
-        let values: Vec<&str> = params
-            .query
-            .all("redirect_uri")
-            .map(|p| p.value.as_str())
-            .collect();
+        let values = param.values();
         let Some(requested) = values.first().copied() else {
             return Outcome::warn(
                 "redirect_uri not sent; the server falls back to the registered one",
             )
-            .with(at_authorize("authorization request", None));
+            .with(param.evidence("authorization request", None));
         };
         // Shown in summaries, which are not redacted like evidence is.
         let shown = crate::redact::mask_url(requested);
@@ -67,14 +62,14 @@ impl Rule for OauthRedirectUri {
         if values.len() > 1 {
             findings.fail(
                 format!("redirect_uri is sent {} times", values.len()),
-                at_authorize("more than one redirect_uri", Some(&values.join(" "))),
+                param.evidence("more than one redirect_uri", Some(&values.join(" "))),
             );
         }
         let mut kind = "https";
         match scheme_of(requested).as_deref() {
             None => findings.fail(
                 format!("redirect_uri {shown} is not an absolute URI"),
-                at_authorize("not an absolute URI", Some(requested)),
+                param.evidence("not an absolute URI", Some(requested)),
             ),
             Some("https") => {}
             Some("http") if host_of(requested).is_some_and(|h| vendor::is_loopback(&h)) => {
@@ -82,20 +77,18 @@ impl Rule for OauthRedirectUri {
             }
             Some("http") => findings.fail(
                 format!("redirect_uri {shown} is plain http on a non-loopback host"),
-                at_authorize("plain http", Some(requested)),
+                param.evidence("plain http", Some(requested)),
             ),
             Some(_) => kind = "a native app's private-use scheme",
         }
         if requested.contains('#') {
             findings.fail(
                 format!("redirect_uri {shown} has a fragment"),
-                at_authorize("a redirect URI must not have a fragment", Some(requested)),
+                param.evidence("a redirect URI must not have a fragment", Some(requested)),
             );
         }
-        findings.evidence(at_authorize(
-            &format!("requested redirect URI ({kind})"),
-            Some(requested),
-        ));
+        findings
+            .evidence(param.evidence(&format!("requested redirect URI ({kind})"), Some(requested)));
 
         let expected = &cx.profile.redirect_uris;
         if !expected.is_empty() && !expected.iter().any(|e| same_redirect_uri(e, requested)) {
@@ -104,10 +97,13 @@ impl Rule for OauthRedirectUri {
                     "redirect_uri {shown} is not one of the expected {}",
                     expected.join(", ")
                 ),
-                at_authorize("not in the profile's redirect_uris", Some(requested)),
+                param.evidence("not in the profile's redirect_uris", Some(requested)),
             );
         }
 
+        let sent_state = cx
+            .authorize_params()
+            .and_then(|p| p.query.get("state").map(str::to_string));
         match cx.end() {
             Some(end) if url_without_query(&end.url) == url_without_query(requested) => findings
                 .evidence(Evidence::hop(
@@ -126,7 +122,7 @@ impl Rule for OauthRedirectUri {
                     "where the authorization response arrived",
                 ),
             ),
-            None => match misdirected_response(cx, requested, params.query.get("state")) {
+            None => match misdirected_response(cx, requested, sent_state.as_deref()) {
                 Some((url, evidence)) => findings.fail(
                     format!(
                         "the authorization response went to {} instead of the requested {shown}",
@@ -136,7 +132,7 @@ impl Rule for OauthRedirectUri {
                 ),
                 None => findings.warn(
                     "callback not observed: where the authorization response goes was not checked",
-                    at_authorize("the flow never reached this redirect URI", Some(requested)),
+                    param.evidence("the flow never reached this redirect URI", Some(requested)),
                 ),
             },
         }

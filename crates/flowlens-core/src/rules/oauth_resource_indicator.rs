@@ -2,6 +2,7 @@ use crate::check::{Evidence, Outcome, Status};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::url_without_query;
+use crate::rules::authorize_param::AuthorizeParam;
 use crate::rules::findings::Findings;
 use crate::rules::{Context, Rule, RuleMeta};
 
@@ -42,22 +43,16 @@ impl Rule for OauthResourceIndicator {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let (Some((hop, ex)), Some(params)) = (cx.authorize(), cx.authorize_params()) else {
-            return Outcome::not_observed("the authorization request was not observed");
+        let param = match AuthorizeParam::of(cx, "resource") {
+            Ok(param) => param,
+            Err(not_observed) => return not_observed,
         };
-        let at_authorize = |note: &str, value: Option<&str>| {
-            Evidence::hop(hop, &ex.url, note).field("resource", value)
-        };
-        let values: Vec<&str> = params
-            .query
-            .all("resource")
-            .map(|p| p.value.as_str())
-            .collect();
+        let values = param.values();
         let Some(resource) = values.first().copied() else {
             return Outcome::fail(
                 "the authorization request carries no resource parameter (RFC 8707)",
             )
-            .with(at_authorize("authorization request", None));
+            .with(param.evidence("authorization request", None));
         };
         // Shown in summaries, which are not redacted like evidence is.
         let shown = crate::redact::mask_url(resource);
@@ -68,20 +63,17 @@ impl Rule for OauthResourceIndicator {
                     "the authorization request names {} resources; an MCP client names one",
                     values.len()
                 ),
-                at_authorize("more than one resource", Some(&values.join(" "))),
+                param.evidence("more than one resource", Some(&values.join(" "))),
             );
         }
         for (status, problem) in shape_problems(resource) {
             findings.problem(
                 status,
                 format!("resource {shown} {problem}"),
-                at_authorize(problem, Some(resource)),
+                param.evidence(problem, Some(resource)),
             );
         }
-        findings.evidence(at_authorize(
-            "resource of the authorization request",
-            Some(resource),
-        ));
+        findings.evidence(param.evidence("resource of the authorization request", Some(resource)));
 
         let announced = cx
             .resource_metadata()

@@ -1,5 +1,6 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
+use crate::rules::authorize_param::AuthorizeParam;
 use crate::rules::findings::Findings;
 use crate::rules::value_damage::{compare, describe};
 use crate::rules::{Context, Rule, RuleMeta};
@@ -45,14 +46,14 @@ impl Rule for OauthState {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let (Some((hop, ex)), Some(params)) = (cx.authorize(), cx.authorize_params()) else {
-            return Outcome::not_observed("the authorization request was not observed");
+        let param = match AuthorizeParam::of(cx, "state") {
+            Ok(param) => param,
+            Err(not_observed) => return not_observed,
         };
-        let at_authorize = |note: &str| Evidence::hop(hop, &ex.url, note);
-        let states: Vec<_> = params.query.all("state").collect();
-        let Some(sent) = states.first().copied() else {
+        let states = &param.sent;
+        let Some(sent) = states.first() else {
             return Outcome::fail("the authorization request carries no state")
-                .with(at_authorize("authorization request").field("state", None));
+                .with(param.evidence("authorization request", None));
         };
         let mut findings = Findings::new();
         if states.len() > 1 {
@@ -62,12 +63,12 @@ impl Rule for OauthState {
                         "state is sent {} times in the authorization request",
                         states.len()
                     ),
-                    at_authorize(&format!("state #{}", n + 1)).field("state", Some(&s.raw)),
+                    param.evidence(&format!("state #{}", n + 1), Some(&s.raw)),
                 );
             }
         }
         let strength = Strength::of(&sent.value);
-        let evidence = at_authorize(&format!("state: {strength}")).field("state", Some(&sent.raw));
+        let evidence = param.evidence(&format!("state: {strength}"), Some(&sent.raw));
         if strength.bits < FAIL_BITS {
             findings.fail(format!("state is guessable: {strength}"), evidence);
         } else if strength.bits < WARN_BITS {
@@ -102,7 +103,7 @@ impl Rule for OauthState {
             }
             _ => findings.warn(
                 "callback not observed: whether state comes back unchanged was not checked",
-                at_authorize("the flow never reached the client's redirect_uri"),
+                param.at_request("the flow never reached the client's redirect_uri"),
             ),
         }
         findings.outcome(format!("state ({strength}) comes back unchanged"))

@@ -1,7 +1,8 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
-use crate::rules::context::{visible, Findings};
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 declare_rule! {
@@ -47,7 +48,7 @@ impl Rule for OauthTokenExchange {
                 "run `flowlens probe` to test the token endpoint, or record a browser-based client such as MCP Inspector",
             ));
         };
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         let at = |note: &str| Evidence::hop(hop, &ex.url, note);
 
         match ex.status() {
@@ -172,7 +173,7 @@ impl Rule for OauthTokenExchange {
                 }
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "the code exchange succeeded with code_verifier and resource, and the response is not cacheable",
             "the token request was not observed",
             true,

@@ -3,7 +3,9 @@ use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::{host_of, UrlParams};
 use crate::redact;
-use crate::rules::context::{page_label, visible, Findings};
+use crate::rules::chain::page_label;
+use crate::rules::findings::Findings;
+use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
 
 /// Parameters whose presence in a Referer is a leak.
@@ -59,7 +61,7 @@ impl Rule for ReferrerPolicy {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        let mut findings = Findings::default();
+        let mut findings = Findings::new();
         judge_leaks(cx, &mut findings);
         for (hop, role, ex) in cx.all_hops() {
             if !matches!(
@@ -106,7 +108,7 @@ impl Rule for ReferrerPolicy {
                 ),
             }
         }
-        findings.finish(
+        findings.outcome_with_gaps(
             "pages with codes or state restrict the referrer, and nothing leaked",
             "no page carrying a code or state was observed",
             false,

@@ -1,0 +1,439 @@
+//! The report as text for a terminal. Only consumes a [`Report`].
+//!
+//! Every string that comes from the recording (URLs, summaries quoting them, header values,
+//! the creator, file names) goes through [`clean`] first: a HAR is attacker-controllable, and
+//! an escape sequence in a URL must not reach the terminal. Styles are written as ANSI and
+//! stripped by `anstream` when stdout is not a terminal or `NO_COLOR` is set.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use flowlens_core::check::{Evidence, Status};
+use flowlens_core::manual::ManualItem;
+use flowlens_core::report::markdown::is_bidi_control;
+use flowlens_core::report::{CheckReport, FlowReport, Report};
+use flowlens_core::rules::{self, RuleMeta, Section};
+
+/// URLs longer than this are shown with the middle elided.
+const MAX_SHOWN_URL: usize = 160;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const HEADING: Style = Style::new().bold().underline();
+
+fn status_style(status: Status) -> Style {
+    match status {
+        Status::Fail => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+        Status::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Status::Pass => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        Status::Manual => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+        Status::NotObserved | Status::Skipped => DIM,
+    }
+}
+
+fn status_label(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Pass => ("✓", "pass"),
+        Status::Fail => ("✗", "FAIL"),
+        Status::Warn => ("!", "WARN"),
+        Status::NotObserved => ("–", "not observed"),
+        Status::Manual => ("?", "manual"),
+        Status::Skipped => ("·", "skipped"),
+    }
+}
+
+/// Text from a recording made safe for a terminal: control characters (escape sequences,
+/// carriage returns, newlines) and bidirectional overrides become U+FFFD.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// [`clean`], and the middle elided when longer than `max` characters.
+fn clip(s: &str, max: usize) -> String {
+    let count = s.chars().count();
+    if count <= max {
+        return clean(s).into_owned();
+    }
+    let head: String = s.chars().take(max * 2 / 3).collect();
+    let tail: String = s.chars().skip(count - max / 3).collect();
+    format!(
+        "{}…[{} chars]…{}",
+        clean(&head),
+        count - head.chars().count() - tail.chars().count(),
+        clean(&tail)
+    )
+}
+
+/// `host/path` of a URL, without scheme, query and fragment.
+fn host_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    flowlens_core::params::url_without_query(rest)
+}
+
+pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let source = &report.source;
+    let name = source.name.as_deref().unwrap_or(&source.kind);
+    let creator = source
+        .creator
+        .as_deref()
+        .map(|c| format!(" from {}", clean(c)))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{BOLD}Flowlens go-live checklist: {}{BOLD:#} {DIM}({}{creator}, {} requests{}){DIM:#}",
+        clean(name),
+        source.kind.to_uppercase(),
+        source.exchanges,
+        if source.profile { ", with profile" } else { "" }
+    )?;
+    for note in &report.notes {
+        writeln!(
+            out,
+            "{}note:{} {}",
+            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            Style::new().render_reset(),
+            clean(note)
+        )?;
+    }
+    let several_flows = report.flows.len() > 1;
+    for section in &report.sections {
+        let checks: Vec<&CheckReport> = report.checks_in(section.id).collect();
+        if checks.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{HEADING}{}{HEADING:#}", section.title)?;
+        for check in checks {
+            render_check(out, report, check, several_flows)?;
+        }
+    }
+    for flow in &report.flows {
+        render_timeline(out, flow)?;
+    }
+    let c = &report.counts;
+    let fail = status_style(if c.fail > 0 {
+        Status::Fail
+    } else {
+        Status::Pass
+    });
+    writeln!(
+        out,
+        "\n{fail}{} pass, {} fail, {} warn{fail:#}, {} not observed, {} manual, {} skipped \
+         {DIM}({} {}, {} requests){DIM:#}",
+        c.pass,
+        c.fail,
+        c.warn,
+        c.not_observed,
+        c.manual,
+        c.skipped,
+        report.flows.len(),
+        if report.flows.len() == 1 {
+            "flow"
+        } else {
+            "flows"
+        },
+        source.exchanges
+    )?;
+    if c.manual > 0 {
+        writeln!(
+            out,
+            "{DIM}{} {} a person to verify: `flowlens explain ID` says what and how.{DIM:#}",
+            c.manual,
+            if c.manual == 1 {
+                "item needs"
+            } else {
+                "items need"
+            }
+        )?;
+    }
+    Ok(())
+}
+
+fn render_check(
+    out: &mut impl Write,
+    report: &Report,
+    check: &CheckReport,
+    several_flows: bool,
+) -> io::Result<()> {
+    let style = status_style(check.status);
+    if check.status == Status::Manual {
+        // A person's to-do: the title only; `flowlens explain ID` gives the guidance.
+        let (symbol, word) = if check.ticked {
+            ("☑", "done")
+        } else {
+            ("☐", "manual")
+        };
+        writeln!(
+            out,
+            "  {style}{symbol} {word:<12}{style:#} {DIM}{}:{DIM:#} {}",
+            check.id,
+            clean(&check.title)
+        )?;
+        if let Some(note) = &check.note {
+            writeln!(out, "      {DIM}note: {}{DIM:#}", clean(note))?;
+        }
+        return Ok(());
+    }
+    let (symbol, word) = status_label(check.status);
+    let flow = match check.flow {
+        Some(f) if several_flows => format!(" (flow {})", f + 1),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "  {style}{symbol} {word:<12}{style:#} {BOLD}{}{BOLD:#}{flow}: {}",
+        check.id,
+        clean(&check.summary)
+    )?;
+    if matches!(check.status, Status::Fail | Status::Warn) {
+        let flow = check
+            .flow
+            .and_then(|f| report.flows.iter().find(|fl| fl.index == f));
+        for evidence in &check.evidence {
+            writeln!(out, "      {}", evidence_line(evidence, flow))?;
+        }
+    }
+    for assumption in &check.assumptions {
+        writeln!(out, "      {DIM}assumed: {}{DIM:#}", clean(assumption))?;
+    }
+    if let Some(note) = &check.note {
+        writeln!(out, "      {DIM}note: {}{DIM:#}", clean(note))?;
+    }
+    Ok(())
+}
+
+fn evidence_line(ev: &Evidence, flow: Option<&FlowReport>) -> String {
+    let mut parts = Vec::new();
+    if let Some(hop) = ev.hop {
+        let role = flow
+            .and_then(|f| f.hops.iter().find(|h| h.index == hop))
+            .map(|h| format!(" {}", h.role))
+            .unwrap_or_default();
+        parts.push(format!("hop {hop}{role}"));
+    }
+    if let Some(url) = &ev.url {
+        parts.push(clip(url, MAX_SHOWN_URL));
+    }
+    if let Some(field) = &ev.field {
+        let value = ev
+            .value
+            .as_deref()
+            .map_or_else(|| "(absent)".to_string(), |v| clip(v, MAX_SHOWN_URL));
+        parts.push(format!("{}={value}", clean(field)));
+    }
+    let mut line = parts.join("  ");
+    if !ev.note.is_empty() {
+        if !line.is_empty() {
+            line.push_str(" — ");
+        }
+        line.push_str(&clean(&ev.note));
+    }
+    line
+}
+
+fn render_timeline(out: &mut impl Write, flow: &FlowReport) -> io::Result<()> {
+    let style = status_style(flow.status);
+    writeln!(
+        out,
+        "\n{HEADING}Timeline of flow {}{HEADING:#} {style}({}){style:#}",
+        flow.index + 1,
+        flow.status
+    )?;
+    for hop in &flow.hops {
+        let status = hop
+            .status
+            .map_or_else(|| "---".to_string(), |s| s.to_string());
+        writeln!(
+            out,
+            "  {:>5}  {:<29}  {:<6} {}  {}",
+            hop.index,
+            hop.role.as_str(),
+            clip(&hop.method, 6),
+            status,
+            clip(host_path(&hop.url), 100)
+        )?;
+    }
+    if let Some(end) = &flow.end {
+        let via = serde_json::to_value(end.via)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {DIM}ends at hop {} (via {via}): {}{DIM:#}",
+            end.hop,
+            clean(&end.outcome)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  {DIM}the authorization response was not observed{DIM:#}"
+        )?;
+    }
+    Ok(())
+}
+
+/// `flowlens rules`: ids, sections and titles in checklist order; with `manual`, the items a
+/// person verifies follow.
+pub fn rules(out: &mut impl Write, manual: bool) -> io::Result<()> {
+    let mut rows: Vec<(&str, Section, &str)> = rules::registry()
+        .iter()
+        .map(|r| r.meta())
+        .map(|m| (m.id, m.section, m.title))
+        .collect();
+    let rule_count = rows.len();
+    if manual {
+        rows.extend(
+            flowlens_core::manual::items()
+                .iter()
+                .map(|m| (m.id, m.section, m.title)),
+        );
+    }
+    let id_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
+    let section_width = rows
+        .iter()
+        .map(|r| r.1.id().len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    writeln!(
+        out,
+        "{BOLD}{:<id_width$}  {:<section_width$}  TITLE{BOLD:#}",
+        "ID", "SECTION"
+    )?;
+    for (i, (id, section, title)) in rows.iter().enumerate() {
+        if i == rule_count {
+            writeln!(out, "\n{BOLD}Checked by a person{BOLD:#}")?;
+        }
+        writeln!(
+            out,
+            "{id:<id_width$}  {:<section_width$}  {title}",
+            section.id()
+        )?;
+    }
+    if !manual {
+        writeln!(
+            out,
+            "{DIM}and {} items a person verifies: `flowlens rules --manual`{DIM:#}",
+            flowlens_core::manual::items().len()
+        )?;
+    }
+    Ok(())
+}
+
+/// `flowlens explain ID` of an item a person verifies.
+pub fn explain_manual(out: &mut impl Write, item: &ManualItem) -> io::Result<()> {
+    writeln!(out, "{BOLD}{}{BOLD:#}: {}", item.id, item.title)?;
+    writeln!(
+        out,
+        "{DIM}Section: {} (checked by a person: a browser cannot see it){DIM:#}",
+        item.section.title()
+    )?;
+    writeln!(out, "\n{HEADING}What to verify{HEADING:#}")?;
+    for line in wrap(item.guidance, 88) {
+        writeln!(out, "  {line}")?;
+    }
+    if !item.seed.is_empty() {
+        writeln!(out, "\n{HEADING}From the checklist{HEADING:#}")?;
+        for seed in item.seed {
+            let mut lines = wrap(seed.item, 84).into_iter();
+            if let Some(first) = lines.next() {
+                writeln!(out, "  - {first}")?;
+            }
+            for line in lines {
+                writeln!(out, "    {line}")?;
+            }
+            writeln!(out, "    {DIM}({} checklist){DIM:#}", seed.seed.as_str())?;
+        }
+    }
+    Ok(())
+}
+
+/// Words of `text` in lines of at most `width` characters (longer words alone on a line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `flowlens explain ID`.
+pub fn explain(out: &mut impl Write, meta: &RuleMeta) -> io::Result<()> {
+    writeln!(out, "{BOLD}{}{BOLD:#}: {}", meta.id, meta.title)?;
+    writeln!(out, "{DIM}Section: {}{DIM:#}", meta.section.title())?;
+    for (heading, body) in [
+        ("What it checks", meta.what()),
+        ("Why it matters", meta.why()),
+        ("How to fix", meta.fix()),
+    ] {
+        writeln!(out, "\n{HEADING}{heading}{HEADING:#}")?;
+        for line in body.lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_neutralises_escapes_and_bidi_overrides() {
+        assert_eq!(clean("plain"), "plain");
+        assert_eq!(
+            clean("a\u{1b}[2Jb\rc\nd\u{202e}e\u{7}"),
+            "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn clip_elides_the_middle_of_long_text() {
+        let long = format!("https://a.test/?{}", "x".repeat(1000));
+        let clipped = clip(&long, 60);
+        assert!(clipped.starts_with("https://a.test/?"));
+        assert!(clipped.contains("…["));
+        assert!(clipped.chars().count() < 90);
+        assert_eq!(clip("short", 60), "short");
+    }
+
+    #[test]
+    fn wrap_keeps_lines_within_the_width() {
+        let lines = wrap("one two three four five six seven", 10);
+        assert_eq!(lines, ["one two", "three four", "five six", "seven"]);
+        assert_eq!(wrap("", 10), Vec::<String>::new());
+        assert_eq!(
+            wrap("averyveryverylongword x", 5),
+            ["averyveryverylongword", "x"]
+        );
+    }
+
+    #[test]
+    fn host_path_drops_scheme_and_query() {
+        assert_eq!(host_path("https://a.test/p?q#f"), "a.test/p");
+        assert_eq!(host_path("cursor://cb?code=1"), "cb");
+        assert_eq!(host_path("not a url"), "not a url");
+    }
+}
