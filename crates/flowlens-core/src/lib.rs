@@ -16,7 +16,6 @@ pub mod diff;
 pub mod docs;
 pub mod flow;
 pub mod har;
-pub mod har_export;
 pub mod manual;
 pub mod params;
 pub mod profile;

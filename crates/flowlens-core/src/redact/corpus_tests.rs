@@ -259,7 +259,7 @@ pub(crate) fn corpus_trace() -> Trace {
 /// The same flow exported unredacted, plus HAR-only shapes: base64 bodies, a body in an
 /// unknown encoding, a base64 body that does not decode, HAR cookie arrays.
 pub(crate) fn corpus_har() -> Value {
-    let mut har = crate::har_export::export_unredacted(&corpus_trace());
+    let mut har = crate::har::export_unredacted(&corpus_trace());
     let entries = har
         .pointer_mut("/log/entries")
         .and_then(Value::as_array_mut)
@@ -397,7 +397,7 @@ fn the_corpus_plants_what_it_says() {
 #[test]
 fn export_of_a_trace_leaks_no_planted_secret() {
     let mut r = Redactor::new([1; 32]);
-    let out = crate::har_export::export_string(&corpus_trace(), &mut r);
+    let out = crate::har::export_string(&corpus_trace(), &mut r);
     assert_no_leak("export", &out);
 }
 
@@ -513,8 +513,8 @@ fn compared_values(har: &Value) -> Vec<(String, String)> {
 
 #[test]
 fn equal_values_stay_equal_and_different_ones_different() {
-    let original = crate::har_export::export_unredacted(&corpus_trace());
-    let redacted = crate::har_export::export(&corpus_trace(), &mut Redactor::new([8; 32]));
+    let original = crate::har::export_unredacted(&corpus_trace());
+    let redacted = crate::har::export(&corpus_trace(), &mut Redactor::new([8; 32]));
     let before = compared_values(&original);
     let after = compared_values(&redacted);
     for (i, (name_a, a)) in before.iter().enumerate() {
@@ -594,7 +594,7 @@ fn a_value_seen_as_secret_is_replaced_in_unstructured_places() {
         )
         .get("https://a.test/cb?code=PLlater_code_123")
         .build();
-    let out = crate::har_export::export_string(&trace, &mut Redactor::new([10; 32]));
+    let out = crate::har::export_string(&trace, &mut Redactor::new([10; 32]));
     assert!(
         !out.contains("PLlater_code_123") && !out.contains("PLlater%5Fcode%5F123"),
         "{out}"
@@ -619,15 +619,15 @@ fn written_documents() -> Vec<(String, String)> {
     let mut docs = vec![
         (
             "export-corpus.har".to_string(),
-            crate::har_export::export_string(&corpus_trace(), &mut Redactor::new([11; 32])),
+            crate::har::export_string(&corpus_trace(), &mut Redactor::new([11; 32])),
         ),
         (
             "export-good-flow.har".to_string(),
-            crate::har_export::export_string(&good_flow().build(), &mut Redactor::new([12; 32])),
+            crate::har::export_string(&good_flow().build(), &mut Redactor::new([12; 32])),
         ),
         (
             "export-unredacted.har".to_string(),
-            serde_json::to_string_pretty(&crate::har_export::export_unredacted(&corpus_trace()))
+            serde_json::to_string_pretty(&crate::har::export_unredacted(&corpus_trace()))
                 .expect("json"),
         ),
         (
@@ -662,7 +662,7 @@ fn written_documents() -> Vec<(String, String)> {
 fn every_written_document_has_the_har_structure() {
     for (name, text) in written_documents() {
         let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let problems = crate::har_export::har_problems(&v);
+        let problems = crate::har::har_problems(&v);
         assert!(problems.is_empty(), "{name}: {problems:#?}");
     }
 }
@@ -815,7 +815,7 @@ fn a_report_takes_the_pseudonyms_of_the_export() {
         .expect("fixture");
     let mut report = crate::analyze(&trace, &crate::Profile::default());
     let mut r = Redactor::new([17; 32]);
-    let har = crate::har_export::export_string(&trace, &mut r);
+    let har = crate::har::export_string(&trace, &mut r);
     r.redact_report(&mut report);
     let text = serde_json::to_string(&report).expect("json");
     assert!(!text.contains(crate::testing::GOOD_STATE), "{text}");
@@ -833,4 +833,68 @@ fn a_report_takes_the_pseudonyms_of_the_export() {
         is_pseudonym(&authorize_state) && text.contains(&authorize_state),
         "{authorize_state}"
     );
+}
+
+fn import(text: &str) -> Trace {
+    crate::har::read_har_slice(text.as_bytes()).expect("the export imports")
+}
+
+#[test]
+fn exports_import_back_with_the_same_statuses() {
+    for (name, trace) in status_fixtures() {
+        let plain = serde_json::to_string(&crate::har::export_unredacted(&trace)).expect("json");
+        assert_eq!(
+            statuses(&trace),
+            statuses(&import(&plain)),
+            "{name}: unredacted export"
+        );
+        let redacted = crate::har::export_string(&trace, &mut Redactor::new([18; 32]));
+        assert_eq!(
+            statuses(&trace),
+            statuses(&import(&redacted)),
+            "{name}: redacted export"
+        );
+    }
+}
+
+#[test]
+fn an_export_keeps_snapshots_navigations_and_exact_times() {
+    let trace = corpus_trace();
+    let back =
+        import(&serde_json::to_string(&crate::har::export_unredacted(&trace)).expect("json"));
+    assert_eq!(back.pages, trace.pages);
+    assert_eq!(back.navigations, trace.navigations);
+    assert_eq!(back.screenshots, trace.screenshots);
+    let times = |t: &Trace| t.exchanges.iter().map(|e| e.time_ms).collect::<Vec<_>>();
+    assert_eq!(times(&back), times(&trace));
+}
+
+/// The recorded examples: `flowlens check` statuses on each, before and after `redact`.
+#[test]
+fn recorded_examples_keep_their_statuses_through_redaction() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("examples/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "har") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let (redacted, receipt) = stream(&text, [19; 32]);
+        assert!(
+            receipt.total_replaced() > 0,
+            "{}: nothing redacted",
+            path.display()
+        );
+        assert_eq!(
+            statuses(&import(&text)),
+            statuses(&import(&redacted)),
+            "{}",
+            path.display()
+        );
+        let (again, _) = stream(&redacted, [20; 32]);
+        assert_eq!(again, redacted, "{}: not idempotent", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 3, "the examples are missing");
 }

@@ -5,7 +5,7 @@
 //! navigations (they carry URL fragments no request shows), screenshots and capture facts;
 //! each entry's `_flowlens` holds what HAR cannot say exactly (the start time to the
 //! sub-millisecond, a request body kept beside its form fields, truncation marks).
-//! [`apply_extras`] puts them back into a trace imported from such a file, so the checks give
+//! The importer ([`super::read_har`]) puts them back into the trace it reads from such a file, so the checks give
 //! the same statuses on the export as on the recording.
 //!
 //! Exports are redacted: [`export`] takes a [`Redactor`] (keyed with fresh random bytes by the
@@ -320,6 +320,12 @@ impl Extras {
     pub fn of(har: &Value) -> Option<Self> {
         let v = har.get("log")?.get("_flowlens")?;
         let extras: Extras = serde_json::from_value(v.clone()).ok()?;
+        (extras.schema == EXTRAS_SCHEMA).then_some(extras)
+    }
+
+    /// Reads the text of a `log._flowlens` member, when it is one of this schema.
+    pub fn from_json(text: &str) -> Option<Self> {
+        let extras: Extras = serde_json::from_str(text).ok()?;
         (extras.schema == EXTRAS_SCHEMA).then_some(extras)
     }
 
