@@ -33,6 +33,7 @@ pub const PER_RUN_PARAMS: &[&str] = &[
     "refresh_token",
     "id_token",
     "id",
+    "request_id",
     "session_state",
     "RelayState",
     "SAMLResponse",
@@ -316,7 +317,10 @@ fn param_diffs(a: &Exchange, b: &Exchange) -> Vec<ParamDiff> {
                 .iter()
                 .find(|((p, n), _)| *p == place && *n == name)
                 .map(|(_, v)| v);
-            let per_run = PER_RUN_PARAMS.contains(&name.as_str()) || redact::is_secret_name(&name);
+            // Secrets and compared values change on every run, and are never shown.
+            let per_run = PER_RUN_PARAMS.contains(&name.as_str())
+                || redact::is_secret_name(&name)
+                || redact::names::param_kind(&name).is_some();
             let (presence, values) = match (va, vb) {
                 (Some(x), Some(y)) if x == y => (Presence::Both, Some(Values::Equal)),
                 (Some(_), Some(_)) if per_run => (Presence::Both, Some(Values::PerRun)),

@@ -91,7 +91,9 @@ pub(crate) fn hex_len_for_strength(label: &str, value: &str) -> usize {
     [HEX_LEN, 8, 4]
         .into_iter()
         .find(|&n| band(estimated_bits(&format!("{label}~{}", "0a".repeat(n / 2)))) == wanted)
-        .unwrap_or(if wanted == 2 { HEX_LEN } else { 4 })
+        // A long label (`lri_login_request_id~`) reads as random at any length: no check
+        // judges those values' randomness, so they keep every digit.
+        .unwrap_or(HEX_LEN)
 }
 
 /// Length times log2 of the alphabet size (decimal, hex, or the union of digits, lower,
