@@ -71,9 +71,7 @@ pub fn run(input: &Path, output: &Output) -> Result<String, String> {
     let entries = match output {
         Output::Stdout => {
             let stdout = io::stdout().lock();
-            redact_har_stream(&mut redactor, file, scratch, stdout)
-                .map_err(describe)?
-                .entries
+            redact_har_stream(&mut redactor, file, scratch, stdout).map_err(describe)?
         }
         Output::File(path) => {
             let mut out = tempfile::NamedTempFile::new_in(&dir).map_err(|e| {
@@ -84,8 +82,7 @@ pub fn run(input: &Path, output: &Output) -> Result<String, String> {
                 )
             })?;
             let entries = redact_har_stream(&mut redactor, file, scratch, out.as_file_mut())
-                .map_err(describe)?
-                .entries;
+                .map_err(describe)?;
             out.as_file_mut()
                 .flush()
                 .and_then(|()| out.as_file().sync_all())

@@ -47,13 +47,13 @@ pub struct Pass1 {
 }
 
 /// Redacts a HAR from `input` to `out`, using `scratch` (an empty read-write file) between
-/// the two passes.
+/// the two passes. Returns the number of entries.
 pub fn redact_har_stream<R: Read, S: Read + Write + Seek, W: Write>(
     redactor: &mut Redactor,
     input: R,
     mut scratch: S,
     out: W,
-) -> Result<Pass1, StreamError> {
+) -> Result<u64, StreamError> {
     let pass1 = {
         let mut writer = io::BufWriter::with_capacity(1 << 16, &mut scratch);
         let p = pass_one(redactor, input, &mut writer)?;
@@ -68,10 +68,7 @@ pub fn redact_har_stream<R: Read, S: Read + Write + Seek, W: Write>(
         pass1,
         out,
     )?;
-    Ok(Pass1 {
-        entries,
-        ..Pass1::default()
-    })
+    Ok(entries)
 }
 
 /// Pass 1: structural redaction, entry by entry, into the scratch file.
