@@ -63,7 +63,7 @@ fn document(trace: &Trace) -> Value {
         .iter()
         .map(|(tab, time, url)| {
             json!({
-                "startedDateTime": rfc3339(*time),
+                "startedDateTime": super::time::format_rfc3339_ms(*time),
                 "id": tab,
                 "title": url,
                 "pageTimings": {"onContentLoad": -1, "onLoad": -1},
@@ -145,7 +145,7 @@ fn entry(ex: &Exchange) -> Value {
         }
     };
     let mut entry = json!({
-        "startedDateTime": rfc3339(ex.time_ms),
+        "startedDateTime": super::time::format_rfc3339_ms(ex.time_ms),
         "time": response_ms,
         "request": request,
         "response": response,
@@ -530,51 +530,5 @@ impl Problems {
                     .push(format!("{at}[{i}] lacks a string name and value"));
             }
         }
-    }
-}
-
-/// Milliseconds since the Unix epoch as RFC 3339 UTC with milliseconds.
-pub fn rfc3339(ms: f64) -> String {
-    let ms = if ms.is_finite() {
-        ms.max(0.0) as i64
-    } else {
-        0
-    };
-    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_times() {
-        assert_eq!(rfc3339(0.0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_700_000_000_123.0), "2023-11-14T22:13:20.123Z");
-        assert_eq!(rfc3339(951_782_400_000.0), "2000-02-29T00:00:00.000Z");
-        assert_eq!(rfc3339(f64::NAN), "1970-01-01T00:00:00.000Z");
     }
 }

@@ -24,7 +24,7 @@ use std::io::Read;
 
 use crate::trace::Trace;
 
-mod base64;
+pub(crate) mod base64;
 mod convert;
 pub mod export;
 mod model;

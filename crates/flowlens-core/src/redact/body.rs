@@ -3,8 +3,6 @@
 //! text (scripts, inline JSON), and JWTs everywhere. A body that should parse and does not
 //! (malformed JSON, a multipart body without its boundary) is pseudonymised whole.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE};
-use base64::Engine;
 use serde_json::Value;
 
 use super::encoding::{html_escape, html_unescape, Wire};
@@ -83,18 +81,6 @@ fn sniff(text: &str) -> BodyKind {
     } else {
         BodyKind::Text
     }
-}
-
-/// Decodes a base64 body (standard or URL-safe alphabet, line breaks allowed).
-pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    STANDARD
-        .decode(&compact)
-        .or_else(|_| URL_SAFE.decode(&compact))
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('='))
-        })
-        .ok()
 }
 
 impl Redactor {

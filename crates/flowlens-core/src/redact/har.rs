@@ -9,9 +9,10 @@
 
 use serde_json::{Map, Value};
 
-use super::body::{decode_base64, BodyOutcome};
+use super::body::BodyOutcome;
 use super::encoding::Wire;
 use super::receipt::{comment_with_summary, loc, Receipt};
+use crate::har::base64::decode as decode_base64;
 
 use super::redactor::Redactor;
 

@@ -320,7 +320,7 @@ impl Redactor {
         let Value::String(text) = v else {
             return self.scrub_walk(v);
         };
-        let Some(bytes) = super::body::decode_base64(text) else {
+        let Some(bytes) = crate::har::base64::decode(text) else {
             return match self.scrub_str(text) {
                 Some(n) => {
                     *text = n;
