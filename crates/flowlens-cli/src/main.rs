@@ -2,7 +2,8 @@
 //! checklist, and probes MCP servers' OAuth discovery over the network.
 //!
 //! Exit codes: 0 when no check fails, 1 when a check fails, 2 when an input cannot be read,
-//! a probe cannot run, or the command line is wrong (clap's usage errors exit 2 too).
+//! a probe cannot run, or the command line is wrong (clap's usage errors exit 2 too). `diff`
+//! exits 1 when the runs differ; `redact` exits 0 when it wrote the redacted file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,8 +13,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flowlens_core::report::Report;
 use flowlens_core::rules;
 
+mod diff_cmd;
 mod input;
 mod probe;
+mod redact_cmd;
 mod text;
 
 #[derive(Parser)]
@@ -68,6 +71,34 @@ enum Command {
         /// The rule id (see `flowlens rules`).
         id: String,
     },
+    /// Write a copy of a HAR file for support: secrets, cookies, tokens and the values the
+    /// checks compare (state, nonce, login_request_id) become keyed pseudonyms (state~7f3a…)
+    /// that stay equal where the values were equal. A receipt of what was replaced goes in
+    /// the file. Streams: any file size, little memory. See docs/redaction.md.
+    Redact {
+        /// The HAR file to redact.
+        #[arg(value_name = "IN.har")]
+        input: PathBuf,
+        /// Where to write (`-` for stdout). Default: IN.redacted.har beside the input.
+        #[arg(long, short, value_name = "OUT.har")]
+        output: Option<PathBuf>,
+    },
+    /// Compare two runs of a flow hop by hop (staging and production, before and after a
+    /// change): hosts, statuses, parameters and check statuses that changed. Exits 1 when
+    /// they differ.
+    Diff {
+        /// Run A (HAR or trace JSON).
+        #[arg(value_name = "A")]
+        a: PathBuf,
+        /// Run B.
+        #[arg(value_name = "B")]
+        b: PathBuf,
+        /// Expectations profile (TOML) for both runs.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        #[arg(long, short, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -109,6 +140,21 @@ fn main() -> ExitCode {
         Command::Probe(args) => probe::run(args),
         Command::Rules { format, manual } => list_rules(format, manual).map(|()| ExitCode::SUCCESS),
         Command::Explain { id } => explain(&id).map(|()| ExitCode::SUCCESS),
+        Command::Redact { input, output } => {
+            let output = redact_cmd::Output::from_arg(output.as_deref(), &input);
+            redact_cmd::run(&input, &output)
+                .map(|summary| {
+                    let _ = writeln!(anstream::stderr(), "{summary}");
+                    ExitCode::SUCCESS
+                })
+                .map_err(Failure)
+        }
+        Command::Diff {
+            a,
+            b,
+            profile,
+            format,
+        } => diff(&a, &b, profile.as_deref(), format),
     };
     match result {
         Ok(code) => code,
@@ -122,6 +168,39 @@ fn main() -> ExitCode {
 fn error(message: &str) {
     let mut stderr = anstream::stderr();
     let _ = writeln!(stderr, "flowlens: error: {}", text::clean(message));
+}
+
+fn diff(
+    a: &Path,
+    b: &Path,
+    profile: Option<&Path>,
+    format: RulesFormat,
+) -> Result<ExitCode, Failure> {
+    let profile = match profile {
+        Some(path) => input::read_profile(path).map_err(Failure)?,
+        None => flowlens_core::Profile::default(),
+    };
+    let ta = input::read_trace(a).map_err(Failure)?;
+    let tb = input::read_trace(b).map_err(Failure)?;
+    let (ra, rb) = (
+        flowlens_core::analyze(&ta, &profile),
+        flowlens_core::analyze(&tb, &profile),
+    );
+    let d = flowlens_core::diff::diff(&ta, &ra, &tb, &rb);
+    let (na, nb) = (input::display_name(a), input::display_name(b));
+    let mut out = anstream::stdout().lock();
+    match format {
+        RulesFormat::Json => diff_cmd::render_json(&mut out, &na, &nb, &d),
+        RulesFormat::Text => diff_cmd::render_text(&mut out, &na, &nb, &d),
+    }
+    .and_then(|()| out.flush())
+    .or_else(quiet_broken_pipe)
+    .map_err(|e| Failure(format!("cannot write the diff: {e}")))?;
+    Ok(if diff_cmd::differs(&d) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn check(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<ExitCode, Failure> {

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod check;
+pub mod diff;
 pub mod docs;
 pub mod flow;
 pub mod har;

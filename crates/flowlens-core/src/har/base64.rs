@@ -3,7 +3,7 @@
 //! Hand-rolled (twenty lines) rather than a dependency: the standard and URL-safe alphabets,
 //! padding optional, whitespace ignored, anything else rejects the body.
 
-pub(super) fn decode(input: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode(input: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
     let mut acc: u32 = 0;
     let mut bits = 0;

@@ -205,6 +205,12 @@ impl Importer {
                 }
             }
         }
+        if let Some(extras) = entry
+            .flowlens
+            .and_then(|raw| serde_json::from_str::<super::export::EntryExtras>(raw.get()).ok())
+        {
+            extras.apply(&mut exchange);
+        }
         self.exchanges.push(exchange);
     }
 

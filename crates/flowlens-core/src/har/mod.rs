@@ -24,11 +24,14 @@ use std::io::Read;
 
 use crate::trace::Trace;
 
-mod base64;
+pub(crate) mod base64;
 mod convert;
+pub mod export;
 mod model;
 mod scan;
 mod time;
+
+pub use export::{apply_extras, export, export_string, export_unredacted, har_problems};
 
 use convert::Importer;
 pub use convert::LEAN_HEADERS;
@@ -110,6 +113,7 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
         Some(_) => return Err(s.syntax_here("expected a JSON value")),
     }
     let mut importer = Importer::default();
+    let mut extras = None;
     let mut log = Found::Missing;
     let mut entries = Found::Missing;
     s.object(&mut |s, key| {
@@ -155,6 +159,12 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
                 }
                 Ok(())
             }
+            // What a Flowlens export adds (page snapshots, navigations, screenshots).
+            "_flowlens" => {
+                let span = s.value()?;
+                extras = export::Extras::from_json(s.text(span)?);
+                Ok(())
+            }
             "pages" => {
                 let span = s.value()?;
                 let text = s.text(span)?;
@@ -176,7 +186,13 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
         (Found::WrongType, _) => Err(HarError::NotHar("\"log\" is not an object".into())),
         (_, Found::Missing) => Err(HarError::NotHar("no \"log.entries\" array".into())),
         (_, Found::WrongType) => Err(HarError::NotHar("\"log.entries\" is not an array".into())),
-        (Found::Seen, Found::Seen) => Ok(importer.finish()),
+        (Found::Seen, Found::Seen) => {
+            let mut trace = importer.finish();
+            if let Some(extras) = extras {
+                extras.apply(&mut trace);
+            }
+            Ok(trace)
+        }
     }
 }
 

@@ -29,6 +29,9 @@ pub(super) struct Entry<'a> {
     pub resource_type: Str<'a>,
     #[serde(borrow, rename = "_initiator")]
     pub initiator: Obj<Initiator<'a>>,
+    /// What a Flowlens export adds to an entry (exact times, truncation marks).
+    #[serde(borrow, rename = "_flowlens")]
+    pub flowlens: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]

@@ -77,6 +77,39 @@ pub(super) fn parse_rfc3339_ms(s: &str) -> Option<f64> {
     Some(seconds as f64 * 1000.0 + (fraction * 1000.0 * 1000.0).round() / 1000.0)
 }
 
+/// Milliseconds since the Unix epoch as RFC 3339 UTC with milliseconds.
+pub(super) fn format_rfc3339_ms(ms: f64) -> String {
+    let ms = if ms.is_finite() {
+        ms.max(0.0) as i64
+    } else {
+        0
+    };
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 fn is_leap(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
@@ -140,6 +173,24 @@ mod tests {
             parse_rfc3339_ms("2000-03-01T00:00:00Z"),
             Some(951_868_800_000.0)
         );
+    }
+
+    #[test]
+    fn formats_what_it_parses() {
+        assert_eq!(format_rfc3339_ms(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_rfc3339_ms(951_782_400_000.0),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(format_rfc3339_ms(f64::NAN), "1970-01-01T00:00:00.000Z");
+        for ms in [
+            0.0,
+            1_700_000_000_123.0,
+            951_782_400_000.0,
+            4_102_444_799_999.0,
+        ] {
+            assert_eq!(parse_rfc3339_ms(&format_rfc3339_ms(ms)), Some(ms));
+        }
     }
 
     #[test]

@@ -6,6 +6,35 @@
 //! the open (`state`, `login_request_id`) are not secrets for a report and stay visible,
 //! because a support engineer needs to see how they were damaged.
 
+//!
+//! # Redacted exports
+//!
+//! [`Redactor`] turns a trace or a HAR into one that can be sent to support: secrets and the
+//! values the checks compare (`state`, `nonce`, `login_request_id`) become keyed pseudonyms
+//! (`state~7f3a19c2b4e1`, see [`pseudonym`](self#pseudonyms)) that stay equal where the values
+//! were equal, and a receipt says what was replaced where. See `docs/redaction.md`.
+
+mod body;
+mod encoding;
+mod har;
+mod headers;
+mod jwt;
+pub mod names;
+mod pseudonym;
+pub mod receipt;
+mod redactor;
+mod scan;
+pub mod stream;
+mod trace;
+mod url;
+
+pub use encoding::Wire;
+pub use har::RECEIPT_KEY;
+pub use jwt::is_redacted_signature;
+pub use pseudonym::{is_pseudonym, HEX_LEN, JWT_SIG_PREFIX};
+pub use receipt::Receipt;
+pub use redactor::Redactor;
+
 /// Parameter and field names whose values are secrets.
 pub const SECRET_PARAMS: &[&str] = &[
     "code",
@@ -145,3 +174,6 @@ mod tests {
         assert_eq!(mask_value("Cookie", "sid=1"), "[Cookie: 5 chars]");
     }
 }
+
+#[cfg(test)]
+mod corpus_tests;

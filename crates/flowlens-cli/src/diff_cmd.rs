@@ -1,0 +1,127 @@
+//! `flowlens diff A B`: two runs of a flow compared hop by hop (the comparison is the core's
+//! `diff` module; this module only renders it, as text or JSON).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use flowlens_core::diff::{Diff, HopDiff, HopSide, Presence, Values};
+
+const CHANGED: Style = AnsiColor::Yellow.on_default();
+const ONLY_A: Style = AnsiColor::Red.on_default();
+const ONLY_B: Style = AnsiColor::Green.on_default();
+const DIM: Style = Style::new().dimmed();
+
+/// The JSON form: the core's `flowlens.diff/v1` with the two inputs' names.
+#[derive(serde::Serialize)]
+pub struct Named<'a> {
+    pub a: &'a str,
+    pub b: &'a str,
+    #[serde(flatten)]
+    pub diff: &'a Diff,
+}
+
+/// Whether the runs differ anywhere (hops, parameters or check statuses).
+pub fn differs(d: &Diff) -> bool {
+    let s = &d.summary;
+    s.hops_changed + s.hops_only_a + s.hops_only_b + s.checks_changed > 0 || s.flows_a != s.flows_b
+}
+
+pub fn render_json(out: &mut impl Write, a: &str, b: &str, d: &Diff) -> io::Result<()> {
+    let json = serde_json::to_string_pretty(&Named { a, b, diff: d }).map_err(io::Error::other)?;
+    writeln!(out, "{json}")
+}
+
+pub fn render_text(out: &mut impl Write, a: &str, b: &str, d: &Diff) -> io::Result<()> {
+    writeln!(out, "A = {a}\nB = {b}")?;
+    for flow in &d.flows {
+        let name = |i: Option<usize>| i.map_or("-".to_string(), |i| format!("flow {}", i + 1));
+        writeln!(out, "\n{} (A) / {} (B)", name(flow.a), name(flow.b))?;
+        for hop in &flow.hops {
+            hop_line(out, hop)?;
+        }
+        if flow.subresources_a != flow.subresources_b {
+            writeln!(
+                out,
+                "  {CHANGED}~{CHANGED:#} subresources: {} in A, {} in B",
+                flow.subresources_a, flow.subresources_b
+            )?;
+        }
+    }
+    let changed: Vec<_> = d.checks.iter().filter(|c| c.changed).collect();
+    if !changed.is_empty() {
+        writeln!(out, "\nchecks whose status changed:")?;
+        for c in changed {
+            let status =
+                |s: Option<flowlens_core::Status>| s.map_or("-".to_string(), |s| s.to_string());
+            let flow = c
+                .flow
+                .map(|f| format!(" (flow {})", f + 1))
+                .unwrap_or_default();
+            writeln!(out, "  {}{flow}: {} -> {}", c.id, status(c.a), status(c.b))?;
+        }
+    }
+    let s = &d.summary;
+    writeln!(
+        out,
+        "\n{} hops changed, {} only in A, {} only in B; {} checks changed",
+        s.hops_changed, s.hops_only_a, s.hops_only_b, s.checks_changed
+    )
+}
+
+fn hop_line(out: &mut impl Write, hop: &HopDiff) -> io::Result<()> {
+    let role = format!(
+        "{}{}",
+        hop.role,
+        if hop.occurrence > 1 {
+            format!(" #{}", hop.occurrence)
+        } else {
+            String::new()
+        }
+    );
+    match (&hop.a, &hop.b) {
+        (Some(a), None) => writeln!(
+            out,
+            "  {ONLY_A}- {role:<30}{ONLY_A:#} only in A: {}",
+            side(a)
+        ),
+        (None, Some(b)) => writeln!(
+            out,
+            "  {ONLY_B}+ {role:<30}{ONLY_B:#} only in B: {}",
+            side(b)
+        ),
+        (Some(a), Some(_)) if hop.changes.is_empty() => {
+            writeln!(out, "  {DIM}= {role:<30} {}{DIM:#}", side(a))
+        }
+        (Some(a), Some(b)) => {
+            writeln!(
+                out,
+                "  {CHANGED}~ {role:<30}{CHANGED:#} {}",
+                hop.changes.join(", ")
+            )?;
+            writeln!(out, "      A: {}", side(a))?;
+            writeln!(out, "      B: {}", side(b))?;
+            for p in &hop.params {
+                let what = match (p.presence, p.values) {
+                    (Presence::OnlyA, _) => "only in A".to_string(),
+                    (Presence::OnlyB, _) => "only in B".to_string(),
+                    (Presence::Both, Some(Values::Different)) => format!(
+                        "{} -> {}",
+                        p.value_a.as_deref().unwrap_or("?"),
+                        p.value_b.as_deref().unwrap_or("?")
+                    ),
+                    _ => continue,
+                };
+                writeln!(out, "      {} ({}): {what}", p.name, p.place)?;
+            }
+            Ok(())
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+fn side(s: &HopSide) -> String {
+    let status = s
+        .status
+        .map_or("no response".to_string(), |s| s.to_string());
+    format!("{} {} {}", s.method, s.path, status)
+}
