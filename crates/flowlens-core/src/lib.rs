@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod discovery;
 pub mod docs;
 pub mod flow;
 pub mod har;

@@ -31,7 +31,6 @@ use serde_json::Value;
 use url::Url;
 
 mod challenge;
-mod discovery;
 mod error;
 mod http;
 
@@ -390,9 +389,9 @@ impl<'a> Run<'a> {
                          the well-known URLs instead"
                     ),
                 );
-                discovery::resource_metadata_urls(mcp)
+                flowlens_core::discovery::resource_metadata_urls(mcp)
             }
-            None => discovery::resource_metadata_urls(mcp),
+            None => flowlens_core::discovery::resource_metadata_urls(mcp),
         };
         let deadline = self.deadline();
         let Some((index, metadata)) = self.first_json(step, &candidates, deadline)? else {
@@ -450,7 +449,7 @@ impl<'a> Run<'a> {
     /// Step 3: authorization-server metadata, in the MCP specification's order.
     fn authorization_server_metadata(&mut self, issuer: &Url) -> Result<(), ProbeError> {
         let step = Step::AuthorizationServerMetadata;
-        let candidates = discovery::authorization_server_metadata_urls(issuer);
+        let candidates = flowlens_core::discovery::authorization_server_metadata_urls(issuer);
         let deadline = self.deadline();
         let Some((_, metadata)) = self.first_json(step, &candidates, deadline)? else {
             self.step_note(

@@ -201,21 +201,9 @@ fn judge_resource_metadata(cx: &Context<'_>, findings: &mut Findings) -> Vec<Str
 
 /// The metadata URLs a client must try for an issuer, in the spec's order.
 fn discovery_urls(issuer: &str) -> Option<Vec<String>> {
-    let url = url::Url::parse(issuer).ok()?;
-    let origin = url.origin().ascii_serialization();
-    let path = url.path().trim_end_matches('/');
-    Some(if path.is_empty() {
-        vec![
-            format!("{origin}/.well-known/oauth-authorization-server"),
-            format!("{origin}/.well-known/openid-configuration"),
-        ]
-    } else {
-        vec![
-            format!("{origin}/.well-known/oauth-authorization-server{path}"),
-            format!("{origin}/.well-known/openid-configuration{path}"),
-            format!("{origin}{path}/.well-known/openid-configuration"),
-        ]
-    })
+    url::Url::parse(issuer)
+        .ok()
+        .map(|u| crate::discovery::authorization_server_metadata_urls(&u))
 }
 
 fn judge_as_metadata(cx: &Context<'_>, servers: &[String], findings: &mut Findings) {

@@ -1,5 +1,6 @@
 //! The well-known URLs an MCP client tries, in the order the MCP authorization spec gives
-//! (reference §2, "PRM fallback order" and "AS metadata order").
+//! (reference §2, "PRM fallback order" and "AS metadata order"): what the probe fetches and
+//! what the `mcp-discovery` rule expects a recorded client to have fetched.
 
 use url::Url;
 
