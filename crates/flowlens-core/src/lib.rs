@@ -24,6 +24,7 @@ pub mod recorder;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod text;
 pub mod trace;
 pub mod vendor;
 

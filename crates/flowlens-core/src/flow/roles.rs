@@ -242,7 +242,8 @@ const CONSENT_WORDS: &[&str] = &[
     "accept",
 ];
 
-fn looks_like_consent(page: &PageSnapshot) -> bool {
+/// The page offers a consent decision (an Allow/Authorize/... button).
+pub(crate) fn looks_like_consent(page: &PageSnapshot) -> bool {
     page.buttons.iter().any(|b| {
         let b = b.to_ascii_lowercase();
         CONSENT_WORDS.iter().any(|w| b.contains(w))

@@ -99,17 +99,7 @@ fn sniff(text: &str) -> BodyKind {
     }
 }
 
-/// `s` cut to at most `max` bytes, at a character boundary.
-pub(super) fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+pub(super) use crate::text::prefix_at_char_boundary as cut;
 
 /// The text of a JSON string kept raw: borrowed when it has no escapes.
 fn raw_text(raw: &RawValue) -> Option<Cow<'_, str>> {

@@ -560,23 +560,9 @@ fn is_subresource(request: &WebRequest) -> bool {
     )
 }
 
-const CONSENT_WORDS: &[&str] = &[
-    "allow",
-    "authorize",
-    "approve",
-    "consent",
-    "grant access",
-    "accept",
-];
-
 /// A snapshot of what looks like a consent page: worth a screenshot.
 fn looks_like_consent(e: &super::event::SnapshotEvent) -> bool {
-    let page = &e.snapshot;
-    !page.has_password_field
-        && page.buttons.iter().any(|b| {
-            let b = b.to_ascii_lowercase();
-            CONSENT_WORDS.iter().any(|w| b.contains(w))
-        })
+    !e.snapshot.has_password_field && crate::flow::roles::looks_like_consent(&e.snapshot)
 }
 
 /// Form fields whose values are never stored, not even in session storage.
@@ -593,10 +579,7 @@ fn cap(s: &mut String, max: usize) -> bool {
     if s.len() <= max {
         return false;
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::text::prefix_at_char_boundary(s, max).len();
     s.truncate(end);
     true
 }

@@ -1,16 +1,6 @@
 //! Strings for summaries and evidence: cut to a length, with invisible characters shown.
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub(crate) fn prefix_at_char_boundary(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+pub(crate) use crate::text::prefix_at_char_boundary;
 
 /// A page-controlled string made safe to show as evidence: control characters and
 /// direction overrides written as `\u{...}` escapes, cut to `max` characters.
