@@ -83,27 +83,56 @@ fn masked(kind: &str, value: &str) -> String {
     format!("[{kind}: {} chars]", value.chars().count())
 }
 
-/// A URL with the values of secret query and fragment parameters masked. Works on URLs that
-/// do not parse; keeps everything else byte for byte.
+/// A URL with the values of secret query and fragment parameters masked (also a single-page
+/// app's `#/route?code=…`), and the password of a `user:password@` authority. Works on URLs
+/// that do not parse; keeps everything else byte for byte.
 pub fn mask_url(url: &str) -> String {
-    let (before_fragment, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let (base, query) = match before_fragment.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (before_fragment, None),
-    };
-    let mut out = base.to_string();
+    let (before_fragment, fragment) = split_off(url, '#');
+    let (base, query) = split_off(before_fragment, '?');
+    let mut out = mask_userinfo(base);
     if let Some(q) = query {
         out.push('?');
         out.push_str(&mask_pairs(q));
     }
     if let Some(f) = fragment {
         out.push('#');
-        out.push_str(&mask_pairs(f));
+        match split_off(f, '?') {
+            (route, Some(pairs)) => {
+                out.push_str(route);
+                out.push('?');
+                out.push_str(&mask_pairs(pairs));
+            }
+            (pairs, None) => out.push_str(&mask_pairs(pairs)),
+        }
     }
     out
+}
+
+/// `(before, Some(after))` around the first `separator`, or `(s, None)`.
+pub(crate) fn split_off(s: &str, separator: char) -> (&str, Option<&str>) {
+    match s.split_once(separator) {
+        Some((before, after)) => (before, Some(after)),
+        None => (s, None),
+    }
+}
+
+/// `scheme://user:password@host/…` with the password masked.
+fn mask_userinfo(base: &str) -> String {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        return base.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, password)) => format!(
+                "{scheme}://{user}:{}@{host}{path}",
+                masked("password", password).replace(' ', "%20")
+            ),
+            None => base.to_string(),
+        },
+        None => base.to_string(),
+    }
 }
 
 fn mask_pairs(pairs: &str) -> String {
@@ -162,6 +191,22 @@ mod tests {
         assert!(masked.contains("x=1"));
         assert!(
             masked.contains("code=[code:%2022%20chars]") || masked.contains("code=[code:%2022")
+        );
+    }
+
+    #[test]
+    fn masks_userinfo_passwords_and_fragment_routes() {
+        let masked = mask_url("https://alice:s3cr3t-pw@auth.test/cb#/done?code=abc123xyz&state=s");
+        assert!(!masked.contains("s3cr3t-pw"), "{masked}");
+        assert!(!masked.contains("abc123xyz"), "{masked}");
+        assert!(masked.starts_with("https://alice:[password:"), "{masked}");
+        assert!(
+            masked.contains("#/done?code=[code:") && masked.ends_with("&state=s"),
+            "{masked}"
+        );
+        assert_eq!(
+            mask_url("https://user@auth.test/a?b=c"),
+            "https://user@auth.test/a?b=c"
         );
     }
 

@@ -13,14 +13,8 @@ impl Redactor {
         if !url.contains(['?', '#', '@', ';']) && !url.contains("eyJ") {
             return url.to_string();
         }
-        let (before_fragment, fragment) = match url.split_once('#') {
-            Some((b, f)) => (b, Some(f)),
-            None => (url, None),
-        };
-        let (base, query) = match before_fragment.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
-            None => (before_fragment, None),
-        };
+        let (before_fragment, fragment) = super::split_off(url, '#');
+        let (base, query) = super::split_off(before_fragment, '?');
         let mut out = self.redact_base(base);
         if let Some(q) = query {
             out.push('?');
