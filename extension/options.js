@@ -1,7 +1,8 @@
 // The options page: the expectations profile (the fields of flowlens_core::Profile), kept in
-// storage.local, the only thing Flowlens writes to disk. Values are set on form controls as
+// storage.local (with the manual items' answers, the only things Flowlens writes to disk). Values are set on form controls as
 // values, never as HTML.
 
+import init, { sections } from './pkg/flowlens_popup.js';
 import { ext } from './browser.js';
 import { loadProfile, saveProfile } from './storage.js';
 
@@ -23,7 +24,23 @@ function readForm() {
       background: optional(field('colors.background')),
       primary_button: optional(field('colors.primary_button')),
     },
+    skip_sections: [...form.querySelectorAll('input[name="skip_sections"]:checked')].map((box) => box.value),
   };
+}
+
+/** One checkbox per checklist section (ids and titles from the core), as text. */
+function sectionBoxes() {
+  const list = document.getElementById('skip-sections');
+  for (const section of sections()) {
+    const label = document.createElement('label');
+    label.className = 'skip';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.name = 'skip_sections';
+    box.value = section.id;
+    label.append(box, ` ${section.title}`);
+    list.append(label);
+  }
 }
 
 function fillForm(profile) {
@@ -34,6 +51,8 @@ function fillForm(profile) {
   set('redirect_uris', (profile?.redirect_uris ?? []).join('\n'));
   set('colors.background', profile?.colors?.background);
   set('colors.primary_button', profile?.colors?.primary_button);
+  const skipped = new Set(profile?.skip_sections ?? []);
+  for (const box of form.querySelectorAll('input[name="skip_sections"]')) box.checked = skipped.has(box.value);
 }
 
 async function showAccess() {
@@ -55,5 +74,8 @@ document.getElementById('grant').addEventListener('click', async () => {
   await showAccess();
 });
 
+await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
+sectionBoxes();
 fillForm(await loadProfile());
 await showAccess();
+document.body.dataset.ready = 'true';

@@ -6,10 +6,14 @@
 // the most recent recording. When the popup is open as a page in a tab, its "active tab" is
 // itself, so that tab is skipped.
 
-import init, { analyzeRecording, pickTrace, renderPopup, reportMarkdown } from './pkg/flowlens_popup.js';
+import init, {
+  analyzeRecording, exportBundle, pickTrace, renderPopup, reportMarkdown,
+} from './pkg/flowlens_popup.js';
 import { ext } from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
-import { loadChunks, loadProfile, loadStates } from './storage.js';
+import {
+  PROFILE_KEY, loadChunks, loadManual, loadProfile, loadStates, saveManual,
+} from './storage.js';
 
 const started = performance.now();
 const view = document.getElementById('view');
@@ -19,9 +23,16 @@ const buttons = {
   clear: document.getElementById('clear'),
   json: document.getElementById('export-json'),
   markdown: document.getElementById('export-markdown'),
+  bundle: document.getElementById('export'),
+  unredacted: document.getElementById('export-unredacted'),
+  confirmUnredacted: document.getElementById('confirm-unredacted'),
+  cancelUnredacted: document.getElementById('cancel-unredacted'),
 };
+const confirmBox = document.getElementById('unredacted-confirm');
 
-let current = null; // { tab, ownTab, shown, result, selectedFlow }
+// { tab, ownTab, shown, state, result, selectedFlow, profile, manual }; `manual` is the
+// answers to the manual items, {id: {ticked, note}}, as stored for the current profile.
+let current = null;
 
 async function whichTab() {
   const asked = Number.parseInt(new URLSearchParams(location.search).get('tab') ?? '', 10);
@@ -59,11 +70,16 @@ async function render() {
     const stored = await loadChunks(state);
     missing = stored.missing;
     t = mark('chunksMs', t);
-    result = analyzeRecording(state, stored.chunks, profile);
+    result = analyzeRecording(state, stored.chunks, profile, current.manual);
     t = mark('analyzeMs', t);
   }
   current.shown = state?.tab ?? null;
+  current.state = state;
   current.result = result;
+  // A re-render (the recording grew) must not take the note field from under the user.
+  const focused = document.activeElement?.classList?.contains('manual-note')
+    ? { id: document.activeElement.dataset.manualId, start: document.activeElement.selectionStart }
+    : null;
   renderPopup(view, {
     report: result?.report ?? null,
     screenshots: result?.screenshots ?? [],
@@ -76,21 +92,56 @@ async function render() {
     pages: result?.pages ?? [],
   });
   mark('renderMs', t);
+  if (focused) {
+    const note = [...view.querySelectorAll('textarea.manual-note')].find((n) => n.dataset.manualId === focused.id);
+    note?.focus();
+    note?.setSelectionRange(focused.start, focused.start);
+  }
   document.body.dataset.timings = JSON.stringify(timings);
   buttons.json.disabled = !result;
   buttons.markdown.disabled = !result;
+  buttons.bundle.disabled = !result;
   buttons.stop.disabled = !state;
   buttons.clear.disabled = !state;
   buttons.record.disabled = current.tab === null && !state;
 }
 
-function download(name, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+function download(name, type, data) {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const link = document.createElement('a');
   link.href = url;
   link.download = name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The manual item answers: kept in memory for rendering, saved to storage.local. */
+let saveTimer = null;
+function answer(id) {
+  current.manual[id] ??= { ticked: false, note: null };
+  return current.manual[id];
+}
+function saveAnswers() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => { saveManual(current.profile, current.manual); }, 250);
+}
+
+/**
+ * The export bundle (one zip: HAR, report JSON and Markdown, consent screenshot), read fresh
+ * from storage. Redacted with a one-time random key, unless `live` (after confirmation).
+ */
+async function exportZip(live) {
+  if (!current.state) return;
+  const stored = await loadChunks(current.state);
+  const key = live ? null : crypto.getRandomValues(new Uint8Array(32));
+  let bytes;
+  try {
+    bytes = exportBundle(current.state, stored.chunks, current.profile, current.manual, key);
+  } finally {
+    key?.fill(0);
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  download(`flowlens-export-${stamp}${live ? '-UNREDACTED' : ''}.zip`, 'application/zip', bytes);
 }
 
 async function command(name) {
@@ -104,7 +155,11 @@ async function command(name) {
 async function main() {
   await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
   timings.initMs = Math.round(performance.now() - started);
-  current = { ...(await whichTab()), shown: null, result: null, selectedFlow: null };
+  const profile = await loadProfile();
+  current = {
+    ...(await whichTab()), shown: null, state: null, result: null, selectedFlow: null,
+    profile, manual: await loadManual(profile),
+  };
   await render();
   document.body.dataset.ready = 'true';
   document.body.dataset.readyMs = String(Math.round(performance.now() - started));
@@ -114,15 +169,55 @@ async function main() {
     current.selectedFlow = Number.parseInt(event.target.value, 10);
     render();
   });
+  // Manual items: the tick is stored at once, a note while typing (debounced) and on leave.
+  view.addEventListener('change', (event) => {
+    const id = event.target.dataset?.manualId;
+    if (!id) return;
+    if (event.target.classList.contains('manual-tick')) {
+      answer(id).ticked = event.target.checked;
+      event.target.closest('[data-check]')?.setAttribute('data-ticked', String(event.target.checked));
+    } else if (event.target.classList.contains('manual-note')) {
+      answer(id).note = event.target.value.trim() === '' ? null : event.target.value;
+    }
+    saveAnswers();
+  });
+  view.addEventListener('input', (event) => {
+    const id = event.target.dataset?.manualId;
+    if (!id || !event.target.classList.contains('manual-note')) return;
+    answer(id).note = event.target.value.trim() === '' ? null : event.target.value;
+    saveAnswers();
+  });
   for (const name of ['record', 'stop', 'clear']) buttons[name].addEventListener('click', () => command(name));
   buttons.json.addEventListener('click', () => download('flowlens-report.json', 'application/json',
     `${JSON.stringify(current.result.report, null, 2)}\n`));
   buttons.markdown.addEventListener('click', () => download('flowlens-report.md', 'text/markdown',
     reportMarkdown(current.result.report)));
+  // Export: redacted unless "include live secrets" is ticked, which asks once more in the popup.
+  buttons.bundle.addEventListener('click', () => {
+    if (buttons.unredacted.checked) {
+      confirmBox.hidden = false;
+      buttons.confirmUnredacted.focus();
+    } else {
+      exportZip(false);
+    }
+  });
+  buttons.confirmUnredacted.addEventListener('click', () => {
+    confirmBox.hidden = true;
+    buttons.unredacted.checked = false;
+    exportZip(true);
+  });
+  buttons.cancelUnredacted.addEventListener('click', () => { confirmBox.hidden = true; });
 
   // Live: re-render when the recording grows (coalesced, the recorder writes per event).
   let pending = null;
-  ext.storage.onChanged.addListener((_changes, area) => {
+  ext.storage.onChanged.addListener(async (changes, area) => {
+    if (area === 'local' && PROFILE_KEY in changes) {
+      // Another profile, other answers (and other expectations).
+      current.profile = await loadProfile();
+      current.manual = await loadManual(current.profile);
+      render();
+      return;
+    }
     if (area !== 'session' || pending) return;
     pending = setTimeout(() => { pending = null; render(); }, 150);
   });

@@ -8,13 +8,19 @@
 // that counts them in one storage.set call, so a stored state never names a chunk that was
 // not written with it.
 //
-// chrome.storage.local (disk) holds only the expectations profile:
-//   flowlens/profile        the fields of flowlens_core::Profile
+// chrome.storage.local (disk) holds only the expectations profile and the answers to the
+// checklist's manual items (ticks and notes the user typed; never anything recorded):
+//   flowlens/profile                  the fields of flowlens_core::Profile
+//   flowlens/manual/<deployment>      {<manual item id>: {ticked: bool, note: string|null}}
+// <deployment> is the profile's identity: JSON of [sorted custom domains, server name]
+// (`[[],null]` without a profile), so editing colours or skipped sections keeps the answers,
+// and a profile for another deployment has its own.
 
 import { ext } from './browser.js';
 
 export const STATE_PREFIX = 'flowlens/s/';
 export const PROFILE_KEY = 'flowlens/profile';
+export const MANUAL_PREFIX = 'flowlens/manual/';
 
 export const stateKey = (trace) => `${STATE_PREFIX}${trace}`;
 export const chunkKey = (trace, n) => `flowlens/t/${trace}/${n}`;
@@ -74,4 +80,20 @@ export async function loadProfile() {
 
 export async function saveProfile(profile) {
   await ext.storage.local.set({ [PROFILE_KEY]: profile });
+}
+
+/** The storage.local key of the manual answers for a profile (see the layout above). */
+export function manualKey(profile) {
+  const domains = [...(profile?.custom_domains ?? [])].map((d) => d.toLowerCase()).sort();
+  return `${MANUAL_PREFIX}${JSON.stringify([domains, profile?.server_name ?? null])}`;
+}
+
+export async function loadManual(profile) {
+  const key = manualKey(profile);
+  const stored = await ext.storage.local.get(key);
+  return stored[key] ?? {};
+}
+
+export async function saveManual(profile, answers) {
+  await ext.storage.local.set({ [manualKey(profile)]: answers });
 }

@@ -45,6 +45,10 @@ async function sizes() {
   console.log(`${'total'.padEnd(44)} ${kb(raw).padStart(10)} ${kb(gz).padStart(10)}`);
   const worker = await readFile(path.join(REPO_ROOT, 'extension/pkg/flowlens_worker_bg.wasm'));
   console.log(`service worker wasm: ${kb(worker.length)} raw, ${kb(gzipSync(worker, { level: 9 }).length)} gzip (budget 200 KB gzip)`);
+  // The popup, options page, viewer and the viewer's worker share one module: analysis, view,
+  // export bundle (HAR export, redactor, zip) and the HAR importer.
+  const popup = await readFile(path.join(REPO_ROOT, 'extension/pkg/flowlens_popup_bg.wasm'));
+  console.log(`popup/viewer wasm: ${kb(popup.length)} raw, ${kb(gzipSync(popup, { level: 9 }).length)} gzip`);
 }
 
 /** Synthetic Chrome-shaped events, measured inside the worker around flowlens.feed. */

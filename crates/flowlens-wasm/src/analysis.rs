@@ -9,6 +9,9 @@ use flowlens_core::{Profile, Trace};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::bundle::{
+    analyze_opened, apply_manual, bundle, open_file, ManualAnswers, OpenedKind, Redaction,
+};
 use crate::convert::{from_js, from_js_or_default, to_js};
 
 /// `analyze(trace, profile?)`: a `Trace` in its JSON form (what the CLI reads) to a report.
@@ -37,13 +40,9 @@ pub fn recording_report(
     state: &TabState,
     chunks: Vec<Vec<Event>>,
     profile: &Profile,
+    manual: &ManualAnswers,
 ) -> RecordingReport {
-    let mut trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
-    let mut report = flowlens_core::analyze(&trace, profile);
-    report.source.name = state
-        .last_url
-        .as_ref()
-        .map(|u| flowlens_core::redact::mask_url(u));
+    let (mut trace, report) = recording_analysis(state, chunks, profile, manual);
     RecordingReport {
         report,
         screenshots: std::mem::take(&mut trace.screenshots),
@@ -51,17 +50,147 @@ pub fn recording_report(
     }
 }
 
-/// `analyzeRecording(state, chunks, profile?)` → `{report, screenshots, pages}`.
+/// The trace of a recorded tab and its report, the user's manual answers merged in.
+pub fn recording_analysis(
+    state: &TabState,
+    chunks: Vec<Vec<Event>>,
+    profile: &Profile,
+    manual: &ManualAnswers,
+) -> (Trace, Report) {
+    let trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
+    let mut report = flowlens_core::analyze(&trace, profile);
+    report.source.name = state
+        .last_url
+        .as_ref()
+        .map(|u| flowlens_core::redact::mask_url(u));
+    apply_manual(&mut report, manual);
+    (trace, report)
+}
+
+/// `analyzeRecording(state, chunks, profile?, manual?)` → `{report, screenshots, pages}`;
+/// `manual` is `{<check id>: {ticked, note}}` (the popup's stored answers).
 #[wasm_bindgen(js_name = analyzeRecording)]
 pub fn analyze_recording(
     state: JsValue,
     chunks: JsValue,
     profile: JsValue,
+    manual: JsValue,
 ) -> Result<JsValue, JsError> {
     let state: TabState = from_js(state, "trace state")?;
     let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
     let profile: Profile = from_js_or_default(profile, "profile")?;
-    to_js(&recording_report(&state, chunks, &profile))
+    let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
+    to_js(&recording_report(&state, chunks, &profile, &manual))
+}
+
+/// `exportBundle(state, chunks, profile?, manual?, key)` → `Uint8Array` of the export zip
+/// ([`crate::bundle`]), redacted with `key` (32 random bytes from `crypto.getRandomValues`,
+/// used once; JavaScript drops it). `key` `null` exports live secrets: the popup passes it
+/// only after the user confirmed an unredacted export.
+#[wasm_bindgen(js_name = exportBundle)]
+pub fn export_bundle(
+    state: JsValue,
+    chunks: JsValue,
+    profile: JsValue,
+    manual: JsValue,
+    key: Option<Vec<u8>>,
+) -> Result<Vec<u8>, JsError> {
+    let state: TabState = from_js(state, "trace state")?;
+    let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
+    let profile: Profile = from_js_or_default(profile, "profile")?;
+    let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
+    let redaction = match key {
+        Some(key) => Redaction::Redacted(
+            key.try_into()
+                .map_err(|_| JsError::new("the redaction key must be 32 bytes"))?,
+        ),
+        None => Redaction::Unredacted,
+    };
+    let (trace, report) = recording_analysis(&state, chunks, &profile, &manual);
+    Ok(bundle(&trace, &report, redaction))
+}
+
+/// A section of the checklist: id and title (the options page's "sections to skip").
+#[derive(Debug, Serialize)]
+pub struct SectionDoc {
+    pub id: &'static str,
+    pub title: &'static str,
+}
+
+/// `sections()`: every checklist section in order.
+#[wasm_bindgen]
+pub fn sections() -> Result<JsValue, JsError> {
+    let all: Vec<SectionDoc> = rules::Section::ALL
+        .iter()
+        .map(|s| SectionDoc {
+            id: s.id(),
+            title: s.title(),
+        })
+        .collect();
+    to_js(&all)
+}
+
+/// The viewer's file reader, run in a Web Worker: the file arrives in chunks (`push`), then
+/// `finish(profile, onProgress)` parses and analyses it, calling `onProgress(done, total)`
+/// about every megabyte, and returns `{kind, report, screenshots, pages}`.
+#[wasm_bindgen]
+pub struct FileLoader {
+    bytes: Vec<u8>,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Opened {
+    kind: OpenedKind,
+    report: Report,
+    screenshots: Vec<Screenshot>,
+    pages: Vec<PageSnapshot>,
+}
+
+#[wasm_bindgen]
+impl FileLoader {
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: String, size: f64) -> FileLoader {
+        // `size` is a hint only; a bad one costs a reallocation, not a failure.
+        let capacity = if size.is_finite() && size > 0.0 {
+            size.min(4.0e9) as usize
+        } else {
+            0
+        };
+        FileLoader {
+            bytes: Vec::with_capacity(capacity),
+            name,
+        }
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend_from_slice(chunk);
+    }
+
+    pub fn finish(
+        self,
+        profile: JsValue,
+        on_progress: &js_sys::Function,
+    ) -> Result<JsValue, JsError> {
+        let profile: Profile = from_js_or_default(profile, "profile")?;
+        let mut progress = |done: u64, total: u64| {
+            let _ = on_progress.call2(
+                &JsValue::NULL,
+                &JsValue::from_f64(done as f64),
+                &JsValue::from_f64(total as f64),
+            );
+        };
+        let (kind, mut trace) =
+            open_file(&self.bytes, &mut progress).map_err(|e| JsError::new(&e))?;
+        drop(self.bytes);
+        let report = analyze_opened(&trace, &self.name, &profile);
+        to_js(&Opened {
+            kind,
+            report,
+            screenshots: std::mem::take(&mut trace.screenshots),
+            pages: std::mem::take(&mut trace.pages),
+        })
+    }
 }
 
 /// `reportMarkdown(report)`: the Markdown export, page-controlled text escaped.

@@ -3,13 +3,14 @@
 //! Every string that may come from a page or a URL is set with `set_text_content` (or as an
 //! attribute value), never parsed as HTML. Stable hooks for tests and users' automation:
 //! each check is an element with `data-check="<id>"` and `data-status="<status>"`, each hop
-//! of the timeline has `data-hop` and `data-role`.
+//! of the timeline has `data-hop` and `data-role`. Manual items also have `data-ticked`, and
+//! their tick box (`input.manual-tick`) and note (`textarea.manual-note`) `data-manual-id`.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::convert::from_js;
-use crate::view_model::{self, CheckView, HopView, PopupInput, PopupView, SectionView};
+use crate::view_model::{self, CheckView, HopView, ManualView, PopupInput, PopupView, SectionView};
 
 /// `renderPopup(root, input)`: replaces the content of `root` with the popup for `input`
 /// (`{report, screenshots, state, activeTab, selectedFlow, incognito}`).
@@ -172,7 +173,48 @@ impl Writer {
         Ok(())
     }
 
+    /// A manual item: guidance, a tick box and a note field (`data-manual-id` on both; the
+    /// popup script stores what the user enters). `data-ticked` mirrors the tick.
+    fn manual(
+        &self,
+        parent: &Element,
+        check: &CheckView,
+        manual: &ManualView,
+    ) -> Result<(), JsValue> {
+        let item = self.add(parent, "div", "check manual", None)?;
+        item.set_attribute("data-check", &check.id)?;
+        item.set_attribute("data-status", check.status.as_str())?;
+        item.set_attribute("data-ticked", if manual.ticked { "true" } else { "false" })?;
+        let head = self.add(&item, "label", "manual-head", None)?;
+        let tick = self.add(&head, "input", "manual-tick", None)?;
+        tick.set_attribute("type", "checkbox")?;
+        tick.set_attribute("data-manual-id", &check.id)?;
+        if manual.ticked {
+            tick.set_attribute("checked", "")?;
+        }
+        self.add(&head, "span", "title", Some(&check.title))?;
+        self.add(&head, "span", "status-label", Some(check.status.as_str()))?;
+        self.add(&item, "p", "check-summary", Some(&check.summary))?;
+        let note = self.add(&item, "textarea", "manual-note", None)?;
+        note.set_attribute("data-manual-id", &check.id)?;
+        note.set_attribute("rows", "1")?;
+        note.set_attribute("aria-label", &format!("Note on {}", check.title))?;
+        note.set_attribute(
+            "placeholder",
+            "Note (kept in this browser, exported with the report)",
+        )?;
+        note.set_text_content(Some(&manual.note));
+        if !manual.editable {
+            tick.set_attribute("disabled", "")?;
+            note.set_attribute("disabled", "")?;
+        }
+        Ok(())
+    }
+
     fn check(&self, parent: &Element, check: &CheckView) -> Result<(), JsValue> {
+        if let Some(manual) = &check.manual {
+            return self.manual(parent, check, manual);
+        }
         let details = self.add(parent, "details", &format!("check {}", check.status), None)?;
         details.set_attribute("data-check", &check.id)?;
         details.set_attribute("data-status", check.status.as_str())?;

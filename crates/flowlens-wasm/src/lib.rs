@@ -10,13 +10,17 @@
 //! worker loads only the recorder. Exports, as JavaScript sees them:
 //! - worker: `new Recorder()`, `.restore(states)`, `.observe(kind, details)`, `.record(tab, now)`,
 //!   `.stop(tab, now)`, `.clear(tab)`: the service worker's recorder ([`recorder`]).
-//! - popup: `analyze(trace, profile)`, `analyzeRecording(state, chunks, profile)`,
-//!   `reportMarkdown(report)`, `rules()`, `pickTrace(states, tab, exclude)`, `version()`
-//!   ([`analysis`]).
+//! - popup: `analyze(trace, profile)`, `analyzeRecording(state, chunks, profile, manual)`,
+//!   `exportBundle(state, chunks, profile, manual, key)`, `reportMarkdown(report)`, `rules()`,
+//!   `sections()`, `pickTrace(states, tab, exclude)`, `version()` ([`analysis`], [`bundle`]).
+//! - popup (the viewer's Web Worker): `new FileLoader(name, size)`, `.push(chunk)`,
+//!   `.finish(profile, onProgress)` ([`analysis`]).
 //! - popup: `renderPopup(root, input)`: the popup, rendered from a report ([`dom`], [`view_model`]).
 
 #[cfg(feature = "popup")]
 pub mod analysis;
+#[cfg(feature = "popup")]
+pub mod bundle;
 mod convert;
 #[cfg(feature = "popup")]
 pub mod dom;
@@ -24,6 +28,8 @@ pub mod dom;
 pub mod recorder;
 #[cfg(feature = "popup")]
 pub mod view_model;
+#[cfg(feature = "popup")]
+pub mod zip;
 
 use wasm_bindgen::prelude::*;
 

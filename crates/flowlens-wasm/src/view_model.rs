@@ -29,6 +29,8 @@ pub struct PopupInput {
     pub missing_chunks: u32,
     /// Page snapshots of the recording (the trace's `pages`).
     pub pages: Vec<PageSnapshot>,
+    /// Manual items are shown without tick box and note field to edit (the viewer).
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -96,6 +98,15 @@ pub struct CheckView {
     pub assumptions: Vec<String>,
     pub why: String,
     pub fix: String,
+    /// For manual items: the user's answer and whether it can be edited here.
+    pub manual: Option<ManualView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManualView {
+    pub ticked: bool,
+    pub note: String,
+    pub editable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,7 +227,7 @@ pub fn build(input: &PopupInput) -> PopupView {
                 selected: Some(f.index) == shown,
             })
             .collect(),
-        sections: sections(report, &checks),
+        sections: sections(report, &checks, input.read_only),
         timeline: timeline_hops
             .iter()
             .filter(|h| h.role != Role::Subresource)
@@ -337,7 +348,7 @@ fn flow_label(flow: &flowlens_core::report::FlowReport) -> String {
     )
 }
 
-fn sections(report: &Report, checks: &[&CheckReport]) -> Vec<SectionView> {
+fn sections(report: &Report, checks: &[&CheckReport], read_only: bool) -> Vec<SectionView> {
     report
         .sections
         .iter()
@@ -359,15 +370,24 @@ fn sections(report: &Report, checks: &[&CheckReport]) -> Vec<SectionView> {
                 id: section.id.id(),
                 title: section.title.clone(),
                 counts,
-                checks: in_section.into_iter().map(check_view).collect(),
+                checks: in_section
+                    .into_iter()
+                    .map(|c| check_view(c, read_only))
+                    .collect(),
             })
         })
         .collect()
 }
 
-fn check_view(check: &CheckReport) -> CheckView {
+fn check_view(check: &CheckReport, read_only: bool) -> CheckView {
     let meta = rules::find(&check.id).map(|r| r.meta());
+    let manual = (check.status == Status::Manual && check.flow.is_none()).then(|| ManualView {
+        ticked: check.ticked,
+        note: check.note.clone().unwrap_or_default(),
+        editable: !read_only,
+    });
     CheckView {
+        manual,
         id: check.id.clone(),
         status: check.status,
         icon: glyph(check.status),
@@ -535,6 +555,41 @@ mod tests {
             ..input_for(report)
         });
         assert!(view.flows[0].selected);
+    }
+
+    #[test]
+    fn manual_items_carry_the_users_answer_and_are_editable_unless_read_only() {
+        let mut report = analyze(&good_flow().build(), &Profile::default());
+        let item = report
+            .checks
+            .iter_mut()
+            .find(|c| c.id == "manual-runbook")
+            .expect("manual item");
+        item.ticked = true;
+        item.note = Some("done".into());
+        let find = |view: &PopupView, id: &str| {
+            view.sections
+                .iter()
+                .flat_map(|s| s.checks.iter())
+                .find(|c| c.id == id)
+                .cloned()
+                .expect("check shown")
+        };
+        let view = build(&input_for(report.clone()));
+        let manual = find(&view, "manual-runbook").manual.expect("manual view");
+        assert!(manual.ticked && manual.editable);
+        assert_eq!(manual.note, "done");
+        assert_eq!(find(&view, "branding-logo").manual, None);
+        let view = build(&PopupInput {
+            read_only: true,
+            ..input_for(report)
+        });
+        assert!(
+            !find(&view, "manual-runbook")
+                .manual
+                .expect("manual")
+                .editable
+        );
     }
 
     #[test]

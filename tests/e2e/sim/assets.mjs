@@ -89,7 +89,11 @@ export const ASSETS = Object.freeze({
   '/assets/acme-favicon.png': { type: 'image/png', body: acmeMark(16) },
   '/favicon.ico': { type: 'image/x-icon', body: encodeIcoWithPng(16, vendorFaviconPng) },
   '/static/scalekit-logo.svg': { type: 'image/svg+xml', body: Buffer.from(SCALEKIT_LOGO_SVG) },
+  '/static/scalekit-favicon.ico': { type: 'image/x-icon', body: encodeIcoWithPng(16, vendorFaviconPng) },
 });
+
+/** Where Scalekit's default brand assets come from: its CDN, not the customer's domain. */
+export const VENDOR_ASSET_ORIGIN = 'https://cdn.scalekit.com';
 
 /** What the customer's own hosts (login page, client app) answer for /favicon.ico. */
 export const ACME_FAVICON = ASSETS['/assets/acme-favicon.png'];

@@ -14,6 +14,8 @@ export const HOSTS = Object.freeze({
   login: 'login.acme.test',
   /** A browser-side MCP client, like MCP Inspector. */
   client: 'app.acme.test',
+  /** Scalekit's static assets (its default logo and favicon on pages nobody branded). */
+  vendorCdn: 'cdn.scalekit.com',
 });
 
 /** Every hostname the simulator answers for; the test certificate carries them all. */

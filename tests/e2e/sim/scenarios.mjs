@@ -2,6 +2,7 @@
 // check in Flowlens can be pinned to the scenario that breaks it. The change is made for real in the
 // traffic or the page (a different host, a damaged parameter, a different page), never only announced.
 
+import { VENDOR_ASSET_ORIGIN } from './assets.mjs';
 import { HOSTS } from './constants.mjs';
 
 /** Consent-page looks. Colours of the vendor default are the simulator's own, not Scalekit's real ones. */
@@ -19,8 +20,10 @@ export const BRANDINGS = Object.freeze({
   vendorDefault: Object.freeze({
     kind: 'vendor-default',
     title: () => 'Authorize access',
-    faviconHref: '/favicon.ico',
-    logoSrc: '/static/scalekit-logo.svg',
+    // The vendor's defaults, from its CDN (as on hosted pages nobody branded), so a favicon or
+    // logo check can tell them from the customer's own assets.
+    faviconHref: `${VENDOR_ASSET_ORIGIN}/static/scalekit-favicon.ico`,
+    logoSrc: `${VENDOR_ASSET_ORIGIN}/static/scalekit-logo.svg`,
     logoAlt: 'Scalekit',
     backgroundColor: '#f4f4f5',
     primaryColor: '#4f46e5',

@@ -14,6 +14,7 @@ import { createClientHost } from './hosts/client.mjs';
 import { createLoginHost } from './hosts/login.mjs';
 import { createMcpHost } from './hosts/mcp.mjs';
 import { createScalekitHost } from './hosts/scalekit.mjs';
+import { createVendorCdnHost } from './hosts/cdn.mjs';
 
 /**
  * One args element for Chromium: every simulated host on :443 goes to the HTTPS listener and on :80 to
@@ -61,6 +62,7 @@ export async function startSimServer({ runDir, httpsPort = 0, httpPort = 0, defa
     [HOSTS.mcp, createMcpHost(sim)],
     [HOSTS.login, createLoginHost(sim)],
     [HOSTS.client, createClientHost(sim)],
+    [HOSTS.vendorCdn, createVendorCdnHost()],
     ...AUTH_HOSTS.map((host) => [host, createScalekitHost(sim)]),
   ]);
 

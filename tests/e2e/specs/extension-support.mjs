@@ -130,3 +130,56 @@ export async function expectChecks(popup, expected, testInfo) {
 export async function timelineRoles(popup) {
   return popup.locator('#timeline [data-role]').evaluateAll((items) => items.map((i) => i.dataset.role));
 }
+
+/** The bytes of a Playwright download. */
+export async function downloadBytes(download) {
+  const parts = [];
+  for await (const part of await download.createReadStream()) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+/**
+ * The entries of a stored (uncompressed) zip, through its central directory: {name: Buffer}.
+ * Throws on compressed entries (the extension writes stored ones only).
+ */
+export function unzipStored(zip) {
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end -= 1;
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const files = {};
+  for (let i = 0; i < count; i += 1) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('damaged central directory');
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const skip = nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    if (method !== 0) throw new Error(`${name}: compressed entry`);
+    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    files[name] = zip.subarray(dataAt, dataAt + size);
+    at += 46 + skip;
+  }
+  return files;
+}
+
+/** `{check id: status}` of every data-check element on a page (popup or viewer). */
+export async function shownStatuses(page) {
+  return page.locator('[data-check]').evaluateAll((checks) => Object.fromEntries(
+    checks.map((c) => [c.dataset.check, c.dataset.status])));
+}
+
+/** Opens the viewer page and loads a file through its picker; waits until it is shown. */
+export async function openInViewer(context, file) {
+  const id = await extensionId(context);
+  const viewer = await context.newPage();
+  await viewer.goto(`chrome-extension://${id}/extension/viewer.html`);
+  await viewer.waitForSelector('body[data-ready="true"]');
+  await viewer.setInputFiles('#file', file);
+  await viewer.waitForSelector('body[data-loaded]', { state: 'attached', timeout: 60_000 });
+  expect(await viewer.locator('body').getAttribute('data-loaded'),
+    await viewer.locator('#file-info').textContent()).toBe('true');
+  return viewer;
+}

@@ -156,8 +156,8 @@ test('unbranded: vendor logo, favicon, colours and "Powered by Scalekit"', async
   expect(result.consent).toMatchObject({
     branding: 'vendor-default',
     title: 'Authorize access',
-    logoSrc: 'https://auth.acme.test/static/scalekit-logo.svg',
-    faviconHref: 'https://auth.acme.test/favicon.ico',
+    logoSrc: 'https://cdn.scalekit.com/static/scalekit-logo.svg',
+    faviconHref: 'https://cdn.scalekit.com/static/scalekit-favicon.ico',
     poweredBy: true,
     primaryButtonColor: 'rgb(79, 70, 229)',
     backgroundColor: 'rgb(244, 244, 245)',

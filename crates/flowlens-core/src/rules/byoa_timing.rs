@@ -37,10 +37,11 @@ impl Rule for ByoaTiming {
     }
 
     fn check(&self, cx: &Context<'_>) -> Outcome {
-        if !cx.is_byoa() {
+        let Some(byoa) = super::byoa::byoa(cx) else {
             return Outcome::skipped("not a bring-your-own-auth flow");
-        }
-        let Some((login, login_ex)) = cx.first(Role::ByoaLogin) else {
+        };
+        // The login hop as `byoa` finds it: also one reached without login_request_id.
+        let Some((login, login_ex)) = byoa.login else {
             return Outcome::not_observed("the redirect to your login endpoint was not observed");
         };
         let login_evidence = Evidence::hop(login, &login_ex.url, "login endpoint reached");
@@ -103,6 +104,22 @@ mod tests {
     use super::*;
     use crate::testing::{good_flow, run_rule, TraceBuilder, BYOA_LOGIN_HOP};
     use crate::{Profile, Status};
+
+    #[test]
+    fn a_login_endpoint_reached_without_login_request_id_is_still_a_byoa_flow() {
+        // The bug byoa-login-endpoint fails on must not turn this rule into "not BYOA".
+        let trace = good_flow()
+            .replace_in_urls("login_request_id=lri_42&", "")
+            .build();
+        let outcome = run_rule(&ByoaTiming, &trace, &Profile::default());
+        assert_eq!(outcome.status, Status::Pass, "{}", outcome.summary);
+        let stopped = good_flow()
+            .replace_in_urls("login_request_id=lri_42&", "")
+            .edit(|t| t.exchanges.truncate(BYOA_LOGIN_HOP + 1))
+            .build();
+        let outcome = run_rule(&ByoaTiming, &stopped, &Profile::default());
+        assert_eq!(outcome.status, Status::NotObserved, "{}", outcome.summary);
+    }
 
     fn delayed(ms: f64) -> crate::Trace {
         good_flow()

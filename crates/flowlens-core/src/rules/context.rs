@@ -67,10 +67,11 @@ impl<'a> Context<'a> {
         self.end().map(|e| UrlParams::of(&e.url))
     }
 
-    /// The flow went through the customer's own login endpoint (bring your own auth).
+    /// The flow went through the customer's own login endpoint (bring your own auth): a
+    /// `byoa-login` or partner callback hop, or a login endpoint recognised from the chain's
+    /// shape (one reached without `login_request_id` is still a BYOA flow, see `byoa`).
     pub fn is_byoa(&self) -> bool {
-        self.flow.first_with(Role::ByoaLogin).is_some()
-            || self.flow.first_with(Role::ByoaCallback).is_some()
+        super::byoa::byoa(self).is_some()
     }
 
     /// The response body of an exchange as JSON, when it is JSON of a sane size.

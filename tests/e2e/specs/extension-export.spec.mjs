@@ -1,0 +1,263 @@
+// The popup's export bundle (one redacted zip), the manual items' ticks and notes, and the
+// viewer page (a HAR, an export or a trace opened from a file, parsed in a Web Worker).
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { test, expect } from '../fixtures.mjs';
+import { REPO_ROOT, TEST_USER, extensionId } from '../harness.mjs';
+import {
+  downloadBytes, extensionReady, openInViewer, openPopup, recordFlow, shownStatuses, unzipStored,
+} from './extension-support.mjs';
+
+test.use({ extensionPath: REPO_ROOT });
+
+const VALIDATOR = path.join(REPO_ROOT, 'tests/har-validate/validate.js');
+
+/** Values that must never appear in a redacted export, read from the unredacted one. */
+function secretsIn(har) {
+  const secrets = new Set();
+  const SECRET_PARAMS = ['code', 'code_verifier', 'access_token', 'refresh_token', 'id_token', 'password', 'client_secret'];
+  const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie'];
+  for (const entry of har.log.entries) {
+    const url = new URL(entry.request.url);
+    for (const name of SECRET_PARAMS) {
+      for (const value of url.searchParams.getAll(name)) secrets.add(value);
+      for (const value of new URLSearchParams(url.hash.slice(1)).getAll(name)) secrets.add(value);
+    }
+    for (const param of entry.request.postData?.params ?? []) {
+      if (SECRET_PARAMS.includes(param.name.toLowerCase())) secrets.add(decodeURIComponent(param.value));
+    }
+    for (const header of [...entry.request.headers, ...entry.response.headers]) {
+      const name = header.name.toLowerCase();
+      if (name === 'authorization') secrets.add(header.value.replace(/^Bearer\s+/i, ''));
+      else if (SECRET_HEADERS.includes(name)) {
+        for (const pair of header.value.split(/;\s*/)) {
+          const value = pair.split('=').slice(1).join('=');
+          if (value) secrets.add(value);
+        }
+      }
+    }
+  }
+  // Cookie attributes (Path=/, SameSite=Lax) and short values are not secrets.
+  return [...secrets].filter((s) => s.length >= 12 && !/^(Lax|Strict|None|\/)$/.test(s));
+}
+
+async function exportZip(popup, { live = false } = {}) {
+  if (live) {
+    await popup.check('#export-unredacted');
+    await popup.click('#export');
+    await expect(popup.locator('#unredacted-confirm')).toBeVisible();
+    await expect(popup.locator('#unredacted-confirm')).toContainText('contains live secrets');
+    const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('#confirm-unredacted')]);
+    return { name: download.suggestedFilename(), files: unzipStored(await downloadBytes(download)) };
+  }
+  const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('#export')]);
+  return { name: download.suggestedFilename(), files: unzipStored(await downloadBytes(download)) };
+}
+
+test('export: one redacted zip (HAR, JSON, Markdown, screenshot) that the viewer reopens with the popup\'s statuses', async ({ context, page }, testInfo) => {
+  const flow = await recordFlow(context, page, 'good');
+  const popup = await openPopup(context, flow.tabId);
+  const requests = [];
+  popup.on('request', (r) => { if (!/^(chrome-extension|blob|data):/.test(r.url())) requests.push(r.url()); });
+
+  const redacted = await exportZip(popup);
+  expect(redacted.name).toMatch(/^flowlens-export-\d{8}T\d{6}\.zip$/);
+  expect(Object.keys(redacted.files).sort()).toEqual(['README.txt', 'consent.jpg', 'flow.har', 'report.json', 'report.md']);
+  expect([...redacted.files['consent.jpg'].subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+  const md = redacted.files['report.md'].toString('utf8');
+  expect(md).toContain('# Flowlens go-live checklist');
+  expect(md).toContain('](consent.jpg)');
+  const report = JSON.parse(redacted.files['report.json'].toString('utf8'));
+  expect(report.schema).toBe('flowlens.report/v1');
+  expect(redacted.files['README.txt'].toString('utf8')).toContain('REDACTED');
+
+  const harText = redacted.files['flow.har'].toString('utf8');
+  const harPath = testInfo.outputPath('flow.har');
+  fs.writeFileSync(harPath, harText);
+  expect(execFileSync('node', [VALIDATOR, harPath], { encoding: 'utf8' })).toContain('1 passed, 0 failed');
+
+  // The unredacted export asks first, then holds the live values the redacted one replaced.
+  const live = await exportZip(popup, { live: true });
+  expect(live.name).toMatch(/-UNREDACTED\.zip$/);
+  expect(live.files['README.txt'].toString('utf8')).toContain('NOT REDACTED');
+  const liveHar = JSON.parse(live.files['flow.har'].toString('utf8'));
+  const secrets = secretsIn(liveHar);
+  const kinds = (name) => liveHar.log.entries.some((e) => e.request.url.includes(`${name}=`));
+  expect(kinds('code'), 'the flow has an authorization code').toBe(true);
+  expect(secrets.length, `secrets found in the live export: ${secrets.join(' ')}`).toBeGreaterThanOrEqual(3);
+  const redactedText = [harText, md, redacted.files['report.json'].toString('utf8')].join('\n');
+  for (const secret of [...secrets, TEST_USER.password]) {
+    expect(redactedText.includes(secret), `secret ${secret.slice(0, 6)}… absent from the redacted export`).toBe(false);
+  }
+  expect(requests, 'nothing leaves the browser').toEqual([]);
+
+  // The viewer shows, for the exported HAR and for the zip itself, what the popup showed.
+  const popupStatuses = await shownStatuses(popup);
+  expect(Object.keys(popupStatuses).length).toBeGreaterThan(60);
+  const zipPath = testInfo.outputPath('export.zip');
+  const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('#export')]);
+  await download.saveAs(zipPath);
+  for (const file of [harPath, zipPath]) {
+    const viewer = await openInViewer(context, file);
+    await expect(viewer.locator('#file-info')).toHaveAttribute('data-kind', file.endsWith('.zip') ? 'bundle' : 'har');
+    expect(await shownStatuses(viewer), `viewer of ${path.basename(file)}`).toEqual(popupStatuses);
+    await expect(viewer.locator('#timeline [data-role="authorize"]')).toHaveCount(1);
+    await viewer.close();
+  }
+});
+
+test('manual items: tick and note persist across popup reopen, reach the Markdown export, and skipped sections apply', async ({ context, page }) => {
+  const flow = await recordFlow(context, page, 'good');
+  let popup = await openPopup(context, flow.tabId);
+  const item = popup.locator('[data-check="manual-runbook"]');
+  await expect(item).toHaveAttribute('data-status', 'manual');
+  await expect(item).toHaveAttribute('data-ticked', 'false');
+  await expect(item.locator('.check-summary')).not.toBeEmpty();
+  expect(await popup.locator('[data-status="manual"]').count()).toBe(69);
+
+  const note = '<b>runbook</b> at wiki/oncall & reviewed';
+  await item.locator('input.manual-tick').check();
+  await item.locator('textarea.manual-note').fill(note);
+  await item.locator('textarea.manual-note').blur();
+  await expect(item).toHaveAttribute('data-ticked', 'true');
+  const sw = await extensionReady(context);
+  await expect.poll(() => sw.evaluate(() => chrome.storage.local.get(null)))
+    .toEqual({ 'flowlens/manual/[[],null]': { 'manual-runbook': { ticked: true, note } } });
+  await popup.close();
+
+  popup = await openPopup(context, flow.tabId);
+  const again = popup.locator('[data-check="manual-runbook"]');
+  await expect(again).toHaveAttribute('data-ticked', 'true');
+  await expect(again.locator('input.manual-tick')).toBeChecked();
+  await expect(again.locator('textarea.manual-note')).toHaveValue(note);
+  await expect(popup.locator('b')).toHaveCount(0);
+
+  const [md] = await Promise.all([popup.waitForEvent('download'), popup.click('#export-markdown')]);
+  const markdown = (await downloadBytes(md)).toString('utf8');
+  expect(markdown).toContain('- [x] Incident response runbook written — ');
+  expect(markdown).toContain('_note:_ \\<b\\>runbook\\</b\\> at wiki/oncall \\& reviewed');
+  const [zip] = await Promise.all([popup.waitForEvent('download'), popup.click('#export')]);
+  const files = unzipStored(await downloadBytes(zip));
+  expect(files['report.md'].toString('utf8')).toContain('- [x] Incident response runbook written — ');
+  const report = JSON.parse(files['report.json'].toString('utf8'));
+  expect(report.checks.find((c) => c.id === 'manual-runbook')).toMatchObject({ ticked: true, note });
+
+  // A section marked as not applying on the options page: all its items are skipped.
+  const id = await extensionId(context);
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${id}/extension/options.html`);
+  await options.waitForSelector('body[data-ready="true"]');
+  await options.check('input[name="skip_sections"][value="enterprise-auth"]');
+  await options.click('button[type="submit"]');
+  await expect(options.locator('#saved')).toHaveText('Saved.');
+  await popup.reload();
+  await popup.waitForSelector('body[data-ready="true"]');
+  const enterprise = await popup.locator('[data-section="enterprise-auth"] [data-check]')
+    .evaluateAll((checks) => checks.map((c) => c.dataset.status));
+  expect(enterprise.length).toBeGreaterThan(0);
+  expect(new Set(enterprise)).toEqual(new Set(['skipped']));
+  // The answers follow the deployment, not the skipped sections.
+  await expect(popup.locator('[data-check="manual-runbook"]')).toHaveAttribute('data-ticked', 'true');
+});
+
+/** `flowlens check --format json` on a file: the built CLI, else the CLI's committed snapshot. */
+function cliReport(file) {
+  const bins = [process.env.FLOWLENS_CLI, 'target/release/flowlens', 'target/debug/flowlens']
+    .filter(Boolean).map((p) => path.resolve(REPO_ROOT, p));
+  const bin = bins.find((p) => fs.existsSync(p));
+  if (bin) {
+    try {
+      return JSON.parse(execFileSync(bin, ['check', '--format', 'json', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+    } catch (error) {
+      // Exit 1 when a check fails; the report is on stdout all the same.
+      if (error.stdout) return JSON.parse(error.stdout);
+      throw error;
+    }
+  }
+  const snap = path.join(REPO_ROOT, 'crates/flowlens-cli/tests/snapshots', `cli__example_json@${path.basename(file)}.snap`);
+  return JSON.parse(fs.readFileSync(snap, 'utf8').split(/^---$/m).slice(2).join('---'));
+}
+
+test('viewer: each example HAR shows the statuses of flowlens check --format json', async ({ context }) => {
+  await extensionReady(context);
+  const examples = fs.readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.har'));
+  expect(examples.length).toBeGreaterThanOrEqual(3);
+  for (const name of examples) {
+    const file = path.join(REPO_ROOT, 'examples', name);
+    const cli = cliReport(file);
+    const latest = Math.max(-1, ...cli.flows.map((f) => f.index));
+    const expected = Object.fromEntries(cli.checks
+      .filter((c) => c.flow === null || c.flow === latest)
+      .map((c) => [c.id, c.status]));
+    const viewer = await openInViewer(context, file);
+    expect(await shownStatuses(viewer), name).toEqual(expected);
+    await viewer.close();
+  }
+});
+
+test('viewer: a 100 MB HAR opens in a worker with progress while the page stays responsive', async ({ context }, testInfo) => {
+  test.setTimeout(90_000);
+  await extensionReady(context);
+  // The good example with ~100 MB of subresource entries after the flow.
+  const har = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'examples/good-custom-domain-byoa.har'), 'utf8'));
+  const last = har.log.entries.at(-1);
+  const filler = 'x'.repeat(21_000);
+  const start = Date.parse(last.startedDateTime);
+  for (let i = 0; i < 5_000; i += 1) {
+    har.log.entries.push({
+      startedDateTime: new Date(start + 1000 + i).toISOString(),
+      time: 1,
+      request: { method: 'GET', url: `https://app.acme.test/assets/chunk-${i}.js`, httpVersion: 'HTTP/1.1', cookies: [], headers: [], queryString: [], headersSize: -1, bodySize: 0 },
+      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', cookies: [], headers: [{ name: 'Content-Type', value: 'text/javascript' }], content: { size: filler.length, mimeType: 'text/javascript', text: filler }, redirectURL: '', headersSize: -1, bodySize: filler.length },
+      cache: {},
+      timings: { send: 0, wait: 1, receive: 0 },
+    });
+  }
+  const file = testInfo.outputPath('large.har');
+  fs.writeFileSync(file, JSON.stringify(har));
+  const size = fs.statSync(file).size;
+  expect(size).toBeGreaterThan(100 * 1024 * 1024);
+
+  const id = await extensionId(context);
+  const viewer = await context.newPage();
+  await viewer.goto(`chrome-extension://${id}/extension/viewer.html`);
+  await viewer.waitForSelector('body[data-ready="true"]');
+  // A timer on the page: its longest gap is how long the page was unresponsive; progress
+  // texts and phases are recorded as the worker reports them.
+  await viewer.evaluate(() => {
+    const probe = { ticks: 0, maxGap: 0, phases: new Set(), texts: [] };
+    let last = performance.now();
+    probe.timer = setInterval(() => {
+      const now = performance.now();
+      probe.maxGap = Math.max(probe.maxGap, now - last);
+      last = now;
+      probe.ticks += 1;
+    }, 20);
+    new MutationObserver(() => {
+      const bar = document.getElementById('progress');
+      if (bar.dataset.phase) probe.phases.add(bar.dataset.phase);
+      probe.texts.push(document.getElementById('progress-text').textContent);
+    }).observe(document.getElementById('progress-box'), { subtree: true, attributes: true, childList: true, characterData: true });
+    window.probe = probe;
+  });
+  const started = Date.now();
+  await viewer.setInputFiles('#file', file);
+  await expect(viewer.locator('#progress-box')).toBeVisible();
+  await viewer.waitForSelector('body[data-loaded]', { state: 'attached', timeout: 60_000 });
+  const seconds = (Date.now() - started) / 1000;
+  expect(await viewer.locator('body').getAttribute('data-loaded'), await viewer.locator('#file-info').textContent()).toBe('true');
+  const probe = await viewer.evaluate(() => {
+    clearInterval(window.probe.timer);
+    return { ...window.probe, phases: [...window.probe.phases] };
+  });
+  testInfo.annotations.push({ type: 'large HAR', description: `${(size / 1048576).toFixed(0)} MB in ${seconds.toFixed(1)} s; longest page stall ${probe.maxGap.toFixed(0)} ms; ${probe.texts.length} progress updates` });
+  expect(probe.phases).toEqual(['reading', 'parsing']);
+  expect(probe.texts.filter((t) => t.startsWith('parsing')).length).toBeGreaterThan(10);
+  expect(probe.ticks).toBeGreaterThan(seconds * 10);
+  expect(probe.maxGap, 'the page kept running its timers while the file was parsed').toBeLessThan(1000);
+  await expect(viewer.locator('[data-check="custom-domain-authorize"]')).toHaveAttribute('data-status', 'pass');
+  await expect(viewer.locator('#file-info')).toContainText('5018 requests');
+});
