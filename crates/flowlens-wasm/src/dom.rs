@@ -194,7 +194,10 @@ impl Writer {
         }
         self.add(&head, "span", "title", Some(&check.title))?;
         self.add(&head, "span", "status-label", Some(check.status.as_str()))?;
-        self.add(&item, "p", "check-summary", Some(&check.summary))?;
+        // 69 items: the guidance waits behind "What to verify" so the checklist stays short.
+        let guidance = self.add(&item, "details", "manual-guidance", None)?;
+        self.add(&guidance, "summary", "", Some("What to verify"))?;
+        self.add(&guidance, "p", "check-summary", Some(&check.summary))?;
         let note = self.add(&item, "textarea", "manual-note", None)?;
         note.set_attribute("data-manual-id", &check.id)?;
         note.set_attribute("rows", "1")?;

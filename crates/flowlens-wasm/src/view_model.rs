@@ -395,9 +395,47 @@ fn check_view(check: &CheckReport, read_only: bool) -> CheckView {
         summary: check.summary.clone(),
         evidence: check.evidence.iter().map(evidence_line).collect(),
         assumptions: check.assumptions.clone(),
-        why: meta.map(|m| m.why()).unwrap_or_default(),
-        fix: meta.map(|m| m.fix()).unwrap_or_default(),
+        why: meta.map(|m| reflow(&m.why())).unwrap_or_default(),
+        fix: meta.map(|m| reflow(&m.fix())).unwrap_or_default(),
     }
+}
+
+/// Rule docs are wrapped at about 90 columns in their source; in a narrow popup those line
+/// breaks fall mid-sentence. Joins the lines of each paragraph, keeping paragraphs apart,
+/// list items (`- `, `1. `) on lines of their own and fenced code blocks as written.
+pub(crate) fn reflow(doc: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in doc.lines() {
+        let text = line.trim();
+        if text.starts_with("```") {
+            in_code = !in_code;
+        }
+        if in_code || text.starts_with("```") {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        if text.is_empty() {
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
+            }
+            continue;
+        }
+        let list_item = text.starts_with("- ")
+            || text.starts_with("* ")
+            || text
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !(out.is_empty() || out.ends_with('\n')) {
+            out.push(if list_item { '\n' } else { ' ' });
+        }
+        out.push_str(text);
+    }
+    out.trim_end().to_string()
 }
 
 /// A status mark every font has (the report's emoji need an emoji font).
@@ -496,6 +534,34 @@ mod tests {
     use super::*;
     use flowlens_core::testing::good_flow;
     use flowlens_core::{analyze, Profile};
+
+    #[test]
+    fn reflow_joins_wrapped_lines_and_keeps_paragraphs_and_lists() {
+        let doc = "Scalekit finds the login request\nagain by this `state`.\n\nFix it:\n- read it once,\n  keep it\n- append it\n1. then test";
+        assert_eq!(
+            reflow(doc),
+            "Scalekit finds the login request again by this `state`.\n\nFix it:\n- read it once, keep it\n- append it\n1. then test"
+        );
+        assert_eq!(reflow("```\na\n  b\n```\nafter"), "```\na\n  b\n```\nafter");
+        assert_eq!(reflow(""), "");
+    }
+
+    #[test]
+    fn no_rule_doc_keeps_a_line_break_inside_a_sentence() {
+        // A reflowed line that starts with a lower-case word continues the line before it.
+        for rule in flowlens_core::rules::registry() {
+            let meta = rule.meta();
+            for text in [meta.what(), meta.why(), meta.fix()] {
+                for line in reflow(&text).lines() {
+                    assert!(
+                        !line.starts_with(|c: char| c.is_ascii_lowercase()),
+                        "{}: {line:?}",
+                        meta.id
+                    );
+                }
+            }
+        }
+    }
 
     fn input_for(report: Report) -> PopupInput {
         PopupInput {
