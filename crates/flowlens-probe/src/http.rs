@@ -247,6 +247,27 @@ impl Client {
         (exchange, result)
     }
 
+    /// Sends a built request within the time left for the step.
+    fn send_within<B: ureq::AsSendBody>(
+        &self,
+        request: &Outgoing,
+        built: Result<http::Request<B>, http::Error>,
+        remaining: Duration,
+    ) -> Result<http::Response<ureq::Body>, Failure> {
+        let built = built.map_err(|e| Failure {
+            kind: FailureKind::InvalidUrl,
+            url: request.url.clone(),
+            message: format!("cannot send {}: {e}", request.url),
+        })?;
+        let configured = self
+            .agent
+            .configure_request(built)
+            .timeout_global(Some(remaining))
+            .build();
+        self.agent
+            .run(configured)
+            .map_err(|e| self.failure(request, e))
+    }
     fn send_recording(
         &self,
         request: &Outgoing,
@@ -276,39 +297,14 @@ impl Client {
         for h in &request.headers {
             builder = builder.header(h.name.as_str(), h.value.as_str());
         }
+        // Two request types (with and without a body), one way to send them.
         let sent = match &request.body {
-            Some(body) => builder
-                .body(body.text.clone().into_bytes())
-                .map_err(|e| {
-                    fail(
-                        FailureKind::InvalidUrl,
-                        format!("cannot send {}: {e}", request.url),
-                    )
-                })
-                .and_then(|r| {
-                    let r = self
-                        .agent
-                        .configure_request(r)
-                        .timeout_global(Some(remaining))
-                        .build();
-                    self.agent.run(r).map_err(|e| self.failure(request, e))
-                }),
-            None => builder
-                .body(())
-                .map_err(|e| {
-                    fail(
-                        FailureKind::InvalidUrl,
-                        format!("cannot send {}: {e}", request.url),
-                    )
-                })
-                .and_then(|r| {
-                    let r = self
-                        .agent
-                        .configure_request(r)
-                        .timeout_global(Some(remaining))
-                        .build();
-                    self.agent.run(r).map_err(|e| self.failure(request, e))
-                }),
+            Some(body) => self.send_within(
+                request,
+                builder.body(body.text.clone().into_bytes()),
+                remaining,
+            ),
+            None => self.send_within(request, builder.body(()), remaining),
         };
         let mut response = sent?;
         let status = response.status().as_u16();
