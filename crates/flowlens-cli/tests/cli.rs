@@ -1,43 +1,16 @@
 //! The `flowlens` binary end to end: exit codes, every kind of bad input, and snapshots of the
 //! text and JSON reports for the fixtures (and for `examples/*.har` when that folder exists).
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod common;
 
-use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+use common::{exec, flowlens, Run};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
-/// The binary with an environment that cannot change its output.
-fn flowlens() -> Command {
-    let mut cmd = Command::cargo_bin("flowlens").expect("the binary is built");
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "COLUMNS"] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
 fn fixture(name: &str) -> PathBuf {
     Path::new(FIXTURES).join(name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn exec(cmd: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("runs");
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
 }
 
 /// Writes `content` to a file named `name` in a fresh temporary directory.

@@ -2,42 +2,21 @@
 //! formats, the --insecure warning, and one clear line on stderr for every kind of failure.
 //! Only loopback (through --resolve) and `.invalid` host names are ever contacted.
 
+mod common;
 #[path = "../../flowlens-probe/tests/support/mod.rs"]
 mod support;
 
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::{exec, Run};
 use support::{closed_port, ChallengeKind, Setup, Site};
 
 fn flowlens() -> Command {
-    let mut cmd = Command::cargo_bin("flowlens").expect("the binary is built");
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "COLUMNS"] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = common::flowlens();
     // A whole run is a few requests to loopback: never let a bug hang the test suite.
     cmd.timeout(Duration::from_secs(60));
     cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn exec(cmd: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("runs");
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
 }
 
 /// `flowlens probe` against the site, with --insecure and its --resolve overrides.

@@ -1,21 +1,17 @@
 //! `flowlens redact` and `flowlens diff` end to end: statuses kept through redaction on the
 //! fixtures and the recorded examples, idempotence, fresh keys, bad input, diff exit codes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::flowlens;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
-fn flowlens() -> Command {
-    let mut cmd = Command::cargo_bin("flowlens").expect("the binary is built");
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "COLUMNS"] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
+/// A finished run with stdout as bytes (redacted HARs are compared byte for byte).
 struct Run {
     code: i32,
     stdout: Vec<u8>,

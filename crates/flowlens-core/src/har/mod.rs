@@ -37,6 +37,7 @@ use convert::Importer;
 pub use convert::LEAN_HEADERS;
 use model::{Creator, Entry, List, Obj, Page};
 use scan::Scanner;
+pub use time::format_rfc3339_ms;
 
 /// JSON response bodies larger than this are not kept.
 pub const MAX_JSON_BODY: usize = 1024 * 1024;

@@ -78,7 +78,7 @@ pub(super) fn parse_rfc3339_ms(s: &str) -> Option<f64> {
 }
 
 /// Milliseconds since the Unix epoch as RFC 3339 UTC with milliseconds.
-pub(super) fn format_rfc3339_ms(ms: f64) -> String {
+pub fn format_rfc3339_ms(ms: f64) -> String {
     let ms = if ms.is_finite() {
         ms.max(0.0) as i64
     } else {
