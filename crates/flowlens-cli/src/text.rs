@@ -11,9 +11,9 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use flowlens_core::check::{Evidence, Status};
 use flowlens_core::manual::ManualItem;
-use flowlens_core::report::markdown::is_bidi_control;
 use flowlens_core::report::{CheckReport, FlowReport, Report};
 use flowlens_core::rules::{self, RuleMeta, Section};
+use flowlens_core::stdx::controls::is_bidi_control;
 
 /// URLs longer than this are shown with the middle elided.
 const MAX_SHOWN_URL: usize = 160;

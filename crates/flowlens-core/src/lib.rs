@@ -24,17 +24,19 @@ pub mod recorder;
 pub mod redact;
 pub mod report;
 pub mod rules;
-pub mod text;
+pub mod stdx;
 pub mod trace;
 pub mod vendor;
+pub mod vocab;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use check::{Evidence, Outcome, Status};
+pub use check::{Evidence, Outcome};
 pub use profile::Profile;
 pub use report::Report;
 pub use trace::Trace;
+pub use vocab::{Section, Status};
 
 /// The version of the core, shown as the report's generator.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,9 +10,9 @@
 
 use serde::Serialize;
 
-use crate::check::Status;
 use crate::report::CheckReport;
-use crate::rules::Section;
+use crate::vocab::Section;
+use crate::vocab::Status;
 
 /// Which seed checklist an item comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -76,7 +76,7 @@ pub fn bundle(trace: &Trace, report: &Report, redaction: Redaction) -> Vec<u8> {
         Redaction::Redacted(key) => {
             let mut redactor = Redactor::new(key);
             let har = har_export::export_string(trace, &mut redactor);
-            redactor.redact_report(&mut report);
+            report.redact(&mut redactor);
             let receipt = redactor.receipt().summary();
             (
                 har,

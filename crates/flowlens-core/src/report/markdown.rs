@@ -7,7 +7,8 @@
 use std::fmt::Write;
 
 use super::{CheckReport, Report};
-use crate::check::Status;
+use crate::stdx::controls::is_bidi_control;
+use crate::vocab::Status;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -148,11 +149,6 @@ fn code(s: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Right-to-left overrides and isolates, which can disguise a name.
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 #[cfg(test)]

@@ -10,10 +10,11 @@ use crate::check::{Evidence, Status};
 use crate::flow::{EndVia, Flow, Role};
 use crate::params::{host_of, UrlParams};
 use crate::redact;
-use crate::rules::Section;
 use crate::trace::Trace;
+use crate::vocab::Section;
 
 pub mod markdown;
+mod redaction;
 
 pub const SCHEMA: &str = "flowlens.report/v1";
 

@@ -2,14 +2,52 @@
 //! `diff` module; this module only renders it, as text or JSON).
 
 use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 use flowlens_core::diff::{Diff, HopDiff, HopSide, Presence, Values};
+
+use crate::{input, quiet_broken_pipe, Failure, RulesFormat};
 
 const CHANGED: Style = AnsiColor::Yellow.on_default();
 const ONLY_A: Style = AnsiColor::Red.on_default();
 const ONLY_B: Style = AnsiColor::Green.on_default();
 const DIM: Style = Style::new().dimmed();
+
+/// `flowlens diff A B`.
+pub fn run(
+    a: &Path,
+    b: &Path,
+    profile: Option<&Path>,
+    format: RulesFormat,
+) -> Result<ExitCode, Failure> {
+    let profile = match profile {
+        Some(path) => input::read_profile(path).map_err(Failure)?,
+        None => flowlens_core::Profile::default(),
+    };
+    let ta = input::read_trace(a).map_err(Failure)?;
+    let tb = input::read_trace(b).map_err(Failure)?;
+    let (ra, rb) = (
+        flowlens_core::analyze(&ta, &profile),
+        flowlens_core::analyze(&tb, &profile),
+    );
+    let d = flowlens_core::diff::diff(&ta, &ra, &tb, &rb);
+    let (na, nb) = (input::display_name(a), input::display_name(b));
+    let mut out = anstream::stdout().lock();
+    match format {
+        RulesFormat::Json => render_json(&mut out, &na, &nb, &d),
+        RulesFormat::Text => render_text(&mut out, &na, &nb, &d),
+    }
+    .and_then(|()| out.flush())
+    .or_else(quiet_broken_pipe)
+    .map_err(|e| Failure(format!("cannot write the diff: {e}")))?;
+    Ok(if differs(&d) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 /// The JSON form: the core's `flowlens.diff/v1` with the two inputs' names.
 #[derive(serde::Serialize)]

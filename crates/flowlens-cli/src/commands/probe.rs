@@ -11,7 +11,8 @@ use clap::Args;
 use flowlens_core::Trace;
 use flowlens_probe::{Options, ResolveOverride};
 
-use crate::{input, print_reports, quiet_broken_pipe, text, Failure, Format};
+use crate::commands::check::print_reports;
+use crate::{input, quiet_broken_pipe, text, Failure, Format};
 
 /// The longest `--timeout` accepted: a probe is a few requests, not a download.
 const MAX_TIMEOUT_S: f64 = 300.0;

@@ -1,0 +1,75 @@
+//! `flowlens check FILE...`: every input opened, judged and rendered in the chosen format.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use flowlens_core::report::Report;
+
+use crate::{error, input, quiet_broken_pipe, text, Failure, Format};
+
+/// `flowlens check`.
+pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<ExitCode, Failure> {
+    let profile = match profile {
+        Some(path) => input::read_profile(path).map_err(Failure)?,
+        None => flowlens_core::Profile::default(),
+    };
+    let mut reports = Vec::new();
+    let mut unreadable = false;
+    for path in files {
+        match input::read_trace(path) {
+            Ok(trace) => {
+                let mut report = flowlens_core::analyze(&trace, &profile);
+                report.source.name = Some(input::display_name(path));
+                reports.push(report);
+            }
+            Err(message) => {
+                error(&message);
+                unreadable = true;
+            }
+        }
+    }
+    print_reports(&reports, files.len() > 1, format)
+        .or_else(quiet_broken_pipe)
+        .map_err(|e| Failure(format!("cannot write the report: {e}")))?;
+    Ok(if unreadable {
+        ExitCode::from(2)
+    } else if reports.iter().any(Report::has_failures) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn print_reports(reports: &[Report], several: bool, format: Format) -> std::io::Result<()> {
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => {
+            let json = if several {
+                serde_json::to_string_pretty(reports)
+            } else if let Some(report) = reports.first() {
+                serde_json::to_string_pretty(report)
+            } else {
+                return Ok(());
+            };
+            writeln!(out, "{}", json.map_err(std::io::Error::other)?)?;
+        }
+        Format::Markdown => {
+            for (i, report) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out, "\n---\n")?;
+                }
+                write!(out, "{}", flowlens_core::report::markdown::render(report))?;
+            }
+        }
+        Format::Text => {
+            for (i, report) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                text::render(&mut out, report)?;
+            }
+        }
+    }
+    out.flush()
+}
