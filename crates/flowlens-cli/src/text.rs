@@ -84,7 +84,7 @@ fn host_path(url: &str) -> &str {
 
 pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let source = &report.source;
-    let name = source.name.as_deref().unwrap_or(&source.kind);
+    let name = source.name.as_deref().unwrap_or(source.kind.as_str());
     let creator = source
         .creator
         .as_deref()
@@ -94,7 +94,7 @@ pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
         out,
         "{BOLD}Flowlens go-live checklist: {}{BOLD:#} {DIM}({}{creator}, {} requests{}){DIM:#}",
         clean(name),
-        source.kind.to_uppercase(),
+        source.kind.as_str().to_uppercase(),
         source.exchanges,
         if source.profile { ", with profile" } else { "" }
     )?;
@@ -272,8 +272,7 @@ fn render_timeline(out: &mut impl Write, flow: &FlowReport) -> io::Result<()> {
         writeln!(
             out,
             "  {DIM}ends at hop {} (via {via}): {}{DIM:#}",
-            end.hop,
-            clean(&end.outcome)
+            end.hop, end.outcome
         )?;
     } else {
         writeln!(

@@ -90,7 +90,6 @@ macro_rules! string_enum {
         }
     };
 }
-#[allow(unused_imports)] // used by the report and the renderers
 pub(crate) use string_enum;
 
 string_enum! {

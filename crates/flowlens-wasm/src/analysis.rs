@@ -1,17 +1,16 @@
 //! Analysis exports: the same `flowlens.report/v1` as the CLI, from a trace or from the
 //! recorder's stored events.
 
+use flowlens_core::manual::Answers as ManualAnswers;
 use flowlens_core::recorder::{self, Event, TabState};
-use flowlens_core::report::{markdown, Report};
+use flowlens_core::report::{markdown, Report, ReportBuilder};
 use flowlens_core::rules;
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::{Profile, Trace};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::bundle::{
-    analyze_opened, apply_manual, bundle, open_file, ManualAnswers, OpenedKind, Redaction,
-};
+use crate::bundle::{bundle, open_file, OpenedKind, Redaction};
 use crate::convert::{from_js, from_js_or_default, to_js};
 
 /// `analyze(trace, profile?)`: a `Trace` in its JSON form (what the CLI reads) to a report.
@@ -58,12 +57,11 @@ pub fn recording_analysis(
     manual: &ManualAnswers,
 ) -> (Trace, Report) {
     let trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
-    let mut report = flowlens_core::analyze(&trace, profile);
-    report.source.name = state
-        .last_url
-        .as_ref()
-        .map(|u| flowlens_core::redact::mask_url(u));
-    apply_manual(&mut report, manual);
+    let mut builder = ReportBuilder::new(&trace, profile).manual_answers(manual);
+    if let Some(url) = &state.last_url {
+        builder = builder.source_name(flowlens_core::redact::mask_url(url));
+    }
+    let report = builder.build();
     (trace, report)
 }
 
@@ -183,7 +181,9 @@ impl FileLoader {
         let (kind, mut trace) =
             open_file(&self.bytes, &mut progress).map_err(|e| JsError::new(&e))?;
         drop(self.bytes);
-        let report = analyze_opened(&trace, &self.name, &profile);
+        let report = ReportBuilder::new(&trace, &profile)
+            .source_name(self.name)
+            .build();
         to_js(&Opened {
             kind,
             report,

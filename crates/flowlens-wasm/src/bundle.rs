@@ -10,53 +10,16 @@
 //! Redacted by default: one [`Redactor`] (keyed with 32 random bytes from the caller, then
 //! dropped) redacts the HAR and the report, so pseudonyms agree across the files.
 
-use std::collections::BTreeMap;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use flowlens_core::check::Status;
 use flowlens_core::har::{self, export as har_export, HarError};
 use flowlens_core::redact::Redactor;
 use flowlens_core::report::{markdown, Report};
 use flowlens_core::trace::Screenshot;
-use flowlens_core::{Profile, Trace};
-use serde::{Deserialize, Serialize};
+use flowlens_core::Trace;
+use serde::Serialize;
 
 use crate::zip::{self, ZipWriter};
-
-/// The user's answer on one manual item, as the popup keeps it in `storage.local`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ManualEntry {
-    pub ticked: bool,
-    pub note: Option<String>,
-}
-
-/// Manual answers by check id.
-pub type ManualAnswers = BTreeMap<String, ManualEntry>;
-
-/// Longest note kept (characters): a note is a line or two, not a document.
-pub const MAX_NOTE_CHARS: usize = 4000;
-
-/// Copies the user's ticks and notes into the report's manual items (`flow: null`, status
-/// `manual`). Ids that are not manual items of this report are ignored.
-pub fn apply_manual(report: &mut Report, answers: &ManualAnswers) {
-    for check in &mut report.checks {
-        if check.flow.is_some() || check.status != Status::Manual {
-            continue;
-        }
-        let Some(answer) = answers.get(&check.id) else {
-            continue;
-        };
-        check.ticked = answer.ticked;
-        check.note = answer
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(|n| n.chars().take(MAX_NOTE_CHARS).collect());
-    }
-}
 
 /// File names in the bundle.
 pub const HAR_FILE: &str = "flow.har";
@@ -192,51 +155,25 @@ pub fn open_file(
     }
 }
 
-/// The analysis of an opened file, with the file's name as the report's source name.
-pub fn analyze_opened(trace: &Trace, name: &str, profile: &Profile) -> Report {
-    let mut report = flowlens_core::analyze(trace, profile);
-    if !name.is_empty() {
-        report.source.name = Some(name.to_string());
-    }
-    report
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flowlens_core::check::Status;
+    use flowlens_core::manual::{Answer, Answers};
+    use flowlens_core::report::ReportBuilder;
     use flowlens_core::testing::good_flow_with_pages;
+    use flowlens_core::Profile;
 
-    fn answers() -> ManualAnswers {
-        let mut a = ManualAnswers::new();
+    fn answers() -> Answers {
+        let mut a = Answers::new();
         a.insert(
             "manual-runbook".into(),
-            ManualEntry {
+            Answer {
                 ticked: true,
                 note: Some("  wiki/runbook <b>  ".into()),
             },
         );
-        a.insert(
-            "branding-logo".into(),
-            ManualEntry {
-                ticked: true,
-                note: Some("ignored".into()),
-            },
-        );
         a
-    }
-
-    #[test]
-    fn manual_answers_go_into_manual_items_only() {
-        let trace = good_flow_with_pages().build();
-        let mut report = flowlens_core::analyze(&trace, &Profile::default());
-        apply_manual(&mut report, &answers());
-        let runbook = report.checks.iter().find(|c| c.id == "manual-runbook");
-        let runbook = runbook.expect("manual item");
-        assert!(runbook.ticked);
-        assert_eq!(runbook.note.as_deref(), Some("wiki/runbook <b>"));
-        let logo = report.checks.iter().find(|c| c.id == "branding-logo");
-        assert!(!logo.expect("rule").ticked);
-        assert!(markdown::render(&report).contains("- [x] Incident response runbook"));
     }
 
     #[test]
@@ -247,8 +184,10 @@ mod tests {
             url: "https://auth.acme.test/oauth/consent".into(),
             data_url: "data:image/jpeg;base64,/9j/4AAQ".into(),
         });
-        let mut report = flowlens_core::analyze(&trace, &Profile::default());
-        apply_manual(&mut report, &answers());
+        let answers = answers();
+        let report = ReportBuilder::new(&trace, &Profile::default())
+            .manual_answers(&answers)
+            .build();
         let bytes = bundle(&trace, &report, Redaction::Redacted([9; 32]));
         let files = zip::entries(&bytes).expect("zip");
         let names: Vec<&str> = files.iter().map(|e| e.name.as_str()).collect();
@@ -286,7 +225,9 @@ mod tests {
         // The viewer reads the bundle back with the same statuses.
         let (kind, reopened) = open_file(&bytes, &mut |_, _| {}).expect("reopens");
         assert_eq!(kind, OpenedKind::Bundle);
-        let again = analyze_opened(&reopened, "x.zip", &Profile::default());
+        let again = ReportBuilder::new(&reopened, &Profile::default())
+            .source_name("x.zip")
+            .build();
         let statuses = |r: &Report| -> Vec<(String, Status)> {
             r.checks.iter().map(|c| (c.id.clone(), c.status)).collect()
         };

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use flowlens_core::report::Report;
+use flowlens_core::report::{Report, ReportBuilder};
 
 use crate::{error, input, quiet_broken_pipe, text, Failure, Format};
 
@@ -19,8 +19,9 @@ pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<
     for path in files {
         match input::read_trace(path) {
             Ok(trace) => {
-                let mut report = flowlens_core::analyze(&trace, &profile);
-                report.source.name = Some(input::display_name(path));
+                let report = ReportBuilder::new(&trace, &profile)
+                    .source_name(input::display_name(path))
+                    .build();
                 reports.push(report);
             }
             Err(message) => {

@@ -564,7 +564,7 @@ impl Importer {
             (c, b) => c.or(b),
         };
         Trace {
-            source: "har".to_string(),
+            source: crate::vocab::SourceKind::Har,
             capture: CaptureInfo {
                 started_ms: started,
                 stopped_ms: stopped,

@@ -17,7 +17,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "Source: {} ({} requests, {} page snapshots). {} pass, {} fail, {} warn, {} not observed, {} manual, {} skipped.\n",
-        escape(report.source.name.as_deref().unwrap_or(&report.source.kind)),
+        escape(report.source.name.as_deref().unwrap_or(report.source.kind.as_str())),
         report.source.exchanges,
         report.source.pages,
         c.pass, c.fail, c.warn, c.not_observed, c.manual, c.skipped
