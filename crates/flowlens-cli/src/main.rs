@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod commands;
 mod input;
-mod text;
 
 #[derive(Parser)]
 #[command(
@@ -165,7 +164,11 @@ fn main() -> ExitCode {
 
 fn error(message: &str) {
     let mut stderr = anstream::stderr();
-    let _ = writeln!(stderr, "flowlens: error: {}", text::clean(message));
+    let _ = writeln!(
+        stderr,
+        "flowlens: error: {}",
+        flowlens_core::render::text::clean(message)
+    );
 }
 
 /// A reader that went away (`flowlens check x.har | head`) is not an error.

@@ -22,6 +22,7 @@ pub mod params;
 pub mod profile;
 pub mod recorder;
 pub mod redact;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod stdx;

@@ -5,7 +5,7 @@
 //! serialization and parsing all read the same table, so a renamed variant cannot drift from
 //! its JSON name.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Declares an enum whose variants have fixed wire names: `as_str()`, `ALL` (declaration
 /// order), `Display`, `FromStr`, serde (as the string) and comparison with `&str`. With
@@ -64,15 +64,15 @@ macro_rules! string_enum {
             }
         }
 
-        impl Serialize for $name {
+        impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
+        impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                let s = <std::borrow::Cow::<'de, str> as serde::Deserialize>::deserialize(d)?;
                 s.parse().map_err(serde::de::Error::custom)
             }
         }

@@ -3,7 +3,8 @@
 
 use flowlens_core::manual::Answers as ManualAnswers;
 use flowlens_core::recorder::{self, Event, TabState};
-use flowlens_core::report::{markdown, Report, ReportBuilder};
+use flowlens_core::render::markdown;
+use flowlens_core::report::{Report, ReportBuilder};
 use flowlens_core::rules;
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::{Profile, Trace};

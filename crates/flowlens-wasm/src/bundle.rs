@@ -14,7 +14,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use flowlens_core::har::{self, export as har_export, HarError};
 use flowlens_core::redact::Redactor;
-use flowlens_core::report::{markdown, Report};
+use flowlens_core::render::{json, markdown};
+use flowlens_core::report::Report;
 use flowlens_core::trace::Screenshot;
 use flowlens_core::Trace;
 use serde::Serialize;
@@ -64,7 +65,7 @@ pub fn bundle(trace: &Trace, report: &Report, redaction: Redaction) -> Vec<u8> {
             "## Consent screenshot\n\n![The consent page as the user saw it]({name})\n"
         ));
     }
-    let json = serde_json::to_string_pretty(&report).unwrap_or_default() + "\n";
+    let json = json::render(&report) + "\n";
 
     let mut files = vec![HAR_FILE, REPORT_JSON_FILE, REPORT_MD_FILE];
     if let Some((name, _)) = &screenshot {

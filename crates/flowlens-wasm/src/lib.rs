@@ -27,8 +27,6 @@ pub mod dom;
 #[cfg(feature = "worker")]
 pub mod recorder;
 #[cfg(feature = "popup")]
-pub mod view_model;
-#[cfg(feature = "popup")]
 pub mod zip;
 
 use wasm_bindgen::prelude::*;

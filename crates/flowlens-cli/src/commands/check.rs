@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use flowlens_core::report::{Report, ReportBuilder};
 
-use crate::{error, input, quiet_broken_pipe, text, Failure, Format};
+use flowlens_core::render::{json, markdown, text};
+
+use crate::{error, input, quiet_broken_pipe, Failure, Format};
 
 /// `flowlens check`.
 pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<ExitCode, Failure> {
@@ -42,25 +44,26 @@ pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<
     })
 }
 
+/// The reports in `format` on stdout: the renderer is the core's, this only writes.
 pub fn print_reports(reports: &[Report], several: bool, format: Format) -> std::io::Result<()> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => {
             let json = if several {
-                serde_json::to_string_pretty(reports)
+                json::render_all(reports)
             } else if let Some(report) = reports.first() {
-                serde_json::to_string_pretty(report)
+                json::render(report)
             } else {
                 return Ok(());
             };
-            writeln!(out, "{}", json.map_err(std::io::Error::other)?)?;
+            writeln!(out, "{json}")?;
         }
         Format::Markdown => {
             for (i, report) in reports.iter().enumerate() {
                 if i > 0 {
                     writeln!(out, "\n---\n")?;
                 }
-                write!(out, "{}", flowlens_core::report::markdown::render(report))?;
+                write!(out, "{}", markdown::render(report))?;
             }
         }
         Format::Text => {

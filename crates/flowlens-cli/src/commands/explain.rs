@@ -3,7 +3,9 @@
 
 use flowlens_core::rules;
 
-use crate::{quiet_broken_pipe, text, Failure};
+use flowlens_core::render::text;
+
+use crate::{quiet_broken_pipe, Failure};
 
 /// `flowlens explain ID`: a rule's documentation, or a manual item's guidance.
 pub fn run(id: &str) -> Result<(), Failure> {

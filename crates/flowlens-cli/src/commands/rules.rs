@@ -5,7 +5,9 @@ use std::io::Write;
 
 use flowlens_core::rules;
 
-use crate::{quiet_broken_pipe, text, Failure, RulesFormat};
+use flowlens_core::render::text;
+
+use crate::{quiet_broken_pipe, Failure, RulesFormat};
 
 /// `flowlens rules`.
 pub fn run(format: RulesFormat, manual: bool) -> Result<(), Failure> {

@@ -6,7 +6,9 @@
 
 use std::fmt::Write;
 
-use super::{CheckReport, Report};
+use super::evidence::{self, EvidenceSyntax, ABSENT};
+use super::status::look;
+use crate::report::{CheckReport, Report};
 use crate::stdx::controls::is_bidi_control;
 use crate::vocab::Status;
 
@@ -61,22 +63,7 @@ pub fn render(report: &Report) -> String {
                 escape(&check.summary)
             );
             for ev in &check.evidence {
-                let mut line = String::new();
-                if let Some(hop) = ev.hop {
-                    let _ = write!(line, "hop {hop} ");
-                }
-                if let Some(url) = &ev.url {
-                    let _ = write!(line, "`{}` ", code(url));
-                }
-                if let Some(field) = &ev.field {
-                    let _ = write!(
-                        line,
-                        "{} = `{}` ",
-                        escape(field),
-                        code(ev.value.as_deref().unwrap_or("(absent)"))
-                    );
-                }
-                let _ = writeln!(out, "  - {}{}", line, escape(&ev.note));
+                let _ = writeln!(out, "  - {}", evidence::line(ev, &MarkdownEvidence));
             }
             for a in &check.assumptions {
                 let _ = writeln!(out, "  - _assumed:_ {}", escape(a));
@@ -112,13 +99,25 @@ pub fn render(report: &Report) -> String {
 }
 
 pub fn icon(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✅",
-        Status::Fail => "❌",
-        Status::Warn => "⚠️",
-        Status::NotObserved => "➖",
-        Status::Manual => "☐",
-        Status::Skipped => "⏭️",
+    look(status).emoji
+}
+
+/// Evidence in Markdown: URLs and values in code spans, the rest escaped.
+struct MarkdownEvidence;
+
+impl EvidenceSyntax for MarkdownEvidence {
+    const PART_SEPARATOR: &'static str = " ";
+    const NOTE_SEPARATOR: &'static str = " ";
+    const NOTE_SEPARATOR_ALWAYS: bool = true;
+
+    fn url(&self, url: &str) -> String {
+        format!("`{}`", code(url))
+    }
+    fn field(&self, field: &str, value: Option<&str>) -> String {
+        format!("{} = `{}`", escape(field), code(value.unwrap_or(ABSENT)))
+    }
+    fn note(&self, note: &str) -> String {
+        escape(note)
     }
 }
 

@@ -225,7 +225,7 @@ mod tests {
         let logo = report.checks.iter().find(|c| c.id == "branding-logo");
         assert!(!logo.expect("rule").ticked);
         assert!(
-            crate::report::markdown::render(&report).contains("- [x] Incident response runbook")
+            crate::render::markdown::render(&report).contains("- [x] Incident response runbook")
         );
     }
 

@@ -14,7 +14,6 @@ use crate::trace::Trace;
 use crate::vocab::{string_enum, Section, SourceKind};
 
 mod build;
-pub mod markdown;
 mod redaction;
 
 pub use build::ReportBuilder;

@@ -1,53 +1,16 @@
-//! `flowlens diff A B`: two runs of a flow compared hop by hop (the comparison is the core's
-//! `diff` module; this module only renders it, as text or JSON).
+//! Two runs of a flow compared hop by hop (`flowlens diff A B`), as text or JSON. The
+//! comparison is [`crate::diff`]'s; this only writes it.
 
 use std::io::{self, Write};
-use std::path::Path;
-use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
-use flowlens_core::diff::{Diff, HopDiff, HopSide, Presence, Values};
 
-use crate::{input, quiet_broken_pipe, Failure, RulesFormat};
+use crate::diff::{Diff, HopDiff, HopSide, Presence, Values};
 
 const CHANGED: Style = AnsiColor::Yellow.on_default();
 const ONLY_A: Style = AnsiColor::Red.on_default();
 const ONLY_B: Style = AnsiColor::Green.on_default();
 const DIM: Style = Style::new().dimmed();
-
-/// `flowlens diff A B`.
-pub fn run(
-    a: &Path,
-    b: &Path,
-    profile: Option<&Path>,
-    format: RulesFormat,
-) -> Result<ExitCode, Failure> {
-    let profile = match profile {
-        Some(path) => input::read_profile(path).map_err(Failure)?,
-        None => flowlens_core::Profile::default(),
-    };
-    let ta = input::read_trace(a).map_err(Failure)?;
-    let tb = input::read_trace(b).map_err(Failure)?;
-    let (ra, rb) = (
-        flowlens_core::analyze(&ta, &profile),
-        flowlens_core::analyze(&tb, &profile),
-    );
-    let d = flowlens_core::diff::diff(&ta, &ra, &tb, &rb);
-    let (na, nb) = (input::display_name(a), input::display_name(b));
-    let mut out = anstream::stdout().lock();
-    match format {
-        RulesFormat::Json => render_json(&mut out, &na, &nb, &d),
-        RulesFormat::Text => render_text(&mut out, &na, &nb, &d),
-    }
-    .and_then(|()| out.flush())
-    .or_else(quiet_broken_pipe)
-    .map_err(|e| Failure(format!("cannot write the diff: {e}")))?;
-    Ok(if differs(&d) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
 
 /// The JSON form: the core's `flowlens.diff/v1` with the two inputs' names.
 #[derive(serde::Serialize)]
@@ -56,12 +19,6 @@ pub struct Named<'a> {
     pub b: &'a str,
     #[serde(flatten)]
     pub diff: &'a Diff,
-}
-
-/// Whether the runs differ anywhere (hops, parameters or check statuses).
-pub fn differs(d: &Diff) -> bool {
-    let s = &d.summary;
-    s.hops_changed + s.hops_only_a + s.hops_only_b + s.checks_changed > 0 || s.flows_a != s.flows_b
 }
 
 pub fn render_json(out: &mut impl Write, a: &str, b: &str, d: &Diff) -> io::Result<()> {
@@ -90,7 +47,7 @@ pub fn render_text(out: &mut impl Write, a: &str, b: &str, d: &Diff) -> io::Resu
         writeln!(out, "\nchecks whose status changed:")?;
         for c in changed {
             let status =
-                |s: Option<flowlens_core::Status>| s.map_or("-".to_string(), |s| s.to_string());
+                |s: Option<crate::vocab::Status>| s.map_or("-".to_string(), |s| s.to_string());
             let flow = c
                 .flow
                 .map(|f| format!(" (flow {})", f + 1))
