@@ -11,6 +11,8 @@
 //!   -> report::Report      flowlens.report/v1, rendered as text, JSON, Markdown or the popup
 //! ```
 
+pub mod archive;
+pub mod bundle;
 pub mod check;
 pub mod diff;
 pub mod discovery;
@@ -18,6 +20,7 @@ pub mod docs;
 pub mod flow;
 pub mod har;
 pub mod manual;
+pub mod open;
 pub mod params;
 pub mod profile;
 pub mod recorder;

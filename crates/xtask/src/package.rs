@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::zip::ZipWriter;
 use crate::Result;
+use flowlens_core::archive::ZipWriter;
 
 /// What a packaged extension holds: the manifest and the extension folder (which contains
 /// the icons and the generated `pkg/`).
@@ -28,7 +28,7 @@ pub fn run(root: &Path) -> Result {
         let mut zip = ZipWriter::default();
         for (name, path) in &files {
             let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            zip.add(name, &data)
+            zip.add_deflated(name, &data)
                 .map_err(|e| format!("zip {name}: {e}"))?;
         }
         let bytes = zip.finish().map_err(|e| e.to_string())?;

@@ -12,17 +12,21 @@ use crate::{error, input, quiet_broken_pipe, Failure, Format};
 
 /// `flowlens check`.
 pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<ExitCode, Failure> {
-    let profile = match profile {
-        Some(path) => input::read_profile(path).map_err(Failure)?,
-        None => flowlens_core::Profile::default(),
+    let given = match profile {
+        Some(path) => Some(input::read_profile(path).map_err(Failure)?),
+        None => None,
     };
     let mut reports = Vec::new();
     let mut unreadable = false;
     for path in files {
-        match input::read_trace(path) {
-            Ok(trace) => {
-                let report = ReportBuilder::new(&trace, &profile)
+        match input::read_input(path) {
+            Ok(opened) => {
+                // An export is judged as the popup judged it (its profile and manual answers),
+                // unless --profile says otherwise.
+                let profile = given.clone().or(opened.profile).unwrap_or_default();
+                let report = ReportBuilder::new(&opened.trace, &profile)
                     .source_name(input::display_name(path))
+                    .manual_answers(&opened.answers)
                     .build();
                 reports.push(report);
             }

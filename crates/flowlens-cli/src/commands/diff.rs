@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use flowlens_core::open::Opened;
 use flowlens_core::render::diff::{render_json, render_text};
+use flowlens_core::report::ReportBuilder;
 
 use crate::{input, quiet_broken_pipe, Failure, RulesFormat};
 
@@ -16,17 +18,20 @@ pub fn run(
     profile: Option<&Path>,
     format: RulesFormat,
 ) -> Result<ExitCode, Failure> {
-    let profile = match profile {
-        Some(path) => input::read_profile(path).map_err(Failure)?,
-        None => flowlens_core::Profile::default(),
+    let given = match profile {
+        Some(path) => Some(input::read_profile(path).map_err(Failure)?),
+        None => None,
     };
-    let ta = input::read_trace(a).map_err(Failure)?;
-    let tb = input::read_trace(b).map_err(Failure)?;
-    let (ra, rb) = (
-        flowlens_core::analyze(&ta, &profile),
-        flowlens_core::analyze(&tb, &profile),
-    );
-    let d = flowlens_core::diff::diff(&ta, &ra, &tb, &rb);
+    let oa = input::read_input(a).map_err(Failure)?;
+    let ob = input::read_input(b).map_err(Failure)?;
+    let report = |opened: &Opened| {
+        let profile = given.clone().or(opened.profile.clone()).unwrap_or_default();
+        ReportBuilder::new(&opened.trace, &profile)
+            .manual_answers(&opened.answers)
+            .build()
+    };
+    let (ra, rb) = (report(&oa), report(&ob));
+    let d = flowlens_core::diff::diff(&oa.trace, &ra, &ob.trace, &rb);
     let (na, nb) = (input::display_name(a), input::display_name(b));
     let mut out = anstream::stdout().lock();
     match format {

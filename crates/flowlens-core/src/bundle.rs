@@ -1,26 +1,25 @@
-//! The export bundle (one `.zip` download) and the viewer's file opener.
+//! The extension's export bundle: one `.zip` download a support engineer can open with
+//! `flowlens check`, the viewer, or any unzip tool ([`crate::open`] reads it back).
 //!
 //! Bundle layout (stored zip, flat):
 //! - `README.txt`: what the bundle holds, whether it is redacted, the redaction receipt;
 //! - `flow.har`: the recorded trace as HAR 1.2 (Flowlens extras in `_flowlens` fields);
-//! - `report.json`: the `flowlens.report/v1` report, with the user's manual ticks and notes;
+//! - `report.json`: the `flowlens.report/v1` report, with the user's manual ticks and notes,
+//!   and (member `profile`, only here) the expectations profile it was judged with;
 //! - `report.md`: the same as a Markdown go-live review, linking the screenshot;
 //! - `consent.jpg` (or `.png`): the consent page as the user saw it, when it was captured.
 //!
 //! Redacted by default: one [`Redactor`] (keyed with 32 random bytes from the caller, then
 //! dropped) redacts the HAR and the report, so pseudonyms agree across the files.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use flowlens_core::har::{self, export as har_export, HarError};
-use flowlens_core::redact::Redactor;
-use flowlens_core::render::{json, markdown};
-use flowlens_core::report::Report;
-use flowlens_core::trace::Screenshot;
-use flowlens_core::Trace;
-use serde::Serialize;
-
-use crate::zip::{self, ZipWriter};
+use crate::archive::ZipWriter;
+use crate::har::export as har_export;
+use crate::profile::Profile;
+use crate::redact::Redactor;
+use crate::render::markdown;
+use crate::report::Report;
+use crate::stdx::base64::{Engine, STANDARD};
+use crate::trace::{Screenshot, Trace};
 
 /// File names in the bundle.
 pub const HAR_FILE: &str = "flow.har";
@@ -33,8 +32,13 @@ pub enum Redaction {
     Unredacted,
 }
 
-/// The bundle's bytes (a stored zip).
-pub fn bundle(trace: &Trace, report: &Report, redaction: Redaction) -> Vec<u8> {
+/// The report.json member that carries the expectations profile the report was judged with,
+/// so that the bundle reopened gives the statuses the popup showed.
+pub const PROFILE_MEMBER: &str = "profile";
+
+/// The bundle's bytes: a zip of stored entries (any unzip tool reads them, and the JPEG is
+/// already compressed). `profile` is the one `report` was built with.
+pub fn write(trace: &Trace, report: &Report, profile: &Profile, redaction: Redaction) -> Vec<u8> {
     let mut report = report.clone();
     let (har_text, readme_tail) = match redaction {
         Redaction::Redacted(key) => {
@@ -65,7 +69,7 @@ pub fn bundle(trace: &Trace, report: &Report, redaction: Redaction) -> Vec<u8> {
             "## Consent screenshot\n\n![The consent page as the user saw it]({name})\n"
         ));
     }
-    let json = json::render(&report) + "\n";
+    let json = report_json(&report, profile);
 
     let mut files = vec![HAR_FILE, REPORT_JSON_FILE, REPORT_MD_FILE];
     if let Some((name, _)) = &screenshot {
@@ -81,14 +85,32 @@ pub fn bundle(trace: &Trace, report: &Report, redaction: Redaction) -> Vec<u8> {
     );
 
     let mut zip = ZipWriter::new();
-    zip.add("README.txt", readme.as_bytes());
-    zip.add(HAR_FILE, har_text.as_bytes());
-    zip.add(REPORT_JSON_FILE, json.as_bytes());
-    zip.add(REPORT_MD_FILE, md.as_bytes());
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("README.txt", readme.as_bytes()),
+        (HAR_FILE, har_text.as_bytes()),
+        (REPORT_JSON_FILE, json.as_bytes()),
+        (REPORT_MD_FILE, md.as_bytes()),
+    ];
     if let Some((name, bytes)) = &screenshot {
-        zip.add(name, bytes);
+        files.push((name, bytes));
     }
-    zip.finish()
+    for (name, data) in files {
+        // Writing to memory fails only on an entry of 4 GB and more, which no export holds.
+        let _ = zip.add_stored(name, data);
+    }
+    zip.finish().unwrap_or_default()
+}
+
+/// The report as JSON with the profile beside it (left out when it is the empty profile).
+fn report_json(report: &Report, profile: &Profile) -> String {
+    let mut value = serde_json::to_value(report).unwrap_or_default();
+    if *profile != Profile::default() {
+        if let (Some(object), Ok(profile)) = (value.as_object_mut(), serde_json::to_value(profile))
+        {
+            object.insert(PROFILE_MEMBER.into(), profile);
+        }
+    }
+    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
 }
 
 /// The last consent screenshot as an image file: (name, bytes).
@@ -106,64 +128,17 @@ fn consent_screenshot(trace: &Trace) -> Option<(&'static str, Vec<u8>)> {
     })
 }
 
-/// What the viewer opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OpenedKind {
-    Har,
-    /// A Flowlens export bundle (its `.har`).
-    Bundle,
-    /// A Flowlens trace JSON (what `flowlens check` also reads).
-    Trace,
-}
-
-/// Reads a file the viewer was given: a Flowlens bundle (zip), a HAR, or a trace JSON.
-/// `on_progress(done, total)` is called about every megabyte while a HAR is parsed.
-pub fn open_file(
-    bytes: &[u8],
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<(OpenedKind, Trace), String> {
-    if zip::is_zip(bytes) {
-        let entries = zip::entries(bytes)?;
-        let har = entries
-            .iter()
-            .find(|e| e.name.ends_with(".har"))
-            .ok_or("this zip holds no .har file")?;
-        let total = har.data.len() as u64;
-        let trace = har::read_har(har.data, &mut |done| on_progress(done, total))
-            .map_err(|e| format!("{}: {e}", har.name))?;
-        return Ok((OpenedKind::Bundle, trace));
-    }
-    let total = bytes.len() as u64;
-    match har::read_har(bytes, &mut |done| on_progress(done, total)) {
-        Ok(trace) => Ok((OpenedKind::Har, trace)),
-        Err(HarError::NotHar(reason)) => {
-            let value: serde_json::Value =
-                serde_json::from_slice(bytes).map_err(|_| format!("not a HAR file ({reason})"))?;
-            if !value
-                .get("exchanges")
-                .is_some_and(serde_json::Value::is_array)
-            {
-                return Err(format!(
-                    "neither a HAR file ({reason}) nor a Flowlens trace (no \"exchanges\")"
-                ));
-            }
-            serde_json::from_value::<Trace>(value)
-                .map(|t| (OpenedKind::Trace, t))
-                .map_err(|e| format!("not a valid Flowlens trace: {e}"))
-        }
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
-    use flowlens_core::check::Status;
-    use flowlens_core::manual::{Answer, Answers};
-    use flowlens_core::report::ReportBuilder;
-    use flowlens_core::testing::good_flow_with_pages;
-    use flowlens_core::Profile;
+    use crate::archive::ZipReader;
+    use crate::manual::{Answer, Answers};
+    use crate::open::{open, InputKind};
+    use crate::report::ReportBuilder;
+    use crate::testing::good_flow_with_pages;
+    use crate::vocab::Status;
 
     fn answers() -> Answers {
         let mut a = Answers::new();
@@ -175,6 +150,18 @@ mod tests {
             },
         );
         a
+    }
+
+    /// The members of a zip, in order, with their bytes.
+    fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut zip = ZipReader::new(Cursor::new(bytes)).expect("zip");
+        zip.names()
+            .into_iter()
+            .map(|n| {
+                let data = zip.read(&n, 1 << 20).expect("entry");
+                (n, data)
+            })
+            .collect()
     }
 
     #[test]
@@ -189,9 +176,14 @@ mod tests {
         let report = ReportBuilder::new(&trace, &Profile::default())
             .manual_answers(&answers)
             .build();
-        let bytes = bundle(&trace, &report, Redaction::Redacted([9; 32]));
-        let files = zip::entries(&bytes).expect("zip");
-        let names: Vec<&str> = files.iter().map(|e| e.name.as_str()).collect();
+        let bytes = write(
+            &trace,
+            &report,
+            &Profile::default(),
+            Redaction::Redacted([9; 32]),
+        );
+        let files = entries(&bytes);
+        let names: Vec<&str> = files.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -203,15 +195,8 @@ mod tests {
             ]
         );
         let text = |name: &str| {
-            String::from_utf8(
-                files
-                    .iter()
-                    .find(|e| e.name == name)
-                    .expect("file")
-                    .data
-                    .to_vec(),
-            )
-            .expect("utf-8")
+            String::from_utf8(files.iter().find(|e| e.0 == name).expect("file").1.clone())
+                .expect("utf-8")
         };
         assert!(text("README.txt").contains("REDACTED"));
         assert!(text("report.md").contains("](consent.jpg)"));
@@ -221,12 +206,16 @@ mod tests {
             .checks
             .iter()
             .any(|c| c.id == "manual-runbook" && c.ticked));
-        assert_eq!(files[4].data, [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]);
+        assert!(
+            !text("report.json").contains("\"profile\": {"),
+            "no profile given"
+        );
+        assert_eq!(files[4].1, [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]);
 
         // The viewer reads the bundle back with the same statuses.
-        let (kind, reopened) = open_file(&bytes, &mut |_, _| {}).expect("reopens");
-        assert_eq!(kind, OpenedKind::Bundle);
-        let again = ReportBuilder::new(&reopened, &Profile::default())
+        let opened = open(Cursor::new(&bytes), &mut |_, _| {}).expect("reopens");
+        assert_eq!(opened.kind, InputKind::Bundle);
+        let again = ReportBuilder::new(&opened.trace, &Profile::default())
             .source_name("x.zip")
             .build();
         let statuses = |r: &Report| -> Vec<(String, Status)> {
@@ -238,21 +227,11 @@ mod tests {
     #[test]
     fn unredacted_bundle_says_so() {
         let trace = good_flow_with_pages().build();
-        let report = flowlens_core::analyze(&trace, &Profile::default());
-        let bytes = bundle(&trace, &report, Redaction::Unredacted);
-        let files = zip::entries(&bytes).expect("zip");
-        let readme = String::from_utf8_lossy(files[0].data).into_owned();
+        let report = crate::analyze(&trace, &Profile::default());
+        let bytes = write(&trace, &report, &Profile::default(), Redaction::Unredacted);
+        let files = entries(&bytes);
+        let readme = String::from_utf8_lossy(&files[0].1).into_owned();
         assert!(readme.contains("NOT REDACTED"));
-        assert!(String::from_utf8_lossy(files[1].data).contains("NOT REDACTED"));
-    }
-
-    #[test]
-    fn opens_trace_json_and_rejects_other_json() {
-        let trace = good_flow_with_pages().build();
-        let json = serde_json::to_vec(&trace).expect("trace json");
-        let (kind, _) = open_file(&json, &mut |_, _| {}).expect("trace");
-        assert_eq!(kind, OpenedKind::Trace);
-        assert!(open_file(b"{\"foo\":1}", &mut |_, _| {}).is_err());
-        assert!(open_file(b"", &mut |_, _| {}).is_err());
+        assert!(String::from_utf8_lossy(&files[1].1).contains("NOT REDACTED"));
     }
 }
