@@ -31,13 +31,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check HAR files (or Flowlens trace JSON files) and print the checklist report.
+    /// Check HAR files (or Flowlens exports and trace JSON files) and print the checklist report.
     ///
     /// With one file, `--format json` prints one report object; with several, a JSON array of
     /// reports in argument order (files that cannot be read are left out and reported on
     /// stderr).
     Check {
-        /// HAR files exported from browser DevTools or Playwright, or trace JSON files.
+        /// HAR files exported from browser DevTools or Playwright, the extension's export zips
+        /// (judged with the profile and manual answers they carry, unless --profile is given),
+        /// zipped HARs, or trace JSON files.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Expectations profile (TOML): custom domains, server name, login endpoint...
@@ -71,7 +73,7 @@ enum Command {
     /// that stay equal where the values were equal. A receipt of what was replaced goes in
     /// the file. Streams: any file size, little memory. See docs/redaction.md.
     Redact {
-        /// The HAR file to redact.
+        /// The HAR file to redact (or a Flowlens export or zip holding one).
         #[arg(value_name = "IN.har")]
         input: PathBuf,
         /// Where to write (`-` for stdout). Default: IN.redacted.har beside the input.
@@ -82,7 +84,7 @@ enum Command {
     /// change): hosts, statuses, parameters and check statuses that changed. Exits 1 when
     /// they differ.
     Diff {
-        /// Run A (HAR or trace JSON).
+        /// Run A (HAR, Flowlens export zip, or trace JSON).
         #[arg(value_name = "A")]
         a: PathBuf,
         /// Run B.
