@@ -77,7 +77,8 @@ pub fn write(trace: &Trace, report: &Report, profile: &Profile, redaction: Redac
     }
     let readme = format!(
         "Flowlens export ({})\n\nFiles: {}\n- {HAR_FILE}: the recorded flow as HAR 1.2 (open it in \
-         the Flowlens viewer, a HAR viewer, or `flowlens check {HAR_FILE}`)\n- {REPORT_JSON_FILE}: \
+         the Flowlens viewer or a HAR viewer; `flowlens check` on this zip gives the statuses \
+         shown here)\n- {REPORT_JSON_FILE}: \
          the go-live report (flowlens.report/v1)\n- {REPORT_MD_FILE}: the same as a Markdown \
          review, with the manual items' ticks and notes\n\n{readme_tail}",
         report.generator,

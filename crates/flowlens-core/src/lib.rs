@@ -2,14 +2,37 @@
 //! checklist and reports every item with evidence.
 //!
 //! Pure Rust with no web or async dependencies, so the same code runs in the CLI and, compiled
-//! to WebAssembly, in the browser extension.
+//! to WebAssembly, in the browser extension. `docs/architecture.md` tells the whole story.
+//!
+//! The data goes one way:
 //!
 //! ```text
-//! Trace (HAR import, extension recorder)
-//!   -> flow::reconstruct   flows with hops and roles
-//!   -> rules::registry     one Outcome per rule and flow
-//!   -> report::Report      flowlens.report/v1, rendered as text, JSON, Markdown or the popup
+//! input      open::open (HAR, export zip, trace JSON), har::read_har, recorder (the extension)
+//!   -> trace     trace::Trace: what was observed, uninterpreted
+//!   -> flows     flow::reconstruct: flows with hops and roles
+//!   -> rules     rules::registry: one Outcome per rule and flow; manual items beside them
+//!   -> report    report::ReportBuilder: flowlens.report/v1, finished when built
+//!   -> outputs   render::{text, markdown, json, view}, bundle::write (the export zip)
 //! ```
+//!
+//! ## Layers
+//!
+//! A module imports from its own layer and the layers below, never from a layer above; the
+//! `architecture` test reads every `crate::` path outside test code against this list (keep
+//! its format: one layer a line, modules in backticks). From the bottom:
+//!
+//! - layer 0, the vocabulary and helpers that know nothing of flows: `vocab`, `stdx`, `archive`
+//! - layer 1, the model: `trace`, `params`, `vendor`, `discovery`, `profile`
+//! - layer 2, reading a trace: `flow`, `redact`
+//! - layer 3, capture and evidence: `har`, `recorder`, `check`
+//! - layer 4, the checklist: `rules`, `manual`
+//! - layer 5, the report: `report`
+//! - layer 6, comparing reports: `diff`
+//! - layer 7, outputs: `render`, `docs`
+//! - layer 8, files: `bundle`, `open`
+//!
+//! The crate root re-exports `Status`, `Section`, `Report`, `Trace`, `Profile`, `Evidence`,
+//! `Outcome` and [`analyze`] for the other crates.
 
 pub mod archive;
 pub mod bundle;
