@@ -79,11 +79,6 @@ pub fn find(id: &str) -> Option<&'static ManualItem> {
     ITEMS.iter().find(|m| m.id == id)
 }
 
-/// The position of a manual item in checklist order.
-pub fn position(id: &str) -> Option<usize> {
-    ITEMS.iter().position(|m| m.id == id)
-}
-
 /// A person's answer on one manual item: ticked as done, and a note (the extension's
 /// checklist keeps them per deployment; a Flowlens export carries them in its report).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
