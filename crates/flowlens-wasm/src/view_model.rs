@@ -23,7 +23,9 @@ pub struct PopupInput {
     /// The flow picked in the selector; default: the latest.
     pub selected_flow: Option<usize>,
     pub incognito: IncognitoInfo,
-    /// `permissions.contains({origins: ['<all_urls>']})` (Firefox grants it separately).
+    /// Whether the browser lets Flowlens see requests on all sites
+    /// (`permissions.contains({origins: ['<all_urls>']})`); `None` when it could not say.
+    /// Firefox asks for it apart from installing, and a Chrome user can restrict site access.
     pub host_access: Option<bool>,
     /// Stored chunks of the trace that could not be read (a failed write).
     pub missing_chunks: u32,
@@ -46,6 +48,9 @@ pub struct IncognitoInfo {
 pub struct PopupView {
     pub status_line: String,
     pub phase: Option<Phase>,
+    /// Set when Flowlens cannot record at all: says so above everything else and offers the
+    /// button that asks the browser for access.
+    pub cannot_record: Option<CannotRecord>,
     pub notices: Vec<Notice>,
     /// Counts per status for the shown flow, in display order, zeros left out.
     pub summary: Vec<(Status, usize)>,
@@ -64,6 +69,13 @@ pub struct PopupView {
 pub struct PageView {
     pub url: String,
     pub facts: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CannotRecord {
+    pub text: String,
+    /// The label of the button that asks for access to all sites (`permissions.request`).
+    pub button: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,14 +138,13 @@ const ENABLE_INCOGNITO: &str = "To record there: Chrome → Extensions (chrome:/
 
 pub fn build(input: &PopupInput) -> PopupView {
     let mut notices = incognito_notices(&input.incognito);
-    if input.host_access == Some(false) {
-        notices.push(Notice {
-            level: "warn",
-            text: "Flowlens has no access to websites, so it cannot see any request. Grant it \
-                   on the Expectations page (Firefox asks for this separately from installing)."
-                .into(),
-        });
-    }
+    let cannot_record = (input.host_access == Some(false)).then(|| CannotRecord {
+        text: "Flowlens cannot record: it has no access to websites, so it sees no request of \
+               any flow. Firefox asks for this access apart from installing; in Chrome, site \
+               access was restricted."
+            .into(),
+        button: "Allow access to all websites",
+    });
     if input.missing_chunks > 0 {
         notices.push(Notice {
             level: "warn",
@@ -145,15 +156,22 @@ pub fn build(input: &PopupInput) -> PopupView {
         });
     }
     let Some(report) = &input.report else {
-        notices.push(Notice {
-            level: "info",
-            text: "No authorization flow recorded yet. Start one in any tab (Flowlens records \
-                   by itself when a page asks for an authorization), or press Record."
-                .into(),
-        });
+        if cannot_record.is_none() {
+            notices.push(Notice {
+                level: "info",
+                text: "No authorization flow recorded yet. Start one in any tab (Flowlens \
+                       records by itself when a page asks for an authorization), or press Record."
+                    .into(),
+            });
+        }
         return PopupView {
-            status_line: "Nothing recorded".into(),
+            status_line: if cannot_record.is_some() {
+                "Cannot record".into()
+            } else {
+                "Nothing recorded".into()
+            },
             phase: None,
+            cannot_record,
             notices,
             summary: Vec::new(),
             flows: Vec::new(),
@@ -216,6 +234,7 @@ pub fn build(input: &PopupInput) -> PopupView {
     PopupView {
         status_line: status_line(state),
         phase: state.map(|s| s.phase),
+        cannot_record,
         notices,
         summary: summary(&checks),
         flows: report
@@ -600,6 +619,39 @@ mod tests {
         assert!(view.sections.is_empty());
         assert_eq!(view.notices[0].level, "warn");
         assert!(view.notices[0].text.contains("Allow in Incognito"));
+    }
+
+    #[test]
+    fn without_host_access_it_says_nothing_can_be_recorded_and_offers_to_ask() {
+        let denied = build(&PopupInput {
+            host_access: Some(false),
+            ..PopupInput::default()
+        });
+        let cannot = denied.cannot_record.expect("cannot record");
+        assert!(cannot.text.starts_with("Flowlens cannot record"));
+        assert!(!cannot.button.is_empty());
+        assert_eq!(denied.status_line, "Cannot record");
+        assert!(
+            denied.notices.iter().all(|n| !n.text.contains("Start one")),
+            "no advice to start a flow that cannot be recorded: {:?}",
+            denied.notices
+        );
+        // A recording made before access was withdrawn is still shown, under the warning.
+        let report = analyze(&good_flow().build(), &Profile::default());
+        let with_report = build(&PopupInput {
+            host_access: Some(false),
+            ..input_for(report.clone())
+        });
+        assert!(with_report.cannot_record.is_some());
+        assert!(!with_report.sections.is_empty());
+        // Granted, or a browser that could not say: no warning.
+        for host_access in [Some(true), None] {
+            let view = build(&PopupInput {
+                host_access,
+                ..input_for(report.clone())
+            });
+            assert_eq!(view.cannot_record, None);
+        }
     }
 
     #[test]
