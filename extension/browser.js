@@ -18,6 +18,12 @@
 export const ext = globalThis.browser ?? globalThis.chrome;
 
 /**
+ * 'firefox' or 'chrome', for the popup's words and menu paths ("private window" or
+ * "incognito", about:addons or chrome://extensions). runtime.getBrowserInfo is Firefox's own.
+ */
+export const BROWSER = typeof ext.runtime?.getBrowserInfo === 'function' ? 'firefox' : 'chrome';
+
+/**
  * The `extraInfoSpec` for a webRequest listener. Chrome hides `Set-Cookie`, `Referer` and a few
  * other headers unless 'extraHeaders' is asked for; Firefox shows them always and rejects the
  * unknown value, so it is only added where the browser declares it.

@@ -10,7 +10,7 @@ import init, {
   analyzeRecording, exportBundle, pickTrace, renderPopup, reportMarkdown,
 } from './pkg/flowlens_popup.js';
 import {
-  ext, hostAccess, onHostAccessChange, requestHostAccess,
+  BROWSER, ext, hostAccess, onHostAccessChange, requestHostAccess,
 } from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
 import {
@@ -89,6 +89,7 @@ async function render() {
     activeTab: current.tab,
     selectedFlow: current.selectedFlow,
     incognito,
+    browser: BROWSER,
     hostAccess: access,
     missingChunks: missing,
     pages: result?.pages ?? [],
@@ -105,7 +106,8 @@ async function render() {
   buttons.bundle.disabled = !result;
   buttons.stop.disabled = !state;
   buttons.clear.disabled = !state;
-  buttons.record.disabled = current.tab === null && !state;
+  // Without access to websites a recording would stay empty.
+  buttons.record.disabled = access === false || (current.tab === null && !state);
 }
 
 function download(name, type, data) {

@@ -71,7 +71,9 @@ impl Writer {
             // popup.js answers the button's click with `permissions.request`.
             let block = self.add(root, "div", "notice warn cannot-record", None)?;
             block.set_id("cannot-record");
-            self.add(&block, "p", "", Some(&cannot.text))?;
+            let text = self.add(&block, "p", "", None)?;
+            self.add(&text, "strong", "", Some(cannot.title))?;
+            text.append_with_str_1(&format!(" {}", cannot.text))?;
             let button = self.add(&block, "button", "", Some(cannot.button))?;
             button.set_id("grant-access");
             button.set_attribute("type", "button")?;

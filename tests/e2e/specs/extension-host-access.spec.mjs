@@ -31,7 +31,9 @@ test.describe('without access to websites', () => {
     const popup = await openPopup(driver);
     const shown = await cannotRecord(popup);
     expect(shown?.text).toContain('Flowlens cannot record');
+    expect(shown?.text).toContain(driver.engine === 'firefox' ? 'Firefox asks for this access' : 'Site access');
     expect(shown?.button).toBe('Allow access to all websites');
+    expect(await popup.evaluate(() => document.getElementById('record').disabled)).toBe(true);
     expect(await textOf(popup, '#status-line')).toBe('Cannot record');
 
     await popup.click('#grant-access');

@@ -24,8 +24,8 @@ test.describe('allowed in private windows', () => {
     expect(state.incognito).toBe(true);
 
     const popup = await openPopup(driver, flow.tabId);
-    expect(await textOf(popup, '#status-line')).toContain('incognito');
-    expect(await textOf(popup, '#notices')).not.toContain('not allowed in incognito');
+    expect(await textOf(popup, '#status-line')).toContain(driver.engine === 'firefox' ? 'private window' : 'incognito');
+    expect(await textOf(popup, '#notices')).not.toMatch(/not allowed in incognito|may not run in private windows/);
     await expectChecks(popup, GOOD, testInfo);
     await expectNoOtherAutomatedChecks(popup, GOOD);
   });
@@ -42,9 +42,8 @@ test.describe('not allowed in private windows', () => {
     // it, or it has no recording.
     if (!flow.error) expect((await recordingOf(driver, flow.tabId)).state).toBeNull();
     const popup = await openPopup(driver);
-    const notices = await textOf(popup, '#notices');
-    expect(notices).toContain('Allow in Incognito');
-    expect(notices).toContain('Run in Private Windows');
+    // Each browser's own menu path.
+    expect(await textOf(popup, '#notices')).toContain(driver.engine === 'firefox' ? 'Run in Private Windows' : 'Allow in Incognito');
     expect(await popup.evaluate(() => document.querySelectorAll('[data-check]').length)).toBe(0);
   });
 });
