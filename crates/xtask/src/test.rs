@@ -112,7 +112,7 @@ pub fn run(root: &Path) -> Result {
         let started_project = Instant::now();
         run_command(
             Command::new("npx")
-                .args(["playwright", "test", "--project", project])
+                .args(["playwright", "test", &format!("--project={project}")])
                 .current_dir(root.join("tests/e2e"))
                 .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
         )?;

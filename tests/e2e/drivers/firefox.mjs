@@ -21,7 +21,7 @@ import puppeteer from 'puppeteer-core';
 import { ALL_HOSTNAMES } from '../sim/constants.mjs';
 import { startHostProxy } from './host-proxy.mjs';
 import { completeDriver } from './common.mjs';
-import { puppeteerPage } from './page.mjs';
+import { puppeteerPage, untilTrue } from './page.mjs';
 
 export const FIREFOX_PATH = process.env.FLOWLENS_FIREFOX ?? '/usr/bin/firefox-esr';
 
@@ -157,7 +157,7 @@ export async function launchFirefox({ extensionPath, privateWindows, hostAccess 
         const page = await newTabBeside(browser, initial, { background: true });
         const url = `${driver.extensionOrigin}/manifest.json`;
         page.goto(url).catch(() => {});
-        await page.waitForFunction((wanted) => location.href === wanted && typeof browser === 'object', {}, url);
+        await untilTrue(page, (wanted) => location.href === wanted && typeof browser === 'object', url);
         return page;
       })();
       return (await helper).evaluate(fn, arg);

@@ -45,6 +45,7 @@ export function playwrightPage(page) {
  */
 export function puppeteerPage(page) {
   const isExtensionUrl = (url) => url.startsWith('moz-extension:');
+  const until = (fn, arg, timeout) => untilTrue(page, fn, arg, { timeout });
   let extensionUrl = null;
   return {
     raw: page,
@@ -53,7 +54,7 @@ export function puppeteerPage(page) {
       if (isExtensionUrl(url)) {
         extensionUrl = url;
         page.goto(url, { timeout }).catch(() => {});
-        await page.waitForFunction((wanted) => location.href === wanted, { timeout }, url);
+        await until((wanted) => location.href === wanted, url, timeout);
         return;
       }
       extensionUrl = null;
@@ -74,7 +75,7 @@ export function puppeteerPage(page) {
         return;
       }
       await page.evaluate(() => { window.flowlensOldDocument = true; location.reload(); });
-      await page.waitForFunction(() => !window.flowlensOldDocument && document.readyState !== 'loading');
+      await until(() => !window.flowlensOldDocument && document.readyState !== 'loading', undefined, 30_000);
     },
     /**
      * Starts collecting the URLs this page requests; `stop()` resolves to them. The driver
@@ -103,4 +104,19 @@ export function puppeteerPage(page) {
     bringToFront: () => page.bringToFront(),
     close: () => page.close(),
   };
+}
+
+/**
+ * Resolves once fn(arg) is true in the page, polling (every 50 ms, up to `timeout`) instead of
+ * Puppeteer's waitForFunction: while Firefox swaps the document for a moz-extension:// one, which
+ * BiDi does not announce, an evaluation can fail with a protocol error that waitForFunction does
+ * not retry. Such failures count as "not yet".
+ */
+export async function untilTrue(page, fn, arg, { timeout = 30_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg).catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${fn}`);
+    await new Promise((resolve) => { setTimeout(resolve, 50); });
+  }
 }
