@@ -220,7 +220,8 @@ export async function launchFirefox({ extensionPath, privateWindows, hostAccess 
       `);
     },
     dialogs: () => dialogs,
-    consoleLines: () => lines,
+    consoleLines: () => (proxy.refused.length === 0 ? lines
+      : [...lines, `host proxy refused: ${[...new Set(proxy.refused)].join(', ')}`]),
     refusedHosts: () => proxy.refused,
     async close() {
       await browser.close().catch(() => {});
