@@ -8,8 +8,8 @@
 // - Host permissions: Firefox MV3 treats `<all_urls>` as opt-in (the user may decline it at
 //   install or withdraw it), as a Chrome user can restrict site access; without it webRequest
 //   sees nothing (hostAccess, requestHostAccess, onHostAccessChange).
-// - tabs.captureVisibleTab: Firefox defines it only while the host permission is held
-//   (captureVisibleTab).
+// - tabs.captureVisibleTab: Firefox leaves it undefined in a page that first reads it without
+//   the host permission (captureVisibleTab).
 // - storage.session: Chrome states its quota (QUOTA_BYTES); Firefox enforces the same 10 MB
 //   without stating it (SESSION_QUOTA_BYTES).
 // - The background is a service worker in Chrome and an event page in Firefox (the manifest
@@ -60,7 +60,8 @@ export function onHostAccessChange(listener) {
 
 /**
  * A JPEG data URL of a window's visible tab, or null where the browser gives none: Firefox
- * defines tabs.captureVisibleTab only while the add-on holds its host permission.
+ * resolves tabs.captureVisibleTab when a page first reads it, to undefined if the add-on lacks
+ * its host permission then (measured on ESR 153: it stays so until the page is reloaded).
  */
 export function captureVisibleTab(windowId, options) {
   if (typeof ext.tabs?.captureVisibleTab !== 'function') return Promise.resolve(null);
