@@ -211,7 +211,7 @@ impl TraceBuilder {
     pub fn new() -> Self {
         Self {
             trace: Trace {
-                source: "test".into(),
+                source: crate::vocab::SourceKind::Test,
                 ..Trace::default()
             },
             clock: 1_700_000_000_000.0,
