@@ -1,113 +1,315 @@
-//! Analysis exports: the same `flowlens.report/v1` as the CLI, from a trace or from the
-//! recorder's stored events.
+//! The view module's analysis: a recorded tab (or, in the files module, an opened file's
+//! report) kept on the Rust side, which the popup, the side panel and the viewer ask to
+//! render, and the service worker asks what the toolbar badge shows. The report never
+//! crosses into JavaScript to be rendered: one object holds the events, the report built from
+//! them and the page it was written into, and an update (a new chunk of events, a tick)
+//! changes only what differs.
 
-use flowlens_core::bundle::{self, Redaction};
-use flowlens_core::manual::Answers as ManualAnswers;
-use flowlens_core::open::{self, InputKind};
+use flowlens_core::manual::{Answer, Answers as ManualAnswers};
 use flowlens_core::recorder::{self, Event, TabState};
-use flowlens_core::render::markdown;
-use flowlens_core::report::{Report, ReportBuilder};
+use flowlens_core::render::{badge, view as view_model};
+use flowlens_core::report::Report;
 use flowlens_core::rules;
 use flowlens_core::trace::{PageSnapshot, Screenshot};
-use flowlens_core::{Profile, Trace};
-use serde::Serialize;
+use flowlens_core::Profile;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
+use web_sys::Element;
 
-use crate::convert::{from_js, from_js_or_default, to_js};
+#[cfg(feature = "files")]
+use crate::convert::from_json;
+use crate::convert::{from_json_or_default, to_json};
+use crate::recording::{read_chunks, read_state, recording_analysis};
+use crate::{dom, mount};
 
-/// `analyze(trace, profile?)`: a `Trace` in its JSON form (what the CLI reads) to a report.
+/// What the page knows beside the recording: the browser, its windows and permissions, and
+/// what the user chose on the page. snake_case, as every object between the extension's parts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PageContext {
+    /// The tab the page is about (the active tab, or `?tab=`), when there is one.
+    pub active_tab: Option<i64>,
+    /// The flow picked in the selector; default: the latest.
+    pub selected_flow: Option<usize>,
+    pub incognito: Incognito,
+    pub browser: Option<view_model::Browser>,
+    pub host_access: Option<bool>,
+    /// Stored chunks of the recording that could not be read.
+    pub missing_chunks: u32,
+    /// The viewer: manual items cannot be edited.
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Incognito {
+    /// `extension.isAllowedIncognitoAccess()`.
+    pub allowed: Option<bool>,
+    /// The page's window is incognito (private).
+    pub current_window: bool,
+}
+
+/// Where the report comes from.
+enum Source {
+    Nothing,
+    /// A recorded tab: its state and the events of its chunks `0..chunks`.
+    Recording {
+        state: TabState,
+        events: Vec<Event>,
+        chunks: u32,
+    },
+    /// A report made elsewhere (the viewer's parser; files module only).
+    #[cfg_attr(not(feature = "files"), allow(dead_code))]
+    Opened(Shown),
+}
+
+/// A report and what the view shows beside it.
+#[derive(Default)]
+#[cfg_attr(feature = "files", derive(Deserialize), serde(default))]
+pub(crate) struct Shown {
+    report: Option<Report>,
+    screenshots: Vec<Screenshot>,
+    pages: Vec<PageSnapshot>,
+}
+
 #[wasm_bindgen]
-pub fn analyze(trace: JsValue, profile: JsValue) -> Result<JsValue, JsError> {
-    let trace: Trace = from_js(trace, "trace")?;
-    let profile: Profile = from_js_or_default(profile, "profile")?;
-    to_js(&flowlens_core::analyze(&trace, &profile))
+pub struct Analysis {
+    source: Source,
+    profile: Profile,
+    manual: ManualAnswers,
+    context: PageContext,
+    /// The report of a recording, built when first needed after a change.
+    built: Option<Shown>,
+    root: Option<mount::Root>,
 }
 
-/// A recorded tab, analysed.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordingReport {
-    pub report: Report,
-    /// Consent screenshots kept as evidence (not part of the report schema).
-    pub screenshots: Vec<Screenshot>,
-    /// Page snapshots (the popup's "Pages seen"); the rest of the trace stays in Rust, since
-    /// sending 500 requests back to JavaScript would cost more than the analysis.
-    pub pages: Vec<PageSnapshot>,
-}
-
-/// The report of a recorded tab from its state and stored chunks (arrays of events, in
-/// chunk order).
-pub fn recording_report(
-    state: &TabState,
-    chunks: Vec<Vec<Event>>,
-    profile: &Profile,
-    manual: &ManualAnswers,
-) -> RecordingReport {
-    let (mut trace, report) = recording_analysis(state, chunks, profile, manual);
-    RecordingReport {
-        report,
-        screenshots: std::mem::take(&mut trace.screenshots),
-        pages: std::mem::take(&mut trace.pages),
+impl Default for Analysis {
+    fn default() -> Self {
+        Analysis {
+            source: Source::Nothing,
+            profile: Profile::default(),
+            manual: ManualAnswers::default(),
+            context: PageContext::default(),
+            built: None,
+            root: None,
+        }
     }
 }
 
-/// The trace of a recorded tab and its report, the user's manual answers merged in.
-pub fn recording_analysis(
-    state: &TabState,
-    chunks: Vec<Vec<Event>>,
-    profile: &Profile,
-    manual: &ManualAnswers,
-) -> (Trace, Report) {
-    let trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
-    let mut builder = ReportBuilder::new(&trace, profile).manual_answers(manual);
-    if let Some(url) = &state.last_url {
-        builder = builder.source_name(flowlens_core::redact::mask_url(url));
+#[wasm_bindgen]
+impl Analysis {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Analysis {
+        Analysis::default()
     }
-    let report = builder.build();
-    (trace, report)
+
+    /// A recorded tab: its state (`flowlens/s/<trace>`) and all its stored chunks, in order,
+    /// each as JSON.
+    #[wasm_bindgen(js_name = showRecording)]
+    pub fn show_recording(&mut self, state: &str, chunks: Vec<String>) -> Result<(), JsError> {
+        let state = read_state(state)?;
+        let events = read_chunks(&chunks)?;
+        self.source = Source::Recording {
+            chunks: state.chunks,
+            state,
+            events,
+        };
+        self.built = None;
+        Ok(())
+    }
+
+    /// The chunks `first..` of the recording shown and its new state, as the storage change
+    /// brought them. Returns false (and changes nothing) when they do not continue what is
+    /// shown: another trace, or a chunk missed; the page then reads the whole recording.
+    #[wasm_bindgen(js_name = appendChunks)]
+    pub fn append_chunks(
+        &mut self,
+        state: &str,
+        first: u32,
+        chunks: Vec<String>,
+    ) -> Result<bool, JsError> {
+        let state = read_state(state)?;
+        let Source::Recording {
+            state: shown,
+            events,
+            chunks: read,
+        } = &mut self.source
+        else {
+            return Ok(false);
+        };
+        let added = chunks.len() as u32;
+        if shown.tab != state.tab || first != *read || first + added != state.chunks {
+            return Ok(false);
+        }
+        events.append(&mut read_chunks(&chunks)?);
+        *read = state.chunks;
+        *shown = state;
+        self.built = None;
+        Ok(true)
+    }
+
+    /// Nothing recorded to show.
+    #[wasm_bindgen(js_name = showNothing)]
+    pub fn show_nothing(&mut self) {
+        self.source = Source::Nothing;
+        self.built = None;
+    }
+
+    /// The trace key of the recording shown, if any.
+    #[wasm_bindgen(getter)]
+    pub fn trace(&self) -> Option<f64> {
+        match &self.source {
+            Source::Recording { state, .. } => Some(state.tab as f64),
+            _ => None,
+        }
+    }
+
+    /// How many chunks of the recording are read.
+    #[wasm_bindgen(getter, js_name = chunksRead)]
+    pub fn chunks_read(&self) -> u32 {
+        match &self.source {
+            Source::Recording { chunks, .. } => *chunks,
+            _ => 0,
+        }
+    }
+
+    /// The expectations profile, as JSON (`null` for none).
+    #[wasm_bindgen(js_name = setProfile)]
+    pub fn set_profile(&mut self, profile: Option<String>) -> Result<(), JsError> {
+        self.profile = from_json_or_default(profile, "profile")?;
+        self.built = None;
+        Ok(())
+    }
+
+    /// The answers to the manual items, `{<id>: {ticked, note}}` as stored, as JSON.
+    #[wasm_bindgen(js_name = setAnswers)]
+    pub fn set_answers(&mut self, manual: Option<String>) -> Result<(), JsError> {
+        self.manual = from_json_or_default(manual, "manual answers")?;
+        self.built = None;
+        Ok(())
+    }
+
+    /// One answer changed on the page.
+    #[wasm_bindgen(js_name = setAnswer)]
+    pub fn set_answer(&mut self, id: String, ticked: bool, note: Option<String>) {
+        let note = note.filter(|n| !n.trim().is_empty());
+        self.manual.insert(id, Answer { ticked, note });
+        self.built = None;
+    }
+
+    /// What the page knows beside the recording ([`PageContext`]), as JSON.
+    #[wasm_bindgen(js_name = setContext)]
+    pub fn set_context(&mut self, context: Option<String>) -> Result<(), JsError> {
+        self.context = from_json_or_default(context, "page context")?;
+        Ok(())
+    }
+
+    /// Whether there is a report (a recording with events, or an opened file).
+    #[wasm_bindgen(js_name = hasReport)]
+    pub fn has_report(&mut self) -> bool {
+        self.shown().report.is_some()
+    }
+
+    /// Writes the view into `root`, changing only what differs from the last time.
+    pub fn render(&mut self, root: &Element) -> Result<(), JsError> {
+        let children = self.describe();
+        if self.root.as_ref().map(mount::Root::element) != Some(root) {
+            self.root = Some(mount::Root::new(root.clone()).map_err(js_error)?);
+        }
+        match &mut self.root {
+            Some(mounted) => mounted.update(children).map_err(js_error),
+            None => Ok(()),
+        }
+    }
+
+    /// What the toolbar button shows for the recording: `{text, color, title}` as JSON, or
+    /// `null` (nothing recorded).
+    pub fn badge(&mut self) -> Result<Option<String>, JsError> {
+        let state = match &self.source {
+            Source::Recording { state, .. } => Some(state.clone()),
+            _ => None,
+        };
+        let shown = self.shown();
+        badge::of(state.as_ref(), shown.report.as_ref())
+            .map(|b| to_json(&b))
+            .transpose()
+    }
 }
 
-/// `analyzeRecording(state, chunks, profile?, manual?)` → `{report, screenshots, pages}`;
-/// `manual` is `{<check id>: {ticked, note}}` (the popup's stored answers).
-#[wasm_bindgen(js_name = analyzeRecording)]
-pub fn analyze_recording(
-    state: JsValue,
-    chunks: JsValue,
-    profile: JsValue,
-    manual: JsValue,
-) -> Result<JsValue, JsError> {
-    let state: TabState = from_js(state, "trace state")?;
-    let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
-    let profile: Profile = from_js_or_default(profile, "profile")?;
-    let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
-    to_js(&recording_report(&state, chunks, &profile, &manual))
+#[cfg(feature = "files")]
+#[wasm_bindgen]
+impl Analysis {
+    /// A report made by the viewer's parser: `{report, screenshots, pages}` as JSON.
+    #[wasm_bindgen(js_name = showOpened)]
+    pub fn show_opened(&mut self, opened: &str) -> Result<(), JsError> {
+        self.source = Source::Opened(from_json(opened, "opened file")?);
+        self.built = None;
+        Ok(())
+    }
 }
 
-/// `exportBundle(state, chunks, profile?, manual?, key)` → `Uint8Array` of the export zip
-/// ([`crate::bundle`]), redacted with `key` (32 random bytes from `crypto.getRandomValues`,
-/// used once; JavaScript drops it). `key` `null` exports live secrets: the popup passes it
-/// only after the user confirmed an unredacted export.
-#[wasm_bindgen(js_name = exportBundle)]
-pub fn export_bundle(
-    state: JsValue,
-    chunks: JsValue,
-    profile: JsValue,
-    manual: JsValue,
-    key: Option<Vec<u8>>,
-) -> Result<Vec<u8>, JsError> {
-    let state: TabState = from_js(state, "trace state")?;
-    let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
-    let profile: Profile = from_js_or_default(profile, "profile")?;
-    let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
-    let redaction = match key {
-        Some(key) => Redaction::Redacted(
-            key.try_into()
-                .map_err(|_| JsError::new("the redaction key must be 32 bytes"))?,
-        ),
-        None => Redaction::Unredacted,
-    };
-    let (trace, report) = recording_analysis(&state, chunks, &profile, &manual);
-    Ok(bundle::write(&trace, &report, &profile, redaction))
+impl Analysis {
+    /// The report shown, built from the recording when something changed.
+    fn shown(&mut self) -> &Shown {
+        if let Source::Opened(shown) = &self.source {
+            return shown;
+        }
+        self.built.get_or_insert_with(|| match &self.source {
+            Source::Recording { state, events, .. } if !events.is_empty() => {
+                let (mut trace, report) =
+                    recording_analysis(state, events.clone(), &self.profile, &self.manual);
+                Shown {
+                    report: Some(report),
+                    screenshots: std::mem::take(&mut trace.screenshots),
+                    pages: std::mem::take(&mut trace.pages),
+                }
+            }
+            _ => Shown::default(),
+        })
+    }
+
+    /// The view of what is shown, as elements.
+    pub fn describe(&mut self) -> Vec<crate::vnode::VNode> {
+        let state = match &self.source {
+            Source::Recording { state, .. } => Some(state.clone()),
+            _ => None,
+        };
+        let context = self.context.clone();
+        self.shown();
+        let shown = match &mut self.source {
+            Source::Opened(shown) => shown,
+            _ => match &mut self.built {
+                Some(shown) => shown,
+                None => return Vec::new(),
+            },
+        };
+        // The view model borrows nothing: the report and pictures move in and back out.
+        let mut input = view_model::PopupInput {
+            report: shown.report.take(),
+            screenshots: std::mem::take(&mut shown.screenshots),
+            pages: std::mem::take(&mut shown.pages),
+            state,
+            active_tab: context.active_tab,
+            selected_flow: context.selected_flow,
+            incognito: view_model::IncognitoInfo {
+                allowed: context.incognito.allowed,
+                current_window: context.incognito.current_window,
+            },
+            browser: context.browser,
+            host_access: context.host_access,
+            missing_chunks: context.missing_chunks,
+            read_only: context.read_only,
+        };
+        let view = view_model::build(&input);
+        shown.report = input.report.take();
+        shown.screenshots = std::mem::take(&mut input.screenshots);
+        shown.pages = std::mem::take(&mut input.pages);
+        dom::popup(&view)
+    }
+}
+
+fn js_error(e: JsValue) -> JsError {
+    JsError::new(&format!("rendering failed: {e:?}"))
 }
 
 /// A section of the checklist: id and title (the options page's "sections to skip").
@@ -117,9 +319,9 @@ pub struct SectionDoc {
     pub title: &'static str,
 }
 
-/// `sections()`: every checklist section in order.
+/// `sections()`: every checklist section in order, as JSON.
 #[wasm_bindgen]
-pub fn sections() -> Result<JsValue, JsError> {
+pub fn sections() -> Result<String, JsError> {
     let all: Vec<SectionDoc> = rules::Section::ALL
         .iter()
         .map(|s| SectionDoc {
@@ -127,83 +329,7 @@ pub fn sections() -> Result<JsValue, JsError> {
             title: s.title(),
         })
         .collect();
-    to_js(&all)
-}
-
-/// The viewer's file reader, run in a Web Worker: the file arrives in chunks (`push`), then
-/// `finish(profile, onProgress)` parses and analyses it, calling `onProgress(done, total)`
-/// about every megabyte, and returns `{kind, report, screenshots, pages}`.
-#[wasm_bindgen]
-pub struct FileLoader {
-    bytes: Vec<u8>,
-    name: String,
-}
-
-#[derive(Serialize)]
-struct Opened {
-    kind: InputKind,
-    report: Report,
-    screenshots: Vec<Screenshot>,
-    pages: Vec<PageSnapshot>,
-}
-
-#[wasm_bindgen]
-impl FileLoader {
-    #[wasm_bindgen(constructor)]
-    pub fn new(name: String, size: f64) -> FileLoader {
-        // `size` is a hint only; a bad one costs a reallocation, not a failure.
-        let capacity = if size.is_finite() && size > 0.0 {
-            size.min(4.0e9) as usize
-        } else {
-            0
-        };
-        FileLoader {
-            bytes: Vec::with_capacity(capacity),
-            name,
-        }
-    }
-
-    pub fn push(&mut self, chunk: &[u8]) {
-        self.bytes.extend_from_slice(chunk);
-    }
-
-    pub fn finish(
-        self,
-        profile: JsValue,
-        on_progress: &js_sys::Function,
-    ) -> Result<JsValue, JsError> {
-        let profile: Profile = from_js_or_default(profile, "profile")?;
-        let mut progress = |done: u64, total: u64| {
-            let _ = on_progress.call2(
-                &JsValue::NULL,
-                &JsValue::from_f64(done as f64),
-                &JsValue::from_f64(total as f64),
-            );
-        };
-        let opened = open::open(std::io::Cursor::new(&self.bytes), &mut progress)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        drop(self.bytes);
-        let mut trace = opened.trace;
-        // An export is judged as the popup judged it: with its own profile and answers.
-        let profile = opened.profile.unwrap_or(profile);
-        let report = ReportBuilder::new(&trace, &profile)
-            .source_name(self.name)
-            .manual_answers(&opened.answers)
-            .build();
-        to_js(&Opened {
-            kind: opened.kind,
-            report,
-            screenshots: std::mem::take(&mut trace.screenshots),
-            pages: std::mem::take(&mut trace.pages),
-        })
-    }
-}
-
-/// `reportMarkdown(report)`: the Markdown export, page-controlled text escaped.
-#[wasm_bindgen(js_name = reportMarkdown)]
-pub fn report_markdown(report: JsValue) -> Result<String, JsError> {
-    let report: Report = from_js(report, "report")?;
-    Ok(markdown::render(&report))
+    to_json(&all)
 }
 
 /// A rule's identity and documentation, for the popup and for tests.
@@ -234,19 +360,23 @@ pub fn rule_docs() -> Vec<RuleDoc> {
         .collect()
 }
 
-/// `rules()`: every rule in checklist order, with its documentation.
+/// `rules()`: every rule in checklist order, with its documentation, as JSON.
 #[wasm_bindgen]
-pub fn rules() -> Result<JsValue, JsError> {
-    to_js(&rule_docs())
+pub fn rules() -> Result<String, JsError> {
+    to_json(&rule_docs())
 }
 
-/// `pickTrace(states, tab?, exclude?)`: the trace key the popup shows, or `null`.
+/// `pickTrace(states, tab?, exclude?)`: the trace key a page shows, or `null`; `states` are
+/// the stored trace states, each as JSON.
 #[wasm_bindgen(js_name = pickTrace)]
 pub fn pick_trace(
-    states: JsValue,
+    states: Vec<String>,
     tab: Option<i32>,
     exclude: Option<i32>,
 ) -> Result<Option<f64>, JsError> {
-    let states: Vec<TabState> = from_js(states, "trace states")?;
+    let states = states
+        .iter()
+        .map(|s| read_state(s))
+        .collect::<Result<Vec<TabState>, JsError>>()?;
     Ok(recorder::pick_trace(&states, tab.map(i64::from), exclude.map(i64::from)).map(|t| t as f64))
 }

@@ -1,31 +1,37 @@
 //! Flowlens in the browser: the wasm-bindgen surface the extension uses.
 //!
 //! A thin layer: every decision is in `flowlens-core` (the recorder's start/keep/stop policy,
-//! the flow reconstruction, the rules, the report). This crate converts values at the
-//! JavaScript boundary (always with serde-wasm-bindgen's JSON-compatible serializer, because
-//! everything here also travels through `chrome.runtime` messages and `chrome.storage`) and
-//! renders the popup with web-sys.
+//! the flow reconstruction, the rules, the report, the view model). This crate converts
+//! values at the JavaScript boundary and writes the view into the page with web-sys.
 //!
-//! Two modules are built from this crate (features `worker` and `popup`), so the service
-//! worker loads only the recorder. Exports, as JavaScript sees them:
-//! - worker: `new Recorder()`, `.restore(states)`, `.observe(kind, details)`, `.record(tab, now)`,
-//!   `.stop(tab, now)`, `.clear(tab)`: the service worker's recorder ([`recorder`]).
-//! - popup: `analyze(trace, profile)`, `analyzeRecording(state, chunks, profile, manual)`,
-//!   `exportBundle(state, chunks, profile, manual, key)`, `reportMarkdown(report)`, `rules()`,
-//!   `sections()`, `pickTrace(states, tab, exclude)`, `version()` ([`analysis`]; the export
-//!   bundle and the file opener are the core's `bundle` and `open`).
-//! - popup (the viewer's Web Worker): `new FileLoader(name, size)`, `.push(chunk)`,
-//!   `.finish(profile, onProgress)` ([`analysis`]).
-//! - popup: `renderPopup(root, input)`: the popup, rendered from a report ([`dom`] writes the
-//!   core's `render::view` model).
+//! Three modules are built from this crate (features), so each page loads only what it uses:
+//! - `worker` → `flowlens_worker`: `new Recorder()`, `.restore(states)`, `.observe(kind,
+//!   details)`, `.flush()`, `.record(tab, now)`, `.stop(tab, now)`, `.clear(tab)`, and
+//!   `recordingBadge(state)` ([`recorder`]).
+//! - `view` → `flowlens_view`, the first paint of the popup, side panel, options page and
+//!   viewer: `new Analysis()` ([`analysis`]: `.showRecording(state, chunks)`,
+//!   `.appendChunks(state, first, chunks)`, `.showOpened(json)`, `.setProfile`,
+//!   `.setAnswers`, `.setAnswer`, `.setContext`, `.render(root)`, `.markdown()`,
+//!   `.reportJson()`, `.badge()`), `sections()`, `rules()`, `pickTrace(states, tab, exclude)`.
+//!   [`dom`] describes the view as elements, [`mount`] writes them and keeps the page in step.
+//! - `files` → `flowlens_files`, loaded when used: `exportBundle(state, chunks, profile,
+//!   manual, key)` and the viewer parser's `new FileLoader(name, size)`, `.push(chunk)`,
+//!   `.finish(profile, onProgress)` ([`files`]).
 
-#[cfg(feature = "popup")]
+#[cfg(feature = "view")]
 pub mod analysis;
 mod convert;
-#[cfg(feature = "popup")]
+#[cfg(feature = "view")]
 pub mod dom;
+#[cfg(feature = "files")]
+pub mod files;
+#[cfg(feature = "view")]
+pub mod mount;
 #[cfg(feature = "worker")]
 pub mod recorder;
+#[cfg(any(feature = "view", feature = "files"))]
+mod recording;
+pub mod vnode;
 
 use wasm_bindgen::prelude::*;
 

@@ -5,7 +5,8 @@
 //! answer is `null` when there is nothing to do (most events of most tabs), else the
 //! [`Actions`](flowlens_core::recorder::Actions) to carry out.
 
-use flowlens_core::recorder::{self, Event};
+use flowlens_core::recorder::{self, Event, TabState};
+use flowlens_core::render::badge;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{from_js, to_js};
@@ -92,4 +93,16 @@ pub fn event_from_js(kind: &str, details: JsValue) -> Result<Event, JsError> {
         "screenshot" => Event::Screenshot(from_js(details, kind)?),
         other => return Err(JsError::new(&format!("unknown event kind {other:?}"))),
     })
+}
+
+/// `recordingBadge(state)`: the toolbar badge of a tab whose flow is being recorded
+/// (`{text, color, title}`), or `null` when it is not recording (then the view module's
+/// `Analysis.badge()` says the verdict).
+#[wasm_bindgen(js_name = recordingBadge)]
+pub fn recording_badge(state: JsValue) -> Result<JsValue, JsError> {
+    let state: TabState = from_js(state, "trace state")?;
+    match badge::recording(&state) {
+        Some(badge) => to_js(&badge),
+        None => Ok(JsValue::NULL),
+    }
 }

@@ -1,6 +1,6 @@
 //! The popup view rendered into a real document: stable `data-check` hooks, text-only
 //! rendering of page-controlled strings.
-#![cfg(all(target_arch = "wasm32", feature = "popup"))]
+#![cfg(all(target_arch = "wasm32", feature = "view"))]
 
 use flowlens_core::testing::good_flow;
 use flowlens_core::trace::PageSnapshot;
@@ -19,7 +19,8 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
         .expect("serializable")
 }
 
-fn render(input: serde_json::Value) -> web_sys::Element {
+/// Renders `{report, pages, screenshots}` (an opened file) with a page context.
+fn render(opened: serde_json::Value, context: serde_json::Value) -> web_sys::Element {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .expect("a document");
@@ -29,7 +30,10 @@ fn render(input: serde_json::Value) -> web_sys::Element {
         .expect("a body")
         .append_child(&root)
         .expect("appended");
-    flowlens_wasm::dom::render_popup(&root, to_js(&input)).expect("rendered");
+    let mut analysis = flowlens_wasm::analysis::Analysis::new();
+    analysis.show_opened(&opened.to_string()).expect("opened");
+    analysis.set_context(to_js(&context)).expect("context");
+    analysis.render(&root).expect("rendered");
     root
 }
 
@@ -47,11 +51,10 @@ fn every_check_has_its_hooks_and_page_text_stays_text() {
         })
         .build();
     let report = analyze(&trace, &Profile::default());
-    let root = render(serde_json::json!({
-        "report": report,
-        "pages": trace.pages,
-        "activeTab": null,
-    }));
+    let root = render(
+        serde_json::json!({ "report": report, "pages": trace.pages }),
+        serde_json::json!({}),
+    );
 
     let checks = root.query_selector_all("[data-check]").expect("query");
     assert_eq!(checks.length() as usize, report.checks.len());
@@ -74,9 +77,10 @@ fn every_check_has_its_hooks_and_page_text_stays_text() {
 
 #[wasm_bindgen_test]
 fn without_a_recording_it_says_how_to_start() {
-    let root = render(serde_json::json!({
-        "incognito": {"allowed": false, "currentWindow": true},
-    }));
+    let root = render(
+        serde_json::json!({}),
+        serde_json::json!({ "incognito": {"allowed": false, "current_window": true} }),
+    );
     let text = root.text_content().unwrap_or_default();
     assert!(text.contains("No authorization flow recorded yet"));
     assert!(text.contains("Allow in Incognito"));
@@ -84,7 +88,10 @@ fn without_a_recording_it_says_how_to_start() {
 
 #[wasm_bindgen_test]
 fn without_host_access_it_offers_the_button_that_asks_for_it() {
-    let root = render(serde_json::json!({ "hostAccess": false }));
+    let root = render(
+        serde_json::json!({}),
+        serde_json::json!({ "host_access": false }),
+    );
     let block = root
         .query_selector("#cannot-record")
         .expect("query")
@@ -99,7 +106,10 @@ fn without_host_access_it_offers_the_button_that_asks_for_it() {
         .expect("the button");
     assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
 
-    let granted = render(serde_json::json!({ "hostAccess": true }));
+    let granted = render(
+        serde_json::json!({}),
+        serde_json::json!({ "host_access": true }),
+    );
     assert!(granted
         .query_selector("#grant-access")
         .expect("query")

@@ -8,7 +8,11 @@ use crate::Result;
 const CRATE: &str = "flowlens-wasm";
 /// One module per extension context (crate feature -> output name): the service worker
 /// loads only the recorder, the popup and options pages the analysis and the view.
-const MODULES: &[(&str, &str)] = &[("worker", "flowlens_worker"), ("popup", "flowlens_popup")];
+const MODULES: &[(&str, &str)] = &[
+    ("worker", "flowlens_worker"),
+    ("view", "flowlens_view"),
+    ("files", "flowlens_files"),
+];
 const TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn run(root: &Path, debug: bool) -> Result {

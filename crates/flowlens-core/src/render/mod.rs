@@ -7,11 +7,13 @@
 //! - [`json`]: the `flowlens.report/v1` document;
 //! - [`view`]: the popup's and the viewer's view model, a plain struct the extension's DOM
 //!   code writes out as elements;
-//! - [`diff`]: two runs compared, as text or JSON.
+//! - [`diff`]: two runs compared, as text or JSON;
+//! - [`badge`]: the toolbar button of a recorded tab (a recording mark, then the verdict).
 //!
 //! They share one status vocabulary ([`status`]: glyph, emoji, word, tone), one evidence
 //! formatter ([`evidence`]) and the core's one clip function (`stdx::cut::clip`).
 
+pub mod badge;
 pub mod diff;
 pub mod evidence;
 pub mod json;

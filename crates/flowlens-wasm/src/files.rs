@@ -1,0 +1,175 @@
+//! The files module: what only an export or an opened file needs (HAR export and import,
+//! keyed redaction, zip, the report as JSON and Markdown), loaded when used: by the popup on
+//! an export, by the viewer (which also renders with its `Analysis.showOpened`).
+//!
+//! `exportBundle(state, chunks, profile, manual, key)`, `exportReport(state, chunks, profile,
+//! manual, format)` and `new FileLoader(name, size)`.
+
+use flowlens_core::bundle::{self, Redaction};
+use flowlens_core::manual::Answers as ManualAnswers;
+use flowlens_core::open::{self, InputKind};
+use flowlens_core::recorder::TabState;
+use flowlens_core::render::markdown;
+use flowlens_core::report::{Report, ReportBuilder};
+use flowlens_core::trace::{PageSnapshot, Screenshot};
+use flowlens_core::Profile;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{from_json_or_default, to_js};
+use crate::recording::{read_chunks, read_state, recording_analysis};
+
+/// `exportBundle(state, chunks, profile?, manual?, key)` → `Uint8Array` of the export zip
+/// (the core's `bundle`), redacted with `key` (32 random bytes from `crypto.getRandomValues`,
+/// used once; JavaScript drops it). `key` `null` exports live secrets: the popup passes it
+/// only after the user confirmed an unredacted export.
+#[wasm_bindgen(js_name = exportBundle)]
+pub fn export_bundle(
+    state: &str,
+    chunks: Vec<String>,
+    profile: Option<String>,
+    manual: Option<String>,
+    key: Option<Vec<u8>>,
+) -> Result<Vec<u8>, JsError> {
+    let (state, events, profile, manual) = read_recording(state, &chunks, profile, manual)?;
+    let redaction = match key {
+        Some(key) => Redaction::Redacted(
+            key.try_into()
+                .map_err(|_| JsError::new("the redaction key must be 32 bytes"))?,
+        ),
+        None => Redaction::Unredacted,
+    };
+    let (trace, report) = recording_analysis(&state, events, &profile, &manual);
+    Ok(bundle::write(&trace, &report, &profile, redaction))
+}
+
+type Recording = (
+    TabState,
+    Vec<flowlens_core::recorder::Event>,
+    Profile,
+    ManualAnswers,
+);
+
+/// A recording and what it is judged with, each as JSON.
+fn read_recording(
+    state: &str,
+    chunks: &[String],
+    profile: Option<String>,
+    manual: Option<String>,
+) -> Result<Recording, JsError> {
+    Ok((
+        read_state(state)?,
+        read_chunks(chunks)?,
+        from_json_or_default(profile, "profile")?,
+        from_json_or_default(manual, "manual answers")?,
+    ))
+}
+
+/// `exportReport(state, chunks, profile?, manual?, format)`: the report alone, as
+/// `flowlens.report/v1` JSON (`format` "json") or the Markdown go-live review ("markdown");
+/// secrets masked as in every report.
+#[wasm_bindgen(js_name = exportReport)]
+pub fn export_report(
+    state: &str,
+    chunks: Vec<String>,
+    profile: Option<String>,
+    manual: Option<String>,
+    format: &str,
+) -> Result<String, JsError> {
+    let (state, events, profile, manual) = read_recording(state, &chunks, profile, manual)?;
+    let (_, report) = recording_analysis(&state, events, &profile, &manual);
+    match format {
+        "json" => serde_json::to_string_pretty(&report)
+            .map(|json| format!("{json}\n"))
+            .map_err(|e| JsError::new(&e.to_string())),
+        "markdown" => Ok(markdown::render(&report)),
+        other => Err(JsError::new(&format!("unknown report format {other:?}"))),
+    }
+}
+
+/// The viewer's file reader, run in a Web Worker: the file arrives in chunks (`push`), then
+/// `finish(profile, onProgress)` parses and analyses it, calling `onProgress(done, total)`
+/// about every megabyte, and returns `{kind, exchanges, opened}`: `opened` is
+/// `{kind, report, screenshots, pages}` as one JSON string, which the page hands to the view
+/// module's `Analysis.showOpened` (one string crosses, not thousands of objects).
+#[wasm_bindgen]
+pub struct FileLoader {
+    bytes: Vec<u8>,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Loaded {
+    kind: InputKind,
+    exchanges: usize,
+    opened: String,
+}
+
+#[derive(Serialize)]
+struct Opened {
+    kind: InputKind,
+    report: Report,
+    screenshots: Vec<Screenshot>,
+    pages: Vec<PageSnapshot>,
+}
+
+#[wasm_bindgen]
+impl FileLoader {
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: String, size: f64) -> FileLoader {
+        // `size` is a hint only; a bad one costs a reallocation, not a failure.
+        let capacity = if size.is_finite() && size > 0.0 {
+            size.min(4.0e9) as usize
+        } else {
+            0
+        };
+        FileLoader {
+            bytes: Vec::with_capacity(capacity),
+            name,
+        }
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend_from_slice(chunk);
+    }
+
+    /// `profile`: the expectations profile as JSON, or `null` (the viewer gives none, as
+    /// `flowlens check` without `--profile`).
+    pub fn finish(
+        self,
+        profile: Option<String>,
+        on_progress: &js_sys::Function,
+    ) -> Result<JsValue, JsError> {
+        let profile: Profile = from_json_or_default(profile, "profile")?;
+        let mut progress = |done: u64, total: u64| {
+            let _ = on_progress.call2(
+                &JsValue::NULL,
+                &JsValue::from_f64(done as f64),
+                &JsValue::from_f64(total as f64),
+            );
+        };
+        let opened = open::open(std::io::Cursor::new(&self.bytes), &mut progress)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        drop(self.bytes);
+        let mut trace = opened.trace;
+        // An export is judged as the popup judged it: with its own profile and answers.
+        let profile = opened.profile.unwrap_or(profile);
+        let report = ReportBuilder::new(&trace, &profile)
+            .source_name(self.name)
+            .manual_answers(&opened.answers)
+            .build();
+        let exchanges = report.source.exchanges;
+        let json = serde_json::to_string(&Opened {
+            kind: opened.kind,
+            report,
+            screenshots: std::mem::take(&mut trace.screenshots),
+            pages: std::mem::take(&mut trace.pages),
+        })
+        .map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&Loaded {
+            kind: opened.kind,
+            exchanges,
+            opened: json,
+        })
+    }
+}
