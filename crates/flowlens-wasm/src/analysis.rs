@@ -6,8 +6,9 @@ use flowlens_core::manual::Answers as ManualAnswers;
 use flowlens_core::open::{self, InputKind};
 use flowlens_core::recorder::{self, Event, TabState};
 use flowlens_core::render::markdown;
+use flowlens_core::report::verdict;
 use flowlens_core::report::{Report, ReportBuilder};
-use flowlens_core::rules;
+use flowlens_core::rules::{self, FixLocation};
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::{Profile, Trace};
 use serde::Serialize;
@@ -215,6 +216,11 @@ pub struct RuleDoc {
     pub what: String,
     pub why: String,
     pub fix: String,
+    /// Where a failure is fixed (the report's `fixed_in` entries).
+    pub fixed_in: &'static [FixLocation],
+    /// Where its failure ranks among a verdict's blockers, 0 first: the e2e tests order the
+    /// blockers they expect by it.
+    pub blocker_rank: usize,
 }
 
 pub fn rule_docs() -> Vec<RuleDoc> {
@@ -229,6 +235,8 @@ pub fn rule_docs() -> Vec<RuleDoc> {
                 what: m.what(),
                 why: m.why(),
                 fix: m.fix(),
+                fixed_in: m.fixed_in,
+                blocker_rank: verdict::blocker_rank(m.id).unwrap_or(usize::MAX),
             }
         })
         .collect()

@@ -1,17 +1,22 @@
-//! Writes the popup as DOM elements.
+//! Writes the popup as DOM elements, in the view model's order: the verdict (`#verdict`,
+//! `data-verdict`), the notices, the blockers (`#blockers`), the folded groups (warnings,
+//! checks not judged, one line per section of what passed), the Review (`#review`), the
+//! timeline.
 //!
 //! Every string that may come from a page or a URL is set with `set_text_content` (or as an
 //! attribute value), never parsed as HTML. Stable hooks for tests and users' automation:
-//! each check is an element with `data-check="<id>"` and `data-status="<status>"`, each hop
-//! of the timeline has `data-hop` and `data-role`. Manual items also have `data-ticked`, and
-//! their tick box (`input.manual-tick`) and note (`textarea.manual-note`) `data-manual-id`.
+//! each check is an element with `data-check="<id>"` and `data-status="<status>"`, folded or
+//! not, each hop of the timeline has `data-hop` and `data-role`, each notice `data-notice`.
+//! Manual items also have `data-ticked`, and their tick box (`input.manual-tick`) and note
+//! (`textarea.manual-note`) `data-manual-id`.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::convert::from_js;
 use flowlens_core::render::view::{
-    self as view_model, CheckView, HopView, ManualView, PopupInput, PopupView, SectionView,
+    self as view_model, CheckView, Fold, HopView, ManualView, PopupInput, PopupView, ReviewSection,
+    VerdictView,
 };
 
 /// `renderPopup(root, input)`: replaces the content of `root` with the popup for `input`
@@ -81,15 +86,27 @@ impl Writer {
             button.set_attribute("type", "button")?;
         }
 
+        if let Some(verdict) = &view.verdict {
+            self.verdict(root, verdict)?;
+        }
+
         let notices = self.add(root, "div", "notices", None)?;
         notices.set_id("notices");
         for notice in &view.notices {
-            self.add(
+            let line = self.add(
                 &notices,
                 "p",
                 &format!("notice {}", notice.level),
                 Some(&notice.text),
             )?;
+            line.set_attribute("data-notice", &notice.id)?;
+            if notice.dismissible {
+                line.set_attribute("data-dismissible", "true")?;
+            }
+            if let Some(detail) = &notice.detail {
+                line.append_with_str_1(" ")?;
+                self.add(&line, "span", "notice-detail", Some(detail))?;
+            }
         }
 
         if !view.summary.is_empty() {
@@ -121,8 +138,40 @@ impl Writer {
 
         let checklist = self.add(root, "div", "checklist", None)?;
         checklist.set_id("checklist");
-        for section in &view.sections {
-            self.section(&checklist, section)?;
+        let checks = &view.checks;
+        if !checks.blockers.is_empty() {
+            let blockers = self.add(&checklist, "section", "blockers", None)?;
+            blockers.set_id("blockers");
+            self.add(&blockers, "h2", "", Some("Blockers"))?;
+            for check in &checks.blockers {
+                self.check(&blockers, check)?;
+            }
+        }
+        self.fold(&checklist, "fold warnings", &checks.warnings)?;
+        self.fold(&checklist, "fold not-observed", &checks.not_observed)?;
+        for section in &checks.settled {
+            let fold = self.add(&checklist, "details", "fold settled", None)?;
+            fold.set_attribute("data-section", section.id)?;
+            self.add(&fold, "summary", "", Some(&section.line))?;
+            for check in &section.checks {
+                self.check(&fold, check)?;
+            }
+        }
+
+        if view.review.total > 0 || !view.review.skipped.is_empty() {
+            let review = self.add(root, "section", "review", None)?;
+            review.set_id("review");
+            self.add(&review, "h2", "", Some(&view.review.line))?;
+            for section in &view.review.sections {
+                self.review_section(&review, section)?;
+            }
+            if !view.review.skipped.is_empty() {
+                let skipped = self.add(&review, "details", "review-skipped", None)?;
+                self.add(&skipped, "summary", "", Some(&view.review.skipped_line))?;
+                for section in &view.review.skipped {
+                    self.review_section(&skipped, section)?;
+                }
+            }
         }
 
         if !view.timeline.is_empty() {
@@ -177,13 +226,47 @@ impl Writer {
         Ok(())
     }
 
-    fn section(&self, parent: &Element, section: &SectionView) -> Result<(), JsValue> {
-        let element = self.add(parent, "section", "section", None)?;
-        element.set_attribute("data-section", section.id)?;
-        let heading = self.add(&element, "h2", "", Some(&section.title))?;
-        self.add(&heading, "span", "counts", Some(&section.counts))?;
-        for check in &section.checks {
+    /// The verdict line, the flow's name and why the recording is incomplete.
+    fn verdict(&self, root: &Element, verdict: &VerdictView) -> Result<(), JsValue> {
+        let block = self.add(root, "section", &format!("verdict {}", verdict.kind), None)?;
+        block.set_id("verdict");
+        block.set_attribute("data-verdict", verdict.kind.as_str())?;
+        let line = self.add(&block, "p", "verdict-line", None)?;
+        self.add(&line, "span", "icon", Some(verdict.mark))?;
+        line.append_with_str_1(&format!(" {}", verdict.line))?;
+        if let Some(flow) = &verdict.flow {
+            self.add(&block, "p", "flow-title", Some(&flow.title))?;
+            if !flow.detail.is_empty() {
+                self.add(&block, "p", "flow-detail muted", Some(&flow.detail))?;
+            }
+        }
+        for why in &verdict.why {
+            self.add(&block, "p", "verdict-why", Some(why))?;
+        }
+        Ok(())
+    }
+
+    /// A folded group of checks: one line, the checks on expand.
+    fn fold(&self, parent: &Element, class: &str, fold: &Fold) -> Result<(), JsValue> {
+        if fold.checks.is_empty() {
+            return Ok(());
+        }
+        let element = self.add(parent, "details", class, None)?;
+        self.add(&element, "summary", "", Some(&fold.line))?;
+        for check in &fold.checks {
             self.check(&element, check)?;
+        }
+        Ok(())
+    }
+
+    /// A section of the Review: its reviewed count, then its items (tick box and note
+    /// visible, what to verify on expand).
+    fn review_section(&self, parent: &Element, section: &ReviewSection) -> Result<(), JsValue> {
+        let element = self.add(parent, "section", "review-section", None)?;
+        element.set_attribute("data-section", section.id)?;
+        self.add(&element, "h3", "", Some(&section.line))?;
+        for item in &section.items {
+            self.check(&element, item)?;
         }
         Ok(())
     }
@@ -246,6 +329,14 @@ impl Writer {
             Some(check.status.as_str()),
         )?;
         self.add(&summary, "span", "check-summary", Some(&check.summary))?;
+        if check.status == flowlens_core::Status::Fail && !check.fixed_in.is_empty() {
+            self.add(
+                &summary,
+                "span",
+                "fixed-in",
+                Some(&format!("Fix in: {}", check.fixed_in.join("; "))),
+            )?;
+        }
 
         let body = self.add(&details, "div", "check-body", None)?;
         self.add(&body, "p", "check-id", Some(&check.id))?;
@@ -270,6 +361,13 @@ impl Writer {
         if !check.fix.is_empty() {
             self.add(&body, "h3", "", Some("How to fix"))?;
             self.add(&body, "p", "doc fix", Some(&check.fix))?;
+        }
+        if !check.fixed_in.is_empty() {
+            self.add(&body, "h3", "", Some("Where it is fixed"))?;
+            let list = self.add(&body, "ul", "fixed-in-list", None)?;
+            for place in &check.fixed_in {
+                self.add(&list, "li", "", Some(place))?;
+            }
         }
         Ok(())
     }
