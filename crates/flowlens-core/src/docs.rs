@@ -98,6 +98,11 @@ pub fn checks_markdown() -> String {
             ] {
                 let _ = writeln!(out, "#### {heading}\n\n{text}\n");
             }
+            let _ = writeln!(out, "#### Where it is fixed\n");
+            for place in m.fixed_in {
+                let _ = writeln!(out, "- {}", place.label());
+            }
+            out.push('\n');
         }
         for item in items {
             let _ = writeln!(
@@ -124,6 +129,11 @@ mod tests {
         for rule in crate::rules::registry() {
             assert!(md.contains(&format!("### `{}`", rule.meta().id)));
         }
+        assert_eq!(
+            md.matches("#### Where it is fixed").count(),
+            crate::rules::registry().len()
+        );
+        assert!(md.contains("- Scalekit Dashboard > Customization > Custom Domain\n"));
         for item in crate::manual::items() {
             assert!(md.contains(&format!("### `{}`", item.id)));
         }

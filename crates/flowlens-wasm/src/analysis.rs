@@ -8,8 +8,9 @@
 use flowlens_core::manual::{Answer, Answers as ManualAnswers};
 use flowlens_core::recorder::{self, Event, TabState};
 use flowlens_core::render::{badge, view as view_model};
+use flowlens_core::report::verdict;
 use flowlens_core::report::Report;
-use flowlens_core::rules;
+use flowlens_core::rules::{self, FixLocation};
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::Profile;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,10 @@ pub struct PageContext {
     pub missing_chunks: u32,
     /// The viewer: manual items cannot be edited.
     pub read_only: bool,
+    /// The panel shown: `checks` or `review`.
+    pub panel: dom::Panel,
+    /// Notices the user dismissed (their ids).
+    pub dismissed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -304,7 +309,13 @@ impl Analysis {
         shown.report = input.report.take();
         shown.screenshots = std::mem::take(&mut input.screenshots);
         shown.pages = std::mem::take(&mut input.pages);
-        dom::popup(&view)
+        dom::popup(
+            &view,
+            &dom::Choices {
+                panel: context.panel,
+                dismissed: &context.dismissed,
+            },
+        )
     }
 }
 
@@ -341,6 +352,11 @@ pub struct RuleDoc {
     pub what: String,
     pub why: String,
     pub fix: String,
+    /// Where a failure is fixed (the report's `fixed_in` entries).
+    pub fixed_in: &'static [FixLocation],
+    /// Where its failure ranks among a verdict's blockers, 0 first: the e2e tests order the
+    /// blockers they expect by it.
+    pub blocker_rank: usize,
 }
 
 pub fn rule_docs() -> Vec<RuleDoc> {
@@ -355,6 +371,8 @@ pub fn rule_docs() -> Vec<RuleDoc> {
                 what: m.what(),
                 why: m.why(),
                 fix: m.fix(),
+                fixed_in: m.fixed_in,
+                blocker_rank: verdict::blocker_rank(m.id).unwrap_or(usize::MAX),
             }
         })
         .collect()

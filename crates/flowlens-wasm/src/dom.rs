@@ -1,30 +1,50 @@
 //! The popup, side panel and viewer, described as elements ([`VNode`]s) from the core's view
-//! model (`flowlens_core::render::view`); [`crate::mount`] writes them into the page.
+//! model (`flowlens_core::render::view`), in its order: the verdict (`#verdict`,
+//! `data-verdict`), the notices, then two panels behind tabs: **Checks** (the blockers,
+//! ranked, each with what is wrong and where it is fixed; the folded groups: warnings, checks
+//! not judged, one line per section of what passed; the timeline, the consent screenshot and
+//! the pages seen) and **Review** (the manual items per section, with reviewed counts).
+//! [`crate::mount`] writes the description into the page and keeps it in step.
 //!
 //! Every string that may come from a page or a URL is a text node or an attribute value,
 //! never HTML. Stable hooks for tests and users' automation: each check is an element with
-//! `data-check="<id>"` and `data-status="<status>"`, each hop of the timeline has `data-hop`
-//! and `data-role`. Manual items also have `data-ticked`, and their tick box
-//! (`input.manual-tick`) and note (`textarea.manual-note`) `data-manual-id`.
+//! `data-check="<id>"` and `data-status="<status>"`, folded or not, in whichever panel; each
+//! hop of the timeline has `data-hop` and `data-role`; each notice `data-notice`. Manual
+//! items also have `data-ticked`, and their tick box (`input.manual-tick`) and note
+//! (`textarea.manual-note`) `data-manual-id`.
+//!
+//! Accessibility: statuses are a glyph and a word, never a color alone; folded groups are
+//! native `<details>`; the panels are ARIA tabs; the verdict line is a polite live region, so
+//! that a screen reader hears the verdict change, not every update of the list.
 
 use flowlens_core::render::view::{
-    self as view_model, CheckView, HopView, ManualView, PopupView, SectionView,
+    CheckView, Fold, HopView, ManualView, Notice, PopupView, ReviewSection, VerdictView,
 };
+use flowlens_core::Status;
+use serde::Deserialize;
 
 use crate::vnode::{h, VElement, VNode};
 
-/// The children of the view's root element.
-pub fn popup(view: &PopupView) -> Vec<VNode> {
-    let mut out: Vec<VElement> = Vec::new();
-    let mut status = h("p")
-        .class("status-line")
-        .id("status-line")
-        .text(&view.status_line);
-    if let Some(phase) = view.phase {
-        status = status.attr("data-phase", format!("{phase:?}").to_lowercase());
-    }
-    out.push(status);
+/// The panel shown under the verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Panel {
+    #[default]
+    Checks,
+    Review,
+}
 
+/// What the page chose for the view (kept by the page, not by the report).
+#[derive(Debug, Clone, Default)]
+pub struct Choices<'a> {
+    pub panel: Panel,
+    /// Notices the user dismissed (their ids).
+    pub dismissed: &'a [String],
+}
+
+/// The children of the view's root element.
+pub fn popup(view: &PopupView, choices: &Choices) -> Vec<VNode> {
+    let mut out: Vec<VElement> = Vec::new();
     if let Some(cannot) = &view.cannot_record {
         // The page answers the button's click with `permissions.request`.
         out.push(
@@ -44,31 +64,175 @@ pub fn popup(view: &PopupView) -> Vec<VNode> {
                 ),
         );
     }
-
+    out.push(verdict(view));
+    let notices: Vec<&Notice> = view
+        .notices
+        .iter()
+        .filter(|n| !(n.dismissible && choices.dismissed.contains(&n.id)))
+        .collect();
     out.push(
-        h("div").class("notices").id("notices").children(
-            view.notices
-                .iter()
-                .map(|n| h("p").class(format!("notice {}", n.level)).text(&n.text)),
-        ),
+        h("div")
+            .class("notices")
+            .id("notices")
+            .children(notices.into_iter().map(notice)),
     );
+    if view.verdict.as_ref().is_some_and(|v| v.flow.is_some()) || view.review.total > 0 {
+        out.push(tabs(view, choices.panel));
+        out.push(checks_panel(view, choices.panel != Panel::Checks));
+        out.push(review_panel(view, choices.panel != Panel::Review));
+    }
+    out.into_iter().map(VNode::Element).collect()
+}
 
-    if !view.summary.is_empty() {
-        out.push(
+/// The answer first: the verdict line, the flow's name, why it is incomplete, and what the
+/// recorder is doing.
+fn verdict(view: &PopupView) -> VElement {
+    let status = h("p")
+        .class("status-line")
+        .id("status-line")
+        .attr(
+            "data-phase",
+            view.phase
+                .map(|p| format!("{p:?}").to_lowercase())
+                .unwrap_or_default(),
+        )
+        .text(&view.status_line);
+    let Some(verdict) = &view.verdict else {
+        return h("section").class("verdict").id("verdict").child(status);
+    };
+    let VerdictView {
+        kind,
+        mark,
+        line,
+        why,
+        flow,
+    } = verdict;
+    let mut block = h("section")
+        .class(format!("verdict {kind}"))
+        .id("verdict")
+        .attr("data-verdict", kind.as_str())
+        .attr("aria-labelledby", "verdict-line")
+        .child(
             h("p")
-                .class("summary")
-                .id("summary")
-                .children(view.summary.iter().map(|(status, n)| {
+                .class("verdict-line")
+                .id("verdict-line")
+                .attr("role", "status")
+                .child(
                     h("span")
-                        .class(format!("count {status}"))
-                        .attr("data-count", status.as_str())
-                        .text(format!("{} {n} {status}", view_model::glyph(*status)))
-                })),
+                        .class("icon")
+                        .attr("aria-hidden", "true")
+                        .text(*mark),
+                )
+                .child(h("span").class("verdict-text").text(line)),
+        );
+    if let Some(flow) = flow {
+        block = block.child(h("p").class("flow-title").text(&flow.title));
+        if !flow.detail.is_empty() {
+            block = block.child(h("p").class("flow-detail").text(&flow.detail));
+        }
+    }
+    if !why.is_empty() {
+        block = block.child(
+            h("ul")
+                .class("verdict-why")
+                .children(why.iter().map(|w| h("li").text(w))),
         );
     }
+    block.child(status)
+}
 
+/// One compact line; its detail on expand; dismissible when it is only information.
+fn notice(notice: &Notice) -> VElement {
+    let glyph = if notice.level.as_str() == "warn" {
+        "⚠"
+    } else {
+        "ℹ"
+    };
+    let mut line = h("div")
+        .class(format!("notice {}", notice.level))
+        .key(&notice.id)
+        .attr("data-notice", &notice.id)
+        .child(
+            h("span")
+                .class("notice-glyph")
+                .attr("aria-hidden", "true")
+                .text(glyph),
+        )
+        .child(h("span").class("notice-text").text(&notice.text));
+    if let Some(detail) = &notice.detail {
+        line = line.child(
+            h("details")
+                .class("notice-more")
+                .child(h("summary").text("How to change it"))
+                .child(h("p").text(detail)),
+        );
+    }
+    if notice.dismissible {
+        line = line.attr("data-dismissible", "true").child(
+            h("button")
+                .class("notice-dismiss")
+                .attr("type", "button")
+                .attr("data-dismiss", &notice.id)
+                .attr("aria-label", format!("Dismiss: {}", notice.text))
+                .attr("title", "Dismiss")
+                .text("×"),
+        );
+    }
+    line
+}
+
+fn tabs(view: &PopupView, panel: Panel) -> VElement {
+    let tab = |id: &'static str, controls: &'static str, selected: bool, label: String| {
+        h("button")
+            .id(id)
+            .class("tab")
+            .attr("type", "button")
+            .attr("role", "tab")
+            .attr("aria-controls", controls)
+            .attr("aria-selected", if selected { "true" } else { "false" })
+            .attr("tabindex", if selected { "0" } else { "-1" })
+            .text(label)
+    };
+    let review = if view.review.total > 0 {
+        format!(
+            "Review · {} of {} reviewed",
+            view.review.reviewed, view.review.total
+        )
+    } else {
+        "Review".to_string()
+    };
+    h("div")
+        .class("tabs")
+        .attr("role", "tablist")
+        .attr("aria-label", "What to show")
+        .child(tab(
+            "tab-checks",
+            "panel-checks",
+            panel == Panel::Checks,
+            "Checks".into(),
+        ))
+        .child(tab(
+            "tab-review",
+            "panel-review",
+            panel == Panel::Review,
+            review,
+        ))
+}
+
+fn panel(id: &'static str, tab: &'static str, hidden: bool) -> VElement {
+    h("div")
+        .id(id)
+        .class("panel")
+        .attr("role", "tabpanel")
+        .attr("aria-labelledby", tab)
+        .flag("hidden", hidden)
+}
+
+/// The automated checks, verdict first, then the flow as it was seen.
+fn checks_panel(view: &PopupView, hidden: bool) -> VElement {
+    let mut out = panel("panel-checks", "tab-checks", hidden);
     if view.flows.len() > 1 {
-        out.push(
+        out = out.child(
             h("label").class("flow-picker").text("Flow ").child(
                 h("select")
                     .id("flow-select")
@@ -81,14 +245,62 @@ pub fn popup(view: &PopupView) -> Vec<VNode> {
             ),
         );
     }
-
-    out.push(
-        h("div")
-            .class("checklist")
-            .id("checklist")
-            .children(view.sections.iter().map(section)),
-    );
-
+    let checks = &view.checks;
+    let mut list = h("div").class("checklist").id("checklist");
+    if !checks.blockers.is_empty() {
+        list = list.child(
+            h("section")
+                .class("blockers")
+                .id("blockers")
+                .attr("aria-labelledby", "blockers-title")
+                .child(h("h2").id("blockers-title").text(format!(
+                    "Blockers ({}), most important first",
+                    checks.blockers.len()
+                )))
+                .child(
+                    h("ol").class("blocker-list").children(
+                        checks
+                            .blockers
+                            .iter()
+                            .map(|c| h("li").key(&c.id).child(check(c))),
+                    ),
+                ),
+        );
+    }
+    list = list
+        .maybe(fold("warnings", "!", &checks.warnings))
+        .maybe(fold("not-observed", "–", &checks.not_observed));
+    if !checks.settled.is_empty() {
+        list = list.child(
+            h("section")
+                .class("settled")
+                .id("settled")
+                .child(h("h2").text("Passed, per section"))
+                .children(checks.settled.iter().map(|section| {
+                    let glyph = if section.checks.iter().any(|c| c.status == Status::Pass) {
+                        "✓"
+                    } else {
+                        "·"
+                    };
+                    h("details")
+                        .class("fold settled-section")
+                        .key(section.id)
+                        .attr("data-section", section.id)
+                        .child(
+                            h("summary")
+                                .child(
+                                    h("span")
+                                        .class("icon")
+                                        .attr("aria-hidden", "true")
+                                        .text(glyph),
+                                )
+                                .child(h("span").class("fold-line").text(&section.line)),
+                        )
+                        .children(section.checks.iter().map(check))
+                })),
+        );
+    }
+    out = out.child(list);
     if !view.timeline.is_empty() {
         let mut timeline = h("section")
             .class("timeline")
@@ -108,15 +320,27 @@ pub fn popup(view: &PopupView) -> Vec<VNode> {
         if let Some(end) = &view.end {
             timeline = timeline.child(h("p").class("end").text(end));
         }
-        out.push(timeline);
+        out = out.child(timeline);
     }
-
+    if let Some(shot) = &view.screenshot {
+        out = out.child(
+            h("figure")
+                .class("screenshot")
+                .id("screenshot")
+                .child(
+                    h("img")
+                        .attr("alt", "The consent page as the user saw it")
+                        .attr("src", &shot.data_url),
+                )
+                .child(h("figcaption").text(format!("Consent page: {}", shot.url))),
+        );
+    }
     if !view.pages.is_empty() {
-        out.push(
-            h("section")
+        out = out.child(
+            h("details")
                 .class("pages")
                 .id("pages")
-                .child(h("h2").text("Pages seen"))
+                .child(h("summary").text(format!("Pages seen ({})", view.pages.len())))
                 .children(view.pages.iter().map(|page| {
                     h("dl")
                         .class("page")
@@ -132,83 +356,141 @@ pub fn popup(view: &PopupView) -> Vec<VNode> {
                 })),
         );
     }
+    out
+}
 
-    if let Some(shot) = &view.screenshot {
-        out.push(
-            h("figure")
-                .class("screenshot")
-                .id("screenshot")
-                .child(
-                    h("img")
-                        .attr("alt", "The consent page as the user saw it")
-                        .attr("src", &shot.data_url),
-                )
-                .child(h("figcaption").text(&shot.url)),
+/// A folded group of checks: one line, the checks on expand.
+fn fold(class: &'static str, glyph: &'static str, fold: &Fold) -> Option<VElement> {
+    (!fold.checks.is_empty()).then(|| {
+        h("details")
+            .class(format!("fold {class}"))
+            .id(match class {
+                "warnings" => "warnings",
+                _ => "not-observed",
+            })
+            .child(
+                h("summary")
+                    .child(
+                        h("span")
+                            .class("icon")
+                            .attr("aria-hidden", "true")
+                            .text(glyph),
+                    )
+                    .child(h("span").class("fold-line").text(&fold.line)),
+            )
+            .children(fold.checks.iter().map(check))
+    })
+}
+
+/// The items a person verifies, per section with its reviewed count.
+fn review_panel(view: &PopupView, hidden: bool) -> VElement {
+    let review = &view.review;
+    let mut section = h("section").class("review").id("review");
+    if review.total > 0 {
+        section = section.child(h("h2").text(&review.line)).child(h("p").class("muted").text(
+            "Tick what you verified; notes are kept in this browser for this deployment and go into the Markdown review.",
+        ));
+    }
+    section = section.children(review.sections.iter().map(review_section));
+    if !review.skipped.is_empty() {
+        section = section.child(
+            h("details")
+                .class("review-skipped")
+                .child(h("summary").text(&review.skipped_line))
+                .children(review.skipped.iter().map(review_section)),
         );
     }
-    out.into_iter().map(VNode::Element).collect()
+    panel("panel-review", "tab-review", hidden).child(section)
 }
 
-fn section(section: &SectionView) -> VElement {
+fn review_section(section: &ReviewSection) -> VElement {
     h("section")
-        .class("section")
+        .class("review-section")
         .key(section.id)
         .attr("data-section", section.id)
-        .child(
-            h("h2")
-                .text(&section.title)
-                .child(h("span").class("counts").text(&section.counts)),
+        .attr(
+            "data-reviewed",
+            format!("{}/{}", section.reviewed, section.total),
         )
-        .children(section.checks.iter().map(check))
+        .child(h("h3").text(&section.line))
+        .children(section.items.iter().map(check))
 }
 
-/// A manual item: guidance, a tick box and a note field (`data-manual-id` on both; the page
-/// script stores what the user enters). `data-ticked` mirrors the tick.
+/// A manual item, one line: its tick box and title; what to verify and the note on expand
+/// (`data-manual-id` on the tick box and the note; the page script stores what the user
+/// enters). `data-ticked` mirrors the tick.
 fn manual(check: &CheckView, manual: &ManualView) -> VElement {
-    let mut tick = h("input")
+    let tick = h("input")
         .class("manual-tick")
         .attr("type", "checkbox")
         .attr("data-manual-id", &check.id)
-        .flag("checked", manual.ticked);
-    let mut note = h("textarea")
+        .attr("aria-label", format!("Reviewed: {}", check.title))
+        .flag("checked", manual.ticked)
+        .flag("disabled", !manual.editable);
+    let note = h("textarea")
         .class("manual-note")
         .attr("data-manual-id", &check.id)
-        .attr("rows", "1")
+        .attr("rows", "2")
         .attr("aria-label", format!("Note on {}", check.title))
         .attr(
             "placeholder",
             "Note (kept in this browser, exported with the report)",
         )
+        .flag("disabled", !manual.editable)
         .text(&manual.note);
-    if !manual.editable {
-        tick = tick.flag("disabled", true);
-        note = note.flag("disabled", true);
-    }
+    let more = if manual.note.trim().is_empty() {
+        "What to verify, note"
+    } else {
+        "What to verify, note ✎"
+    };
     h("div")
-        .class("check manual")
+        .class(format!("check manual {}", check.status))
         .key(&check.id)
         .attr("data-check", &check.id)
         .attr("data-status", check.status.as_str())
         .attr("data-ticked", if manual.ticked { "true" } else { "false" })
         .child(
-            h("label")
+            h("div")
                 .class("manual-head")
                 .child(tick)
-                .child(h("span").class("title").text(&check.title))
-                .child(h("span").class("status-label").text(check.status.as_str())),
+                .child(h("span").class("title").text(&check.title)),
         )
         .child(
             h("details")
-                .class("manual-guidance")
-                .child(h("summary").text("What to verify"))
-                .child(h("p").class("check-summary").text(&check.summary)),
+                .class("manual-more")
+                .child(h("summary").text(more))
+                .child(h("p").class("check-summary").text(&check.summary))
+                .child(note),
         )
-        .child(note)
 }
 
+/// An automated check: glyph, title and status word, what it found and (failures) where it
+/// is fixed on one line; the evidence and the rule's documentation on expand.
 fn check(check: &CheckView) -> VElement {
     if let Some(m) = &check.manual {
         return manual(check, m);
+    }
+    let mut summary = h("summary")
+        .child(
+            h("span")
+                .class("icon")
+                .attr("aria-hidden", "true")
+                .text(check.icon),
+        )
+        .child(h("span").class("title").text(&check.title))
+        .child(
+            h("span")
+                .class("status-label")
+                .text(status_word(check.status)),
+        )
+        .child(h("span").class("check-summary").text(&check.summary));
+    if check.status == Status::Fail && !check.fixed_in.is_empty() {
+        summary = summary.child(
+            h("span")
+                .class("fixed-in")
+                .child(h("span").class("fixed-in-label").text("Fix in: "))
+                .text(check.fixed_in.join("; ")),
+        );
     }
     let mut body = h("div")
         .class("check-body")
@@ -237,19 +519,32 @@ fn check(check: &CheckView) -> VElement {
             .child(h("h3").text("How to fix"))
             .child(h("p").class("doc fix").text(&check.fix));
     }
+    if !check.fixed_in.is_empty() {
+        body = body.child(h("h3").text("Where it is fixed")).child(
+            h("ul")
+                .class("fixed-in-list")
+                .children(check.fixed_in.iter().map(|place| h("li").text(place))),
+        );
+    }
     h("details")
         .class(format!("check {}", check.status))
         .key(&check.id)
         .attr("data-check", &check.id)
         .attr("data-status", check.status.as_str())
-        .child(
-            h("summary")
-                .child(h("span").class("icon").text(check.icon))
-                .child(h("span").class("title").text(&check.title))
-                .child(h("span").class("status-label").text(check.status.as_str()))
-                .child(h("span").class("check-summary").text(&check.summary)),
-        )
+        .child(summary)
         .child(body)
+}
+
+/// The status as a person reads it beside its glyph.
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Fail => "fail",
+        Status::Warn => "warning",
+        Status::Pass => "pass",
+        Status::NotObserved => "not observed",
+        Status::Manual => "to review",
+        Status::Skipped => "skipped",
+    }
 }
 
 fn hop(hop: &HopView) -> VElement {
@@ -273,4 +568,155 @@ fn hop(hop: &HopView) -> VElement {
         );
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flowlens_core::render::view::{build, PopupInput};
+    use flowlens_core::testing::good_flow;
+    use flowlens_core::{analyze, Profile};
+
+    fn root(children: Vec<VNode>) -> VElement {
+        let mut root = h("main");
+        root.children = children;
+        root
+    }
+
+    fn described(report: flowlens_core::Report, choices: &Choices) -> VElement {
+        let view = build(&PopupInput {
+            report: Some(report),
+            ..PopupInput::default()
+        });
+        root(popup(&view, choices))
+    }
+
+    fn failing_report() -> flowlens_core::Report {
+        let trace = good_flow()
+            .replace_in_urls("auth.acme.test", "acme-x7q2.scalekit.com")
+            .build();
+        analyze(&trace, &Profile::default())
+    }
+
+    #[test]
+    fn every_check_is_described_once_with_its_hooks_whatever_is_folded() {
+        let report = failing_report();
+        for panel in [Panel::Checks, Panel::Review] {
+            let tree = described(
+                report.clone(),
+                &Choices {
+                    panel,
+                    dismissed: &[],
+                },
+            );
+            let mut shown: Vec<(String, String)> = tree
+                .descendants()
+                .into_iter()
+                .filter_map(|e| Some((e.get("data-check")?.into(), e.get("data-status")?.into())))
+                .collect();
+            let mut expected: Vec<(String, String)> = report
+                .checks
+                .iter()
+                .map(|c| (c.id.clone(), c.status.as_str().to_string()))
+                .collect();
+            shown.sort();
+            expected.sort();
+            assert_eq!(shown, expected);
+        }
+    }
+
+    #[test]
+    fn the_verdict_comes_first_then_the_ranked_blockers_with_where_they_are_fixed() {
+        let report = failing_report();
+        let tree = described(report.clone(), &Choices::default());
+        let first = match &tree.children[0] {
+            VNode::Element(e) => e,
+            VNode::Text(_) => panic!("an element first"),
+        };
+        assert_eq!(first.get("id"), Some("verdict"));
+        assert_eq!(first.get("data-verdict"), Some("not-ready"));
+        assert!(first.text_content().contains("Not ready"));
+        let blockers: Vec<&VElement> = tree
+            .descendants()
+            .into_iter()
+            .filter(|e| e.get("id") == Some("blockers"))
+            .collect();
+        let ids: Vec<&str> = blockers[0]
+            .descendants()
+            .into_iter()
+            .filter_map(|e| e.get("data-check"))
+            .collect();
+        let expected: Vec<&str> = report.flows[0]
+            .verdict
+            .as_ref()
+            .expect("a verdict")
+            .blockers
+            .iter()
+            .map(|b| b.check.as_str())
+            .collect();
+        assert_eq!(ids, expected);
+        assert!(!ids.is_empty());
+        assert!(blockers[0].text_content().contains("Fix in: "));
+    }
+
+    #[test]
+    fn the_review_is_its_own_panel_and_a_dismissed_notice_is_gone() {
+        let report = failing_report();
+        let view = build(&PopupInput {
+            report: Some(report),
+            // "Flowlens is not allowed in incognito windows": information, dismissible.
+            incognito: flowlens_core::render::view::IncognitoInfo {
+                allowed: Some(false),
+                current_window: false,
+            },
+            ..PopupInput::default()
+        });
+        let notice = view
+            .notices
+            .iter()
+            .find(|n| n.dismissible)
+            .expect("an information notice")
+            .id
+            .clone();
+        let tree = root(popup(
+            &view,
+            &Choices {
+                panel: Panel::Review,
+                dismissed: std::slice::from_ref(&notice),
+            },
+        ));
+        let by_id = |id: &str| {
+            tree.descendants()
+                .into_iter()
+                .find(|e| e.get("id") == Some(id))
+                .cloned()
+                .expect(id)
+        };
+        assert_eq!(by_id("panel-checks").get("hidden"), Some(""));
+        assert_eq!(by_id("panel-review").get("hidden"), None);
+        assert_eq!(by_id("tab-review").get("aria-selected"), Some("true"));
+        assert!(by_id("tab-review")
+            .text_content()
+            .contains("of 69 reviewed"));
+        assert!(!tree
+            .descendants()
+            .iter()
+            .any(|e| e.get("data-notice") == Some(notice.as_str())));
+        // Manual items are only in the review, each with its tick box and note.
+        let checks = by_id("panel-checks");
+        assert!(!checks.descendants().iter().any(|e| e.has_class("manual")));
+        let review = by_id("panel-review");
+        let items = review
+            .descendants()
+            .into_iter()
+            .filter(|e| e.has_class("manual"))
+            .count();
+        let ticks = review
+            .descendants()
+            .into_iter()
+            .filter(|e| e.has_class("manual-tick"))
+            .count();
+        assert_eq!(items, ticks);
+        assert!(items >= 69);
+    }
 }

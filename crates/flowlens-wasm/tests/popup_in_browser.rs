@@ -5,19 +5,11 @@
 use flowlens_core::testing::good_flow;
 use flowlens_core::trace::PageSnapshot;
 use flowlens_core::{analyze, Profile};
-use serde::Serialize;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const PAYLOAD: &str = "<img src=x onerror=alert(1)>Acme Calendar";
-
-fn to_js<T: Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("serializable")
-}
 
 /// Renders `{report, pages, screenshots}` (an opened file) with a page context.
 fn render(opened: serde_json::Value, context: serde_json::Value) -> web_sys::Element {
@@ -32,7 +24,9 @@ fn render(opened: serde_json::Value, context: serde_json::Value) -> web_sys::Ele
         .expect("appended");
     let mut analysis = flowlens_wasm::analysis::Analysis::new();
     analysis.show_opened(&opened.to_string()).expect("opened");
-    analysis.set_context(to_js(&context)).expect("context");
+    analysis
+        .set_context(Some(context.to_string()))
+        .expect("context");
     analysis.render(&root).expect("rendered");
     root
 }
@@ -56,20 +50,57 @@ fn every_check_has_its_hooks_and_page_text_stays_text() {
         serde_json::json!({}),
     );
 
+    // Every check once, folded or not, with its id and status.
     let checks = root.query_selector_all("[data-check]").expect("query");
     assert_eq!(checks.length() as usize, report.checks.len());
-    for (i, check) in report.checks.iter().enumerate() {
-        let node = checks.get(i as u32).expect("a node");
-        let element: &web_sys::Element = wasm_bindgen::JsCast::unchecked_ref(&node);
-        assert_eq!(
-            element.get_attribute("data-check").as_deref(),
-            Some(check.id.as_str())
-        );
-        assert_eq!(
-            element.get_attribute("data-status").as_deref(),
-            Some(check.status.as_str())
-        );
-    }
+    let mut shown: Vec<(String, String)> = (0..checks.length())
+        .map(|i| {
+            let node = checks.get(i).expect("a node");
+            let element: &web_sys::Element = wasm_bindgen::JsCast::unchecked_ref(&node);
+            (
+                element.get_attribute("data-check").unwrap_or_default(),
+                element.get_attribute("data-status").unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String)> = report
+        .checks
+        .iter()
+        .map(|c| (c.id.clone(), c.status.as_str().to_string()))
+        .collect();
+    shown.sort();
+    expected.sort();
+    assert_eq!(shown, expected);
+    // The verdict comes first, then the blockers in the verdict's order.
+    let verdict = root
+        .query_selector("#verdict")
+        .expect("query")
+        .expect("verdict");
+    assert_eq!(
+        verdict.get_attribute("data-verdict").as_deref(),
+        Some("not-ready")
+    );
+    let first = root.first_element_child().expect("children");
+    assert_eq!(first.id(), "verdict", "the verdict comes first");
+    let blockers = root
+        .query_selector_all("#blockers [data-check]")
+        .expect("query");
+    let ranked: Vec<String> = (0..blockers.length())
+        .map(|i| {
+            let node = blockers.get(i).expect("a node");
+            let element: &web_sys::Element = wasm_bindgen::JsCast::unchecked_ref(&node);
+            element.get_attribute("data-check").unwrap_or_default()
+        })
+        .collect();
+    let verdict_blockers: Vec<String> = report.flows[0]
+        .verdict
+        .as_ref()
+        .expect("verdict")
+        .blockers
+        .iter()
+        .map(|b| b.check.clone())
+        .collect();
+    assert_eq!(ranked, verdict_blockers);
     let text = root.text_content().unwrap_or_default();
     assert!(text.contains(PAYLOAD), "the payload shows as text");
     assert_eq!(root.query_selector_all("img").expect("query").length(), 0);
@@ -82,7 +113,7 @@ fn without_a_recording_it_says_how_to_start() {
         serde_json::json!({ "incognito": {"allowed": false, "current_window": true} }),
     );
     let text = root.text_content().unwrap_or_default();
-    assert!(text.contains("No authorization flow recorded yet"));
+    assert!(text.contains("Incomplete: nothing recorded yet"));
     assert!(text.contains("Allow in Incognito"));
 }
 

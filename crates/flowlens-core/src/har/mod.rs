@@ -28,7 +28,7 @@ mod convert;
 pub mod export;
 mod model;
 mod scan;
-mod time;
+pub(crate) mod time;
 
 pub use export::{apply_extras, export, export_string, export_unredacted, har_problems};
 

@@ -11,11 +11,14 @@
 //! - [`badge`]: the toolbar button of a recorded tab (a recording mark, then the verdict).
 //!
 //! They share one status vocabulary ([`status`]: glyph, emoji, word, tone), one evidence
-//! formatter ([`evidence`]) and the core's one clip function (`stdx::cut::clip`).
+//! formatter ([`evidence`]), one way to name a flow ([`flow_name`]) and the core's one clip
+//! function (`stdx::cut::clip`). Each opens with the report's verdict
+//! ([`crate::report::verdict`]).
 
 pub mod badge;
 pub mod diff;
 pub mod evidence;
+pub mod flow_name;
 pub mod json;
 pub mod markdown;
 pub mod status;

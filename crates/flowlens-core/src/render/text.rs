@@ -372,6 +372,10 @@ pub fn explain(out: &mut impl Write, meta: &RuleMeta) -> io::Result<()> {
             writeln!(out, "  {line}")?;
         }
     }
+    writeln!(out, "\n{HEADING}Where it is fixed{HEADING:#}")?;
+    for place in meta.fixed_in {
+        writeln!(out, "  - {}", place.label())?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,11 @@
 //! about incognito) into a [`PopupView`], a plain struct; the extension's DOM code
 //! (`flowlens-wasm`'s `dom.rs`) only writes it out as elements, page-controlled strings as
 //! text.
+//!
+//! The view is verdict first: the shown flow's name and verdict ([`VerdictView`]), its
+//! blockers ranked, then folded groups ([`ChecksView`]: warnings, checks not judged, one line
+//! per section for what passed), and apart from them the items a person reviews
+//! ([`ReviewView`]). Every check of the shown flow is in exactly one place.
 
 use serde::Deserialize;
 
@@ -17,6 +22,12 @@ use crate::report::{CheckReport, FlowReport, Report};
 use crate::rules;
 use crate::trace::{PageSnapshot, Screenshot};
 use crate::vocab::{string_enum, Status};
+
+mod review;
+mod verdict;
+
+pub use review::{ReviewSection, ReviewView};
+pub use verdict::{mark as verdict_mark, ChecksView, FlowTitle, Fold, SectionFold, VerdictView};
 
 /// What the popup script hands over.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -69,10 +80,16 @@ pub struct PopupView {
     /// button that asks the browser for access.
     pub cannot_record: Option<CannotRecord>,
     pub notices: Vec<Notice>,
+    /// The answer for the shown flow (or for the recording when it holds no flow); `None`
+    /// when Flowlens cannot record and nothing was recorded.
+    pub verdict: Option<VerdictView>,
     /// Counts per status for the shown flow, in display order, zeros left out.
     pub summary: Vec<(Status, usize)>,
     pub flows: Vec<FlowOption>,
-    pub sections: Vec<SectionView>,
+    /// The shown flow's automated checks: blockers, then folded groups.
+    pub checks: ChecksView,
+    /// The items a person verifies, per section.
+    pub review: ReviewView,
     pub timeline: Vec<HopView>,
     /// Subresource hops left out of the timeline.
     pub hidden_subresources: usize,
@@ -80,6 +97,27 @@ pub struct PopupView {
     pub screenshot: Option<Screenshot>,
     /// What the pages of the shown flow showed (all page-controlled text).
     pub pages: Vec<PageView>,
+}
+
+impl PopupView {
+    /// Every check the view holds, each once: blockers, warnings, checks not judged, the
+    /// settled sections, then the review (skipped sections included).
+    pub fn all_checks(&self) -> impl Iterator<Item = &CheckView> {
+        let checks = &self.checks;
+        checks
+            .blockers
+            .iter()
+            .chain(&checks.warnings.checks)
+            .chain(&checks.not_observed.checks)
+            .chain(checks.settled.iter().flat_map(|s| &s.checks))
+            .chain(
+                self.review
+                    .sections
+                    .iter()
+                    .chain(&self.review.skipped)
+                    .flat_map(|s| &s.items),
+            )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,10 +134,55 @@ pub struct CannotRecord {
     pub button: &'static str,
 }
 
+/// A compact line under the verdict. `id` is stable (the same notice has the same id on
+/// every render), so that a dismissed notice stays dismissed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
+    pub id: String,
     pub level: NoticeLevel,
+    /// One line.
     pub text: String,
+    /// More, shown on expand (how to change a browser setting).
+    pub detail: Option<String>,
+    /// The user may hide it: information, not something that stops Flowlens from seeing.
+    pub dismissible: bool,
+}
+
+impl Notice {
+    fn new(id: impl Into<String>, level: NoticeLevel, text: impl Into<String>) -> Self {
+        Notice {
+            id: id.into(),
+            level,
+            text: text.into(),
+            detail: None,
+            dismissible: level == NoticeLevel::Info,
+        }
+    }
+
+    /// The line and its detail, as one text.
+    pub fn full_text(&self) -> String {
+        match &self.detail {
+            Some(detail) => format!("{} {detail}", self.text),
+            None => self.text.clone(),
+        }
+    }
+
+    fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// A notice for a note of the report: its id is made of the note's first words
+    /// (numbers left out, so "3 events were dropped" keeps its id when the count changes).
+    fn of_note(note: &str) -> Self {
+        let words: Vec<String> = note
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty() && !w.bytes().any(|b| b.is_ascii_digit()))
+            .take(6)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        Notice::new(format!("note-{}", words.join("-")), NoticeLevel::Info, note)
+    }
 }
 
 string_enum! {
@@ -119,14 +202,6 @@ pub struct FlowOption {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct SectionView {
-    pub id: &'static str,
-    pub title: String,
-    pub counts: String,
-    pub checks: Vec<CheckView>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct CheckView {
     pub id: String,
     pub status: Status,
@@ -137,6 +212,9 @@ pub struct CheckView {
     pub assumptions: Vec<String>,
     pub why: String,
     pub fix: String,
+    /// Where a failure is fixed, in words ("Scalekit Dashboard > Customization > Custom
+    /// Domain", "your login endpoint"); empty for manual items.
+    pub fixed_in: Vec<String>,
     /// For manual items: the user's answer and whether it can be edited here.
     pub manual: Option<ManualView>,
 }
@@ -204,24 +282,28 @@ pub fn build(input: &PopupInput) -> PopupView {
         button: "Allow access to all websites",
     });
     if input.missing_chunks > 0 {
-        notices.push(Notice {
-            level: NoticeLevel::Warn,
-            text: format!(
+        notices.push(Notice::new(
+            "missing-chunks",
+            NoticeLevel::Warn,
+            format!(
                 "{} stored part(s) of this recording are missing (the browser's session storage \
                  refused a write): the events in them were not observed.",
                 input.missing_chunks
             ),
-        });
+        ));
     }
     let Some(report) = &input.report else {
-        if cannot_record.is_none() {
-            notices.push(Notice {
-                level: NoticeLevel::Info,
-                text: "No authorization flow recorded yet. Start one in any tab (Flowlens \
-                       records by itself when a page asks for an authorization), or press Record."
+        let verdict = cannot_record.is_none().then(|| VerdictView {
+            kind: crate::report::VerdictKind::Incomplete,
+            mark: verdict_mark(crate::report::VerdictKind::Incomplete),
+            line: "Incomplete: nothing recorded yet".into(),
+            why: vec![
+                "Start a flow in any tab (Flowlens records by itself when a page asks for an \
+                 authorization), or press Record."
                     .into(),
-            });
-        }
+            ],
+            flow: None,
+        });
         return PopupView {
             status_line: if cannot_record.is_some() {
                 "Cannot record".into()
@@ -231,9 +313,11 @@ pub fn build(input: &PopupInput) -> PopupView {
             phase: None,
             cannot_record,
             notices,
+            verdict,
             summary: Vec::new(),
             flows: Vec::new(),
-            sections: Vec::new(),
+            checks: ChecksView::default(),
+            review: ReviewView::default(),
             timeline: Vec::new(),
             hidden_subresources: 0,
             end: None,
@@ -244,19 +328,20 @@ pub fn build(input: &PopupInput) -> PopupView {
     let state = input.state.as_ref();
     if let (Some(active), Some(state)) = (input.active_tab, state) {
         if active != state.tab && !state.followers.contains(&active) {
-            notices.push(Notice {
-                level: NoticeLevel::Info,
-                text: format!(
-                    "Nothing recorded in this tab; showing the most recent recording (tab {}).",
-                    state.tab
-                ),
-            });
+            let from = state
+                .last_url
+                .as_deref()
+                .and_then(crate::report::host_and_port)
+                .map(|h| format!(", from {h}"))
+                .unwrap_or_default();
+            notices.push(Notice::new(
+                "other-tab",
+                NoticeLevel::Info,
+                format!("Nothing recorded in this tab; showing the most recent recording{from}."),
+            ));
         }
     }
-    notices.extend(report.notes.iter().map(|n| Notice {
-        level: NoticeLevel::Info,
-        text: n.clone(),
-    }));
+    notices.extend(report.notes.iter().map(|n| Notice::of_note(n)));
 
     let latest = report.flows.iter().map(|f| f.index).max();
     let shown = input
@@ -268,19 +353,6 @@ pub fn build(input: &PopupInput) -> PopupView {
         .iter()
         .filter(|c| c.flow == shown || c.flow.is_none())
         .collect();
-    let not_observed = checks
-        .iter()
-        .filter(|c| c.status == Status::NotObserved)
-        .count();
-    if not_observed > 0 {
-        notices.push(Notice {
-            level: NoticeLevel::Info,
-            text: format!(
-                "{not_observed} check(s) could not be judged from what was recorded (not observed): \
-                 open them to see what was missing."
-            ),
-        });
-    }
 
     let flow = shown.and_then(|i| report.flows.iter().find(|f| f.index == i));
     let timeline_hops = flow.map(|f| f.hops.as_slice()).unwrap_or_default();
@@ -289,11 +361,13 @@ pub fn build(input: &PopupInput) -> PopupView {
         .filter(|h| h.role == Role::Subresource)
         .count();
     let first_hop_ms = timeline_hops.first().map(|h| h.time_ms);
+    let phase = state.map(|s| s.phase);
     PopupView {
         status_line: status_line(state, input.browser),
-        phase: state.map(|s| s.phase),
+        phase,
         cannot_record,
         notices,
+        verdict: verdict::verdict_view(report, flow, phase),
         summary: summary(&checks),
         flows: report
             .flows
@@ -304,7 +378,8 @@ pub fn build(input: &PopupInput) -> PopupView {
                 selected: Some(f.index) == shown,
             })
             .collect(),
-        sections: sections(report, &checks, input.read_only),
+        checks: verdict::checks_view(report, flow, &checks, input.read_only),
+        review: review::review_view(report, &checks, input.read_only),
         timeline: timeline_hops
             .iter()
             .filter(|h| h.role != Role::Subresource)
@@ -358,14 +433,18 @@ fn incognito_notices(info: &IncognitoInfo, browser: Option<Browser>) -> Vec<Noti
         ),
     };
     match (info.allowed, info.current_window) {
-        (Some(false), true) => vec![Notice {
-            level: NoticeLevel::Warn,
-            text: format!("{here}: flows here are not recorded. {how}"),
-        }],
-        (Some(false), false) => vec![Notice {
-            level: NoticeLevel::Info,
-            text: format!("{there}, so flows run there are not recorded. {how}"),
-        }],
+        (Some(false), true) => vec![Notice::new(
+            "private-window-not-allowed-here",
+            NoticeLevel::Warn,
+            format!("{here}: flows here are not recorded."),
+        )
+        .detail(how)],
+        (Some(false), false) => vec![Notice::new(
+            "private-windows-not-allowed",
+            NoticeLevel::Info,
+            format!("{there}: flows run there are not recorded."),
+        )
+        .detail(how)],
         _ => Vec::new(),
     }
 }
@@ -392,7 +471,8 @@ fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     } else {
         " · incognito"
     };
-    format!("Tab {} · {phase}{host}{incognito}", state.tab)
+    let phase = phase[..1].to_uppercase() + &phase[1..];
+    format!("{phase}{host}{incognito}")
 }
 
 fn summary(checks: &[&CheckReport]) -> Vec<(Status, usize)> {
@@ -403,55 +483,19 @@ fn summary(checks: &[&CheckReport]) -> Vec<(Status, usize)> {
         .collect()
 }
 
+/// "Flow 1 · Acme Calendar (app.acme.test) · 10:00:03 UTC · Not ready: 2 blockers".
 fn flow_label(flow: &FlowReport) -> String {
-    let host = flow
-        .hops
-        .iter()
-        .find(|h| h.role == Role::Authorize)
-        .or_else(|| flow.hops.first())
-        .and_then(|h| h.host.clone())
-        .unwrap_or_else(|| "unknown host".into());
-    let outcome = flow
-        .end
-        .as_ref()
-        .map(|e| e.outcome.as_str())
-        .unwrap_or("no callback");
-    format!(
-        "Flow {} · {host} · {outcome} · {}",
-        flow.index + 1,
-        flow.status
-    )
-}
-
-fn sections(report: &Report, checks: &[&CheckReport], read_only: bool) -> Vec<SectionView> {
-    report
-        .sections
-        .iter()
-        .filter_map(|section| {
-            let in_section: Vec<&CheckReport> = checks
-                .iter()
-                .copied()
-                .filter(|c| c.section == section.id)
-                .collect();
-            if in_section.is_empty() {
-                return None;
-            }
-            let counts = summary(&in_section)
-                .iter()
-                .map(|(s, n)| format!("{n} {s}"))
-                .collect::<Vec<_>>()
-                .join(" · ");
-            Some(SectionView {
-                id: section.id.id(),
-                title: section.title.clone(),
-                counts,
-                checks: in_section
-                    .into_iter()
-                    .map(|c| check_view(c, read_only))
-                    .collect(),
-            })
-        })
-        .collect()
+    let mut parts = vec![
+        format!("Flow {}", flow.index + 1),
+        super::flow_name::title(flow),
+    ];
+    if let Some(start) = &flow.started {
+        parts.push(super::flow_name::utc_time(start.time_ms));
+    }
+    if let Some(verdict) = &flow.verdict {
+        parts.push(verdict.line.clone());
+    }
+    parts.join(" · ")
 }
 
 fn check_view(check: &CheckReport, read_only: bool) -> CheckView {
@@ -472,6 +516,7 @@ fn check_view(check: &CheckReport, read_only: bool) -> CheckView {
         assumptions: check.assumptions.clone(),
         why: meta.map(|m| reflow(&m.why())).unwrap_or_default(),
         fix: meta.map(|m| reflow(&m.fix())).unwrap_or_default(),
+        fixed_in: check.fixed_in.iter().map(|p| p.label()).collect(),
     }
 }
 
@@ -639,17 +684,15 @@ mod tests {
     }
 
     #[test]
-    fn shows_every_check_of_the_latest_flow_grouped_by_section_in_checklist_order() {
+    fn every_check_of_the_latest_flow_is_shown_once_whatever_is_folded() {
         let report = analyze(&good_flow().build(), &Profile::default());
         let view = build(&input_for(report.clone()));
-        let ids: Vec<&str> = view
-            .sections
-            .iter()
-            .flat_map(|s| s.checks.iter().map(|c| c.id.as_str()))
-            .collect();
-        let expected: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
+        let mut ids: Vec<&str> = view.all_checks().map(|c| c.id.as_str()).collect();
+        let mut expected: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        expected.sort_unstable();
         assert_eq!(ids, expected);
-        assert!(view.sections.iter().all(|s| !s.counts.is_empty()));
+        assert!(view.checks.settled.iter().all(|s| !s.line.is_empty()));
         assert_eq!(view.flows.len(), 1);
         assert!(view.flows[0].selected);
         assert!(view.timeline.iter().any(|h| h.role == Role::Authorize));
@@ -665,9 +708,14 @@ mod tests {
             },
             ..PopupInput::default()
         });
-        assert!(view.sections.is_empty());
+        assert_eq!(view.all_checks().count(), 0);
         assert_eq!(view.notices[0].level, "warn");
-        assert!(view.notices[0].text.contains("Allow in Incognito"));
+        assert!(!view.notices[0].dismissible);
+        assert!(view.notices[0].full_text().contains("Allow in Incognito"));
+        let verdict = view.verdict.expect("verdict");
+        assert_eq!(verdict.kind, crate::report::VerdictKind::Incomplete);
+        assert_eq!(verdict.line, "Incomplete: nothing recorded yet");
+        assert!(verdict.why[0].contains("press Record"));
     }
 
     #[test]
@@ -682,7 +730,7 @@ mod tests {
         assert!(!cannot.button.is_empty());
         assert_eq!(denied.status_line, "Cannot record");
         assert!(
-            denied.notices.iter().all(|n| !n.text.contains("Start one")),
+            denied.verdict.is_none() && denied.notices.is_empty(),
             "no advice to start a flow that cannot be recorded: {:?}",
             denied.notices
         );
@@ -693,7 +741,7 @@ mod tests {
             ..input_for(report.clone())
         });
         assert!(with_report.cannot_record.is_some());
-        assert!(!with_report.sections.is_empty());
+        assert!(with_report.all_checks().count() > 0);
         // Granted, or a browser that could not say: no warning.
         for host_access in [Some(true), None] {
             let view = build(&PopupInput {
@@ -719,10 +767,14 @@ mod tests {
         };
         let firefox = not_allowed_here(Some(Browser::Firefox));
         assert!(firefox.notices[0]
-            .text
+            .full_text()
             .starts_with("This is a private window"));
-        assert!(firefox.notices[0].text.contains("Run in Private Windows"));
-        assert!(!firefox.notices[0].text.contains("Allow in Incognito"));
+        assert!(firefox.notices[0]
+            .full_text()
+            .contains("Run in Private Windows"));
+        assert!(!firefox.notices[0]
+            .full_text()
+            .contains("Allow in Incognito"));
         assert!(firefox
             .cannot_record
             .expect("cannot")
@@ -730,18 +782,22 @@ mod tests {
             .contains("Firefox asks"));
         let chrome = not_allowed_here(Some(Browser::Chrome));
         assert!(chrome.notices[0]
-            .text
+            .full_text()
             .starts_with("This is an incognito window"));
-        assert!(chrome.notices[0].text.contains("Allow in Incognito"));
-        assert!(!chrome.notices[0].text.contains("Private Windows"));
+        assert!(chrome.notices[0].full_text().contains("Allow in Incognito"));
+        assert!(!chrome.notices[0].full_text().contains("Private Windows"));
         assert!(chrome
             .cannot_record
             .expect("cannot")
             .text
             .contains("Site access"));
         let unknown = not_allowed_here(None);
-        assert!(unknown.notices[0].text.contains("Allow in Incognito"));
-        assert!(unknown.notices[0].text.contains("Run in Private Windows"));
+        assert!(unknown.notices[0]
+            .full_text()
+            .contains("Allow in Incognito"));
+        assert!(unknown.notices[0]
+            .full_text()
+            .contains("Run in Private Windows"));
     }
 
     #[test]
@@ -776,9 +832,7 @@ mod tests {
         item.ticked = true;
         item.note = Some("done".into());
         let find = |view: &PopupView, id: &str| {
-            view.sections
-                .iter()
-                .flat_map(|s| s.checks.iter())
+            view.all_checks()
                 .find(|c| c.id == id)
                 .cloned()
                 .expect("check shown")
@@ -798,6 +852,234 @@ mod tests {
                 .expect("manual")
                 .editable
         );
+    }
+
+    fn vendor_domain_report() -> Report {
+        let trace = crate::testing::good_flow_with_pages()
+            .replace_in_urls("https://auth.acme.test", "https://acme-x7q2.scalekit.com")
+            .build();
+        analyze(&trace, &Profile::default())
+    }
+
+    #[test]
+    fn the_verdict_comes_first_with_the_blockers_ranked_and_where_they_are_fixed() {
+        let report = vendor_domain_report();
+        let view = build(&input_for(report.clone()));
+        let verdict = view.verdict.clone().expect("verdict");
+        let expected = report.flows[0].verdict.clone().expect("flow verdict");
+        assert_eq!(verdict.kind, crate::report::VerdictKind::NotReady);
+        assert_eq!(verdict.mark, "✗");
+        assert_eq!(verdict.line, expected.line);
+        let shown: Vec<&str> = view.checks.blockers.iter().map(|c| c.id.as_str()).collect();
+        let ranked: Vec<&str> = expected.blockers.iter().map(|b| b.check.as_str()).collect();
+        assert_eq!(shown, ranked);
+        assert_eq!(shown[0], "custom-domain-authorize");
+        let first = &view.checks.blockers[0];
+        assert_eq!(
+            first.fixed_in[0],
+            "Scalekit Dashboard > Customization > Custom Domain"
+        );
+        assert!(!first.summary.is_empty() && !first.evidence.is_empty());
+        assert!(view
+            .checks
+            .blockers
+            .iter()
+            .all(|c| c.status == Status::Fail));
+        // The flow is named by where it started and the hosts it went between.
+        let flow = verdict.flow.expect("flow title");
+        assert_eq!(flow.title, "app.acme.test");
+        assert!(flow.detail.starts_with(
+            "authorization server acme-x7q2.scalekit.com · redirect to app.acme.test · "
+        ));
+    }
+
+    #[test]
+    fn warnings_and_unjudged_checks_fold_and_passes_fold_into_a_line_per_section() {
+        let report = analyze(&good_flow().build(), &Profile::default());
+        let view = build(&input_for(report));
+        let checks = &view.checks;
+        assert!(checks
+            .warnings
+            .checks
+            .iter()
+            .all(|c| c.status == Status::Warn));
+        assert_eq!(
+            checks.warnings.line,
+            format!("{} warning", checks.warnings.checks.len())
+        );
+        assert!(checks
+            .not_observed
+            .checks
+            .iter()
+            .all(|c| c.status == Status::NotObserved));
+        assert!(checks
+            .not_observed
+            .line
+            .ends_with("could not be judged from this recording"));
+        let capture = checks.settled.first().expect("the capture section");
+        assert_eq!(capture.id, "capture");
+        assert_eq!(capture.line, "Capture: 1 pass");
+        for section in &checks.settled {
+            assert!(section
+                .checks
+                .iter()
+                .all(|c| matches!(c.status, Status::Pass | Status::Skipped)));
+        }
+        let sections: Vec<&str> = checks.settled.iter().map(|s| s.id).collect();
+        let mut sorted = sections.clone();
+        sorted.sort_by_key(|id| id.parse::<crate::Section>().ok());
+        assert_eq!(sections, sorted, "checklist order");
+    }
+
+    #[test]
+    fn the_review_counts_ticked_items_per_section_and_folds_skipped_sections_away() {
+        let mut report = analyze(&good_flow().build(), &Profile::default());
+        for id in [
+            "manual-api-clients",
+            "manual-logout",
+            "manual-token-lifetimes",
+        ] {
+            let item = report.checks.iter_mut().find(|c| c.id == id).expect("item");
+            item.ticked = true;
+        }
+        let view = build(&input_for(report));
+        let core = view
+            .review
+            .sections
+            .iter()
+            .find(|s| s.id == "core-auth-flows")
+            .expect("core auth flows");
+        assert_eq!(core.line, "Core auth flows: 3 of 14 reviewed");
+        assert!(core.items.iter().all(|i| i.manual.is_some()));
+        assert_eq!(view.review.reviewed, 3);
+        assert_eq!(
+            view.review.line,
+            format!("Review: 3 of {} reviewed", view.review.total)
+        );
+        assert!(view.review.skipped.is_empty() && view.review.skipped_line.is_empty());
+
+        let profile = Profile {
+            skip_sections: vec![crate::Section::EnterpriseAuth],
+            ..Profile::default()
+        };
+        let view = build(&input_for(analyze(&good_flow().build(), &profile)));
+        assert!(view
+            .review
+            .sections
+            .iter()
+            .all(|s| s.id != "enterprise-auth"));
+        assert_eq!(view.review.skipped.len(), 1);
+        assert_eq!(
+            view.review.skipped_line,
+            "Not applicable (skipped in the profile): Enterprise auth"
+        );
+        assert!(view.review.skipped[0]
+            .items
+            .iter()
+            .all(|i| i.status == Status::Skipped));
+    }
+
+    #[test]
+    fn notices_are_compact_with_stable_ids_and_information_can_be_dismissed() {
+        let mut report = analyze(&good_flow().build(), &Profile::default());
+        report.notes = vec![
+            "Response bodies are not visible to a browser extension; page facts come from the content script.".into(),
+            "3 events were dropped at the cap of 5000 events per tab.".into(),
+        ];
+        let view = build(&PopupInput {
+            incognito: IncognitoInfo {
+                allowed: Some(false),
+                current_window: false,
+            },
+            browser: Some(Browser::Chrome),
+            ..input_for(report.clone())
+        });
+        let ids: Vec<&str> = view.notices.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "private-windows-not-allowed",
+                "note-response-bodies-are-not-visible-to",
+                "note-events-were-dropped-at-the-cap"
+            ]
+        );
+        assert!(view.notices.iter().all(|n| n.dismissible));
+        let incognito = &view.notices[0];
+        assert_eq!(
+            incognito.text,
+            "Flowlens is not allowed in incognito windows: flows run there are not recorded."
+        );
+        assert!(incognito
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("Allow in Incognito")));
+        // The same note with another count keeps its id.
+        report.notes[1] = "7 events were dropped at the cap of 5000 events per tab.".into();
+        let again = build(&input_for(report));
+        assert_eq!(again.notices[1].id, "note-events-were-dropped-at-the-cap");
+    }
+
+    #[test]
+    fn the_flow_is_named_never_by_a_tab_id() {
+        let report = vendor_domain_report();
+        let state = TabState {
+            tab: 1_254_491_857,
+            phase: Phase::Finishing,
+            last_url: Some("https://app.acme.test/callback?code=x".into()),
+            incognito: Some(true),
+            ..TabState::default()
+        };
+        let view = build(&PopupInput {
+            state: Some(state),
+            active_tab: Some(7),
+            ..input_for(report)
+        });
+        assert_eq!(
+            view.status_line,
+            "Finishing (callback reached) · app.acme.test · incognito"
+        );
+        let texts: Vec<String> = std::iter::once(view.status_line.clone())
+            .chain(view.notices.iter().map(Notice::full_text))
+            .chain(view.flows.iter().map(|f| f.label.clone()))
+            .collect();
+        for text in &texts {
+            assert!(!text.contains("1254491857"), "{text}");
+        }
+        assert!(view.notices.iter().any(|n| n.id == "other-tab"
+            && n.text == "Nothing recorded in this tab; showing the most recent recording, from app.acme.test."));
+        assert!(view.flows[0].label.starts_with("Flow 1 · app.acme.test · "));
+        assert!(view.flows[0].label.contains(" · Not ready: "));
+    }
+
+    #[test]
+    fn while_recording_an_unfinished_flow_is_said_to_be_in_progress() {
+        let trace = crate::testing::good_flow_with_pages()
+            .edit(|t| t.exchanges.truncate(crate::testing::CONSENT_HOP + 1))
+            .build();
+        let report = analyze(&trace, &Profile::default());
+        let recording = |phase| {
+            build(&PopupInput {
+                state: Some(TabState {
+                    phase,
+                    ..TabState::default()
+                }),
+                ..input_for(report.clone())
+            })
+            .verdict
+            .expect("verdict")
+        };
+        let live = recording(Phase::Recording);
+        assert_eq!(live.kind, crate::report::VerdictKind::Incomplete);
+        assert_eq!(
+            live.line,
+            "Incomplete: still recording, the flow has not reached the client's callback yet"
+        );
+        let stopped = recording(Phase::Idle);
+        assert_eq!(
+            stopped.line,
+            "Incomplete: the flow did not reach the client's callback"
+        );
+        assert!(stopped.why[0].contains("the capture stops before the authorization response"));
     }
 
     #[test]

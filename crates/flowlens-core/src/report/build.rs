@@ -2,7 +2,7 @@
 //! source's name, a person's answers on manual items, the checks a surface can see) is an
 //! input of [`ReportBuilder`], and what it returns is finished: no caller patches it after.
 
-use super::{flow_report, sections, CheckReport, Counts, Report, SourceInfo, SCHEMA};
+use super::{flow_report, sections, CheckReport, Counts, Report, SourceInfo, Verdict, SCHEMA};
 use crate::check::Outcome;
 use crate::flow::{self, Flow};
 use crate::manual::{self, Answers, ManualItem};
@@ -112,6 +112,12 @@ impl<'a> ReportBuilder<'a> {
                 notes.push((only.left_out_note)(left_out));
             }
         }
+        let partial = self.only.is_some();
+        let flows: Vec<_> = flows
+            .iter()
+            .map(|f| flow_report(trace, f, &checks, partial))
+            .collect();
+        let verdict = Verdict::of_report(&flows, &checks, partial);
         Report {
             schema: SCHEMA.to_string(),
             generator: format!("flowlens {}", crate::VERSION),
@@ -124,13 +130,11 @@ impl<'a> ReportBuilder<'a> {
                 profile: *profile != Profile::default(),
             },
             sections: sections(),
-            flows: flows
-                .iter()
-                .map(|f| flow_report(trace, f, &checks))
-                .collect(),
+            flows,
             checks,
             counts,
             notes,
+            verdict: Some(verdict),
         }
     }
 
@@ -146,6 +150,7 @@ impl<'a> ReportBuilder<'a> {
             assumptions: outcome.assumptions,
             note: None,
             ticked: false,
+            fixed_in: meta.fixed_in.to_vec(),
         };
         self.skip_if_profile_says(&mut check);
         check
@@ -163,6 +168,7 @@ impl<'a> ReportBuilder<'a> {
             assumptions: Vec::new(),
             note: None,
             ticked: false,
+            fixed_in: Vec::new(),
         };
         if !self.skip_if_profile_says(&mut check) {
             if let Some(answer) = self.answers.and_then(|a| a.get(item.id)) {

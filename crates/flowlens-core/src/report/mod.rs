@@ -10,13 +10,18 @@ use crate::check::{Evidence, Status};
 use crate::flow::{EndVia, Flow, Role};
 use crate::params::{host_of, UrlParams};
 use crate::redact;
+use crate::rules::FixLocation;
 use crate::trace::Trace;
 use crate::vocab::{string_enum, Section, SourceKind};
 
 mod build;
+mod naming;
 mod redaction;
+pub mod verdict;
 
 pub use build::ReportBuilder;
+pub use naming::{host_and_port, FlowStart};
+pub use verdict::{CheckRef, IncompleteReason, Incompleteness, Verdict, VerdictKind};
 
 pub const SCHEMA: &str = "flowlens.report/v1";
 
@@ -55,6 +60,11 @@ pub struct Report {
     pub counts: Counts,
     /// Capture and import notes for the user.
     pub notes: Vec<String>,
+    /// The go-live verdict of the whole report: the worst of its flows' (see
+    /// [`verdict`]); incomplete when no flow was found. Absent from reports made before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -85,6 +95,18 @@ pub struct FlowReport {
     pub hops: Vec<HopReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<EndReport>,
+    /// Where and when the flow started (names the flow; never a tab id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<FlowStart>,
+    /// The authorization server's host (and port, when not the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_server_host: Option<String>,
+    /// The host the client's `redirect_uri` points at (`scheme:` for a custom scheme).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_host: Option<String>,
+    /// This flow's go-live verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +174,10 @@ pub struct CheckReport {
     /// The user ticked this item as done (manual items; the extension fills it).
     #[serde(default, skip_serializing_if = "is_false")]
     pub ticked: bool,
+    /// Where a failure of this check is fixed, most likely first (the rule's `fixed_in`;
+    /// empty for manual items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed_in: Vec<FixLocation>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -190,6 +216,17 @@ impl Report {
     pub fn checks_in(&self, section: Section) -> impl Iterator<Item = &CheckReport> {
         self.checks.iter().filter(move |c| c.section == section)
     }
+
+    /// The check a [`CheckRef`] (a verdict's blocker or warning) points at.
+    pub fn check(&self, at: &CheckRef) -> Option<&CheckReport> {
+        self.checks
+            .iter()
+            .find(|c| c.id == at.check && c.flow == at.flow)
+    }
+
+    pub fn flow(&self, index: usize) -> Option<&FlowReport> {
+        self.flows.iter().find(|f| f.index == index)
+    }
 }
 
 pub(crate) fn sections() -> Vec<SectionInfo> {
@@ -202,7 +239,13 @@ pub(crate) fn sections() -> Vec<SectionInfo> {
         .collect()
 }
 
-pub(crate) fn flow_report(trace: &Trace, flow: &Flow, checks: &[CheckReport]) -> FlowReport {
+/// The report of one flow; `partial` when the report holds only some of the rules.
+pub(crate) fn flow_report(
+    trace: &Trace,
+    flow: &Flow,
+    checks: &[CheckReport],
+    partial: bool,
+) -> FlowReport {
     let status = checks
         .iter()
         .filter(|c| c.flow == Some(flow.index))
@@ -267,10 +310,16 @@ pub(crate) fn flow_report(trace: &Trace, flow: &Flow, checks: &[CheckReport]) ->
             outcome,
         }
     });
-    FlowReport {
+    let mut report = FlowReport {
         index: flow.index,
         status,
         hops,
         end,
-    }
+        started: naming::start(trace, flow),
+        authorization_server_host: naming::authorization_server_host(trace, flow),
+        redirect_host: naming::redirect_host(trace, flow),
+        verdict: None,
+    };
+    report.verdict = Some(Verdict::of_flow(&report, checks, partial));
+    report
 }

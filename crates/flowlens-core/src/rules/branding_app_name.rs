@@ -60,6 +60,7 @@ declare_rule! {
         id: "branding-app-name",
         section: ConsentScreenBranding,
         title: "Recognizable server name on the consent page",
+        fixed_in: [ScalekitDashboard(McpServer)],
     }
 }
 

@@ -30,6 +30,7 @@ declare_rule! {
         id: "branding-colors",
         section: ConsentScreenBranding,
         title: "Brand colors on the consent page",
+        fixed_in: [ScalekitDashboard(Branding)],
     }
 }
 

@@ -31,6 +31,7 @@ declare_rule! {
         id: "branding-favicon",
         section: ConsentScreenBranding,
         title: "Favicon on the consent page",
+        fixed_in: [ScalekitDashboard(Branding)],
     }
 }
 

@@ -34,6 +34,7 @@ declare_rule! {
         id: "branding-logo",
         section: ConsentScreenBranding,
         title: "Logo on the consent page",
+        fixed_in: [ScalekitDashboard(Branding), ScalekitDashboard(McpServer)],
     }
 }
 

@@ -32,6 +32,7 @@ declare_rule! {
         id: "branding-vendor-mark",
         section: ConsentScreenBranding,
         title: "No vendor footer on the consent page",
+        fixed_in: [ScalekitSupport],
     }
 }
 

@@ -36,6 +36,7 @@ declare_rule! {
         id: "byoa-callback",
         section: BringYourOwnAuth,
         title: "Return to the partner callback",
+        fixed_in: [LoginEndpoint],
     }
 }
 

@@ -51,6 +51,7 @@ declare_rule! {
         id: "byoa-handoff-server-side",
         section: BringYourOwnAuth,
         title: "User hand-off and API credentials stay on the server",
+        fixed_in: [LoginEndpoint],
     }
 }
 

@@ -32,6 +32,7 @@ declare_rule! {
         id: "byoa-login-endpoint",
         section: BringYourOwnAuth,
         title: "Login endpoint receives login_request_id and state",
+        fixed_in: [ScalekitDashboard(LoginEndpoint), LoginEndpoint, EdgeServer],
     }
 }
 

@@ -36,6 +36,7 @@ declare_rule! {
         id: "byoa-state-roundtrip",
         section: BringYourOwnAuth,
         title: "State returned unchanged to the partner callback",
+        fixed_in: [LoginEndpoint],
     }
 }
 

@@ -28,6 +28,7 @@ declare_rule! {
         id: "byoa-timing",
         section: BringYourOwnAuth,
         title: "Login completed within the login request's lifetime",
+        fixed_in: [LoginEndpoint],
     }
 }
 

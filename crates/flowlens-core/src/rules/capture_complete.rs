@@ -36,6 +36,7 @@ declare_rule! {
         id: "capture-complete",
         section: Capture,
         title: "The trace holds the whole flow",
+        fixed_in: [Recording],
     }
 }
 

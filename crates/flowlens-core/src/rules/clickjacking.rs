@@ -33,6 +33,7 @@ declare_rule! {
         id: "clickjacking",
         section: CoreAuthFlows,
         title: "Login and consent pages cannot be framed",
+        fixed_in: [LoginEndpoint, EdgeServer, ScalekitSupport],
     }
 }
 

@@ -43,6 +43,7 @@ declare_rule! {
         id: "cookies-flags",
         section: CoreAuthFlows,
         title: "Secure, HttpOnly, SameSite cookies",
+        fixed_in: [LoginEndpoint, ClientApp, ScalekitSupport],
     }
 }
 

@@ -42,6 +42,7 @@ declare_rule! {
         id: "cors",
         section: ProductionEnvironment,
         title: "CORS restricted on token and metadata endpoints",
+        fixed_in: [McpServer, EdgeServer, ScalekitSupport],
     }
 }
 

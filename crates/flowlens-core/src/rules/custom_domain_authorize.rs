@@ -27,6 +27,7 @@ declare_rule! {
         id: "custom-domain-authorize",
         section: CustomDomain,
         title: "Authorization URL on the custom domain",
+        fixed_in: [ScalekitDashboard(CustomDomain), McpServer, ClientApp],
     }
 }
 

@@ -45,6 +45,7 @@ declare_rule! {
         id: "custom-domain-metadata",
         section: CustomDomain,
         title: "Discovery metadata on the custom domain",
+        fixed_in: [ScalekitDashboard(CustomDomain), ScalekitDashboard(McpServerMetadata), McpServer],
     }
 }
 

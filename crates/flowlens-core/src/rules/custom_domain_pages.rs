@@ -35,6 +35,7 @@ declare_rule! {
         id: "custom-domain-pages",
         section: CustomDomain,
         title: "Login, consent and error pages on the custom domain",
+        fixed_in: [ScalekitDashboard(CustomDomain), LoginEndpoint],
     }
 }
 

@@ -37,6 +37,7 @@ declare_rule! {
         id: "env-production",
         section: ProductionEnvironment,
         title: "No development environment",
+        fixed_in: [ScalekitDashboard(ProductionEnvironment), McpServer, ClientApp],
     }
 }
 

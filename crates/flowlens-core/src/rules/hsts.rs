@@ -36,6 +36,7 @@ declare_rule! {
         id: "hsts",
         section: CustomDomain,
         title: "HSTS on the custom domain",
+        fixed_in: [ScalekitSupport, EdgeServer],
     }
 }
 

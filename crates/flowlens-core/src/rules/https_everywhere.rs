@@ -33,6 +33,7 @@ declare_rule! {
         id: "https-everywhere",
         section: ProductionEnvironment,
         title: "HTTPS everywhere",
+        fixed_in: [EdgeServer, ScalekitDashboard(LoginEndpoint), McpServer, ClientApp],
     }
 }
 

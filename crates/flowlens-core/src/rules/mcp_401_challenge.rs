@@ -40,6 +40,7 @@ declare_rule! {
         id: "mcp-401-challenge",
         section: McpAuthentication,
         title: "401 challenge with resource metadata",
+        fixed_in: [McpServer],
     }
 }
 

@@ -51,6 +51,7 @@ declare_rule! {
         id: "mcp-discovery",
         section: McpAuthentication,
         title: "MCP discovery metadata",
+        fixed_in: [McpServer, ScalekitDashboard(McpServerMetadata)],
     }
 }
 

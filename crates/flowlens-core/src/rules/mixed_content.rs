@@ -31,6 +31,7 @@ declare_rule! {
         id: "mixed-content",
         section: CoreAuthFlows,
         title: "No http resources on https pages",
+        fixed_in: [ScalekitDashboard(Branding), LoginEndpoint],
     }
 }
 

@@ -12,10 +12,12 @@ use crate::check::Outcome;
 #[cfg(test)]
 mod bad_input;
 mod context;
+mod fix;
 mod html;
 
 pub use crate::vocab::Section;
 pub use context::Context;
+pub use fix::{labels as fix_labels, DashboardSetting, FixKind, FixLocation};
 
 // Helpers shared by several rules.
 mod authorize_param;
@@ -125,6 +127,8 @@ pub struct RuleMeta {
     pub section: Section,
     /// A short title for the checklist.
     pub title: &'static str,
+    /// Where a failure of this rule is fixed, most likely first (never empty).
+    pub fixed_in: &'static [FixLocation],
     /// The rule's doc comment (Markdown).
     #[serde(skip)]
     pub doc: &'static str,
@@ -167,6 +171,9 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
 
 /// Declares a rule: a unit struct carrying its doc comment, and its [`RuleMeta`].
 ///
+/// `fixed_in` is required and names at least one [`FixLocation`], most likely first; a
+/// dashboard setting is written `ScalekitDashboard(Setting)` ([`DashboardSetting`]).
+///
 /// ```ignore
 /// declare_rule! {
 ///     /// ## What it checks
@@ -175,6 +182,7 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
 ///         id: "oauth-pkce-s256",
 ///         section: CoreAuthFlows,
 ///         title: "PKCE with S256",
+///         fixed_in: [ClientApp],
 ///     }
 /// }
 /// ```
@@ -185,7 +193,8 @@ macro_rules! declare_rule {
         pub struct $name:ident {
             id: $id:literal,
             section: $section:ident,
-            title: $title:literal $(,)?
+            title: $title:literal,
+            fixed_in: [$($place:ident $(($setting:ident))?),+ $(,)?] $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -196,6 +205,10 @@ macro_rules! declare_rule {
                 id: $id,
                 section: $crate::rules::Section::$section,
                 title: $title,
+                fixed_in: &[$(
+                    $crate::rules::FixLocation::$place
+                        $(($crate::rules::DashboardSetting::$setting))?
+                ),+],
                 doc: concat!($($doc, "\n"),*),
             };
         }
@@ -329,6 +342,36 @@ mod tests {
         for trace in &odd {
             let report = crate::analyze(trace, &crate::Profile::default());
             assert!(!report.checks.is_empty());
+        }
+    }
+
+    /// Every rule says where its failures are fixed (`declare_rule!` requires `fixed_in`; this
+    /// keeps the list honest): at least one place, none twice, and the custom domain's own
+    /// checks point at the dashboard's custom-domain setting first.
+    #[test]
+    fn every_rule_says_where_it_is_fixed() {
+        for rule in registry() {
+            let meta = rule.meta();
+            assert!(!meta.fixed_in.is_empty(), "{} has no fix location", meta.id);
+            let unique: HashSet<_> = meta.fixed_in.iter().collect();
+            assert_eq!(
+                unique.len(),
+                meta.fixed_in.len(),
+                "{} names a fix location twice",
+                meta.id
+            );
+        }
+        for id in [
+            "custom-domain-authorize",
+            "custom-domain-pages",
+            "custom-domain-metadata",
+        ] {
+            let meta = find(id).expect("rule").meta();
+            assert_eq!(
+                meta.fixed_in[0],
+                FixLocation::ScalekitDashboard(DashboardSetting::CustomDomain),
+                "{id}"
+            );
         }
     }
 

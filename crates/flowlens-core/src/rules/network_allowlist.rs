@@ -35,6 +35,7 @@ declare_rule! {
         id: "network-allowlist",
         section: EnterpriseAuth,
         title: "Hosts to allow through firewalls",
+        fixed_in: [CustomerNetwork],
     }
 }
 

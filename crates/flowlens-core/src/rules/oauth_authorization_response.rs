@@ -33,6 +33,7 @@ declare_rule! {
         id: "oauth-authorization-response",
         section: CoreAuthFlows,
         title: "The flow ends with an authorization code",
+        fixed_in: [ClientApp, LoginEndpoint, ScalekitSupport],
     }
 }
 

@@ -30,6 +30,7 @@ declare_rule! {
         id: "oauth-consent-shown",
         section: CoreAuthFlows,
         title: "Consent screen shown",
+        fixed_in: [ScalekitDashboard(McpServer), LoginEndpoint],
     }
 }
 

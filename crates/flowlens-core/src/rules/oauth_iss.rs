@@ -38,6 +38,7 @@ declare_rule! {
         id: "oauth-iss",
         section: CoreAuthFlows,
         title: "Issuer in the authorization response",
+        fixed_in: [ScalekitSupport],
     }
 }
 

@@ -31,6 +31,7 @@ declare_rule! {
         id: "oauth-no-tokens-in-url",
         section: CoreAuthFlows,
         title: "No tokens in URLs",
+        fixed_in: [ClientApp],
     }
 }
 

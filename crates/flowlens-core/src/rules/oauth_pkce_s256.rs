@@ -22,6 +22,7 @@ declare_rule! {
         id: "oauth-pkce-s256",
         section: CoreAuthFlows,
         title: "PKCE with S256",
+        fixed_in: [ClientApp],
     }
 }
 

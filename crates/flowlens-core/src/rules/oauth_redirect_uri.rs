@@ -36,6 +36,7 @@ declare_rule! {
         id: "oauth-redirect-uri",
         section: CoreAuthFlows,
         title: "Redirect URI: exact, safe, honoured",
+        fixed_in: [ClientApp],
     }
 }
 

@@ -34,6 +34,7 @@ declare_rule! {
         id: "oauth-resource-indicator",
         section: CoreAuthFlows,
         title: "Resource indicator names the MCP server",
+        fixed_in: [ClientApp, McpServer],
     }
 }
 

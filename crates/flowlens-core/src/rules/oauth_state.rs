@@ -37,6 +37,7 @@ declare_rule! {
         id: "oauth-state",
         section: CoreAuthFlows,
         title: "State: present, unguessable, returned unchanged",
+        fixed_in: [ClientApp],
     }
 }
 

@@ -31,6 +31,7 @@ declare_rule! {
         id: "oauth-token-exchange",
         section: CoreAuthFlows,
         title: "Token exchange",
+        fixed_in: [ClientApp, EdgeServer],
     }
 }
 

@@ -52,6 +52,7 @@ declare_rule! {
         id: "referrer-policy",
         section: CoreAuthFlows,
         title: "Referrer policy on pages with codes and state",
+        fixed_in: [LoginEndpoint, ClientApp, ScalekitSupport],
     }
 }
 
