@@ -14,6 +14,10 @@
 //   without stating it (SESSION_QUOTA_BYTES).
 // - The background is a service worker in Chrome and an event page in Firefox (the manifest
 //   names the same module for both); both may be stopped when idle and are woken by events.
+// - The panel beside the page is Chrome's side panel (sidePanel.open) and Firefox's sidebar
+//   (sidebarAction.open); both open only while a click is handled (openSidePanel).
+// - A tab's toolbar badge: Firefox forgets it when the tab loads another page, Chrome keeps
+//   it (setBadge; badge.js sets it again after a navigation).
 
 export const ext = globalThis.browser ?? globalThis.chrome;
 
@@ -74,3 +78,46 @@ export function captureVisibleTab(windowId, options) {
  * it fails with QuotaExceededError).
  */
 export const SESSION_QUOTA_BYTES = ext.storage?.session?.QUOTA_BYTES ?? 10 * 1024 * 1024;
+
+/**
+ * Opens the panel beside the page in a window: Chrome's side panel, Firefox's sidebar. Call it
+ * straight from a click handler, before any `await`: both browsers open it only while they
+ * handle the user's input. Resolves to whether it opened.
+ */
+export function openSidePanel(windowId) {
+  if (typeof ext.sidePanel?.open === 'function') {
+    return ext.sidePanel.open({ windowId: windowId ?? ext.windows.WINDOW_ID_CURRENT })
+      .then(() => true, (error) => { console.warn('Flowlens: no side panel', error); return false; });
+  }
+  if (typeof ext.sidebarAction?.open === 'function') {
+    return ext.sidebarAction.open()
+      .then(() => true, (error) => { console.warn('Flowlens: no sidebar', error); return false; });
+  }
+  return Promise.resolve(false);
+}
+
+/** Whether this browser has a panel beside the page for Flowlens. */
+export const HAS_SIDE_PANEL = typeof ext.sidePanel?.open === 'function'
+  || typeof ext.sidebarAction?.open === 'function';
+
+const DEFAULT_TITLE = ext.runtime?.getManifest?.().action?.default_title ?? 'Flowlens';
+
+/**
+ * Shows `badge` ({text, color, title}, or null for none) on a tab's toolbar button. Fails
+ * quietly for a tab that is gone.
+ */
+export async function setBadge(tabId, badge) {
+  const action = ext.action;
+  if (!action) return;
+  try {
+    await Promise.all([
+      action.setBadgeText({ tabId, text: badge?.text ?? '' }),
+      badge ? action.setBadgeBackgroundColor({ tabId, color: badge.color }) : null,
+      badge && typeof action.setBadgeTextColor === 'function'
+        ? action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
+      action.setTitle({ tabId, title: badge?.title ?? DEFAULT_TITLE }),
+    ]);
+  } catch {
+    // The tab was closed meanwhile.
+  }
+}

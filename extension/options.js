@@ -2,7 +2,7 @@
 // storage.local (with the manual items' answers, the only things Flowlens writes to disk). Values are set on form controls as
 // values, never as HTML.
 
-import init, { sections } from './pkg/flowlens_popup.js';
+import init, { sections } from './pkg/flowlens_view.js';
 import { hostAccess, onHostAccessChange, requestHostAccess } from './browser.js';
 import { loadProfile, saveProfile } from './storage.js';
 
@@ -30,7 +30,7 @@ function readForm() {
 /** One checkbox per checklist section (ids and titles from the core), as text. */
 function sectionBoxes() {
   const list = document.getElementById('skip-sections');
-  for (const section of sections()) {
+  for (const section of JSON.parse(sections())) {
     const label = document.createElement('label');
     label.className = 'skip';
     const box = document.createElement('input');
@@ -73,7 +73,7 @@ document.getElementById('grant').addEventListener('click', () => {
 });
 onHostAccessChange(showAccess);
 
-await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
+await init({ module_or_path: new URL('./pkg/flowlens_view_bg.wasm', import.meta.url) });
 sectionBoxes();
 fillForm(await loadProfile());
 await showAccess();

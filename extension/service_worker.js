@@ -9,6 +9,7 @@
 // time: everything the recorder must remember is in chrome.storage.session (storage.js).
 
 import init, { Recorder } from './pkg/flowlens_worker.js';
+import { updateBadges } from './badge.js';
 import { captureVisibleTab, ext, extraInfoSpec } from './browser.js';
 import { isCommandMessage, isPageSnapshotMessage } from './messages.js';
 import { loadStates, writeActions } from './storage.js';
@@ -87,7 +88,7 @@ function flushNow() {
 
 function store(actions) {
   if (!actions) return Promise.resolve();
-  return writeActions(actions).catch((error) => {
+  return writeActions(actions).then(() => updateBadges(actions), (error) => {
     // Quota (10 MB) or a closing browser: say so in the console; the popup reports missing
     // chunks as what was not observed.
     console.warn('Flowlens: could not store recorded events', error);

@@ -8,10 +8,12 @@
 // that counts them in one storage.set call, so a stored state never names a chunk that was
 // not written with it.
 //
-// chrome.storage.local (disk) holds only the expectations profile and the answers to the
-// checklist's manual items (ticks and notes the user typed; never anything recorded):
+// chrome.storage.local (disk) holds only the expectations profile, the answers to the
+// checklist's manual items (ticks and notes the user typed; never anything recorded) and the
+// notices the user dismissed:
 //   flowlens/profile                  the fields of flowlens_core::Profile
 //   flowlens/manual/<deployment>      {<manual item id>: {ticked: bool, note: string|null}}
+//   flowlens/dismissed                [<notice id>] (ids of the view model's notices)
 // <deployment> is the profile's identity: JSON of [sorted custom domains, server name]
 // (`[[],null]` without a profile), so editing colours or skipped sections keeps the answers,
 // and a profile for another deployment has its own.
@@ -21,6 +23,7 @@ import { ext } from './browser.js';
 export const STATE_PREFIX = 'flowlens/s/';
 export const PROFILE_KEY = 'flowlens/profile';
 export const MANUAL_PREFIX = 'flowlens/manual/';
+export const DISMISSED_KEY = 'flowlens/dismissed';
 
 export const stateKey = (trace) => `${STATE_PREFIX}${trace}`;
 export const chunkKey = (trace, n) => `flowlens/t/${trace}/${n}`;
@@ -96,4 +99,37 @@ export async function loadManual(profile) {
 
 export async function saveManual(profile, answers) {
   await ext.storage.local.set({ [manualKey(profile)]: answers });
+}
+
+/**
+ * Saves some answers of a deployment: merged into what is stored (read, then written), so
+ * that two pages open at once (the popup over the side panel) keep each other's answers.
+ */
+export async function saveManualAnswers(profile, edits) {
+  const stored = await loadManual(profile);
+  await saveManual(profile, { ...stored, ...edits });
+}
+
+/** The ids of the notices the user dismissed. */
+export async function loadDismissed() {
+  const stored = await ext.storage.local.get(DISMISSED_KEY);
+  return Array.isArray(stored[DISMISSED_KEY]) ? stored[DISMISSED_KEY] : [];
+}
+
+export async function saveDismissed(ids) {
+  await ext.storage.local.set({ [DISMISSED_KEY]: ids });
+}
+
+/**
+ * What the checklist reads from storage.local, in one read (it holds only small things): the
+ * profile, the answers of its deployment, the dismissed notices.
+ */
+export async function loadChecklistSettings() {
+  const all = await ext.storage.local.get(null);
+  const profile = all[PROFILE_KEY] ?? null;
+  return {
+    profile,
+    manual: all[manualKey(profile)] ?? {},
+    dismissed: Array.isArray(all[DISMISSED_KEY]) ? all[DISMISSED_KEY] : [],
+  };
 }

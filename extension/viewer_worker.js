@@ -1,14 +1,14 @@
 // The viewer's parser, a dedicated module worker: the page stays responsive while a large
 // HAR (100 MB+) is read and analysed. It receives {file} (a File, cloned without copying the
-// bytes), reads it in slices into the Rust FileLoader, which parses and analyses it.
-// Messages to the page:
+// bytes), reads it in slices into the Rust FileLoader (files module), which parses and
+// analyses it. Messages to the page:
 //   {type: 'progress', phase: 'reading'|'parsing', done, total}   (bytes)
-//   {type: 'done', result: {kind, report, screenshots, pages}}
+//   {type: 'done', result: {kind, exchanges, opened}}   (`opened`: JSON for Analysis.showOpened)
 //   {type: 'error', message}
 
-import init, { FileLoader } from './pkg/flowlens_popup.js';
+import init, { FileLoader } from './pkg/flowlens_files.js';
 
-const ready = init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./pkg/flowlens_files_bg.wasm', import.meta.url) });
 const SLICE = 8 * 1024 * 1024;
 
 self.onmessage = async ({ data }) => {

@@ -43,6 +43,8 @@ pub struct PageContext {
     pub panel: dom::Panel,
     /// Notices the user dismissed (their ids).
     pub dismissed: Vec<String>,
+    /// Checks and manual items the user opened (their ids): their bodies are written.
+    pub opened: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -314,6 +316,7 @@ impl Analysis {
             &dom::Choices {
                 panel: context.panel,
                 dismissed: &context.dismissed,
+                opened: &context.opened,
             },
         )
     }

@@ -40,6 +40,17 @@ pub struct Choices<'a> {
     pub panel: Panel,
     /// Notices the user dismissed (their ids).
     pub dismissed: &'a [String],
+    /// Checks and manual items the user opened (their ids). A folded check is described
+    /// without its body (evidence, documentation; a manual item's guidance and note) until it
+    /// is first opened: the first paint writes a third of the elements, and the page asks
+    /// for the body when the user opens it (the `toggle` event).
+    pub opened: &'a [String],
+}
+
+impl Choices<'_> {
+    fn is_open(&self, id: &str) -> bool {
+        self.opened.iter().any(|o| o == id)
+    }
 }
 
 /// The children of the view's root element.
@@ -78,8 +89,8 @@ pub fn popup(view: &PopupView, choices: &Choices) -> Vec<VNode> {
     );
     if view.verdict.as_ref().is_some_and(|v| v.flow.is_some()) || view.review.total > 0 {
         out.push(tabs(view, choices.panel));
-        out.push(checks_panel(view, choices.panel != Panel::Checks));
-        out.push(review_panel(view, choices.panel != Panel::Review));
+        out.push(checks_panel(view, choices));
+        out.push(review_panel(view, choices));
     }
     out.into_iter().map(VNode::Element).collect()
 }
@@ -141,32 +152,32 @@ fn verdict(view: &PopupView) -> VElement {
     block.child(status)
 }
 
-/// One compact line; its detail on expand; dismissible when it is only information.
+/// One compact line (cut to the width), the whole text and its detail on expand;
+/// dismissible when it is only information.
 fn notice(notice: &Notice) -> VElement {
     let glyph = if notice.level.as_str() == "warn" {
         "⚠"
     } else {
         "ℹ"
     };
+    let mut body = h("details").class("notice-body").child(
+        h("summary")
+            .child(
+                h("span")
+                    .class("notice-glyph")
+                    .attr("aria-hidden", "true")
+                    .text(glyph),
+            )
+            .child(h("span").class("notice-text").text(&notice.text)),
+    );
+    if let Some(detail) = &notice.detail {
+        body = body.child(h("p").class("notice-detail").text(detail));
+    }
     let mut line = h("div")
         .class(format!("notice {}", notice.level))
         .key(&notice.id)
         .attr("data-notice", &notice.id)
-        .child(
-            h("span")
-                .class("notice-glyph")
-                .attr("aria-hidden", "true")
-                .text(glyph),
-        )
-        .child(h("span").class("notice-text").text(&notice.text));
-    if let Some(detail) = &notice.detail {
-        line = line.child(
-            h("details")
-                .class("notice-more")
-                .child(h("summary").text("How to change it"))
-                .child(h("p").text(detail)),
-        );
-    }
+        .child(body);
     if notice.dismissible {
         line = line.attr("data-dismissible", "true").child(
             h("button")
@@ -229,8 +240,9 @@ fn panel(id: &'static str, tab: &'static str, hidden: bool) -> VElement {
 }
 
 /// The automated checks, verdict first, then the flow as it was seen.
-fn checks_panel(view: &PopupView, hidden: bool) -> VElement {
-    let mut out = panel("panel-checks", "tab-checks", hidden);
+fn checks_panel(view: &PopupView, choices: &Choices) -> VElement {
+    let check = |c: &CheckView| check(c, choices);
+    let mut out = panel("panel-checks", "tab-checks", choices.panel != Panel::Checks);
     if view.flows.len() > 1 {
         out = out.child(
             h("label").class("flow-picker").text("Flow ").child(
@@ -268,8 +280,8 @@ fn checks_panel(view: &PopupView, hidden: bool) -> VElement {
         );
     }
     list = list
-        .maybe(fold("warnings", "!", &checks.warnings))
-        .maybe(fold("not-observed", "–", &checks.not_observed));
+        .maybe(fold("warnings", "!", &checks.warnings, choices))
+        .maybe(fold("not-observed", "–", &checks.not_observed, choices));
     if !checks.settled.is_empty() {
         list = list.child(
             h("section")
@@ -296,7 +308,7 @@ fn checks_panel(view: &PopupView, hidden: bool) -> VElement {
                                 )
                                 .child(h("span").class("fold-line").text(&section.line)),
                         )
-                        .children(section.checks.iter().map(check))
+                        .children(section.checks.iter().map(&check))
                 })),
         );
     }
@@ -360,7 +372,12 @@ fn checks_panel(view: &PopupView, hidden: bool) -> VElement {
 }
 
 /// A folded group of checks: one line, the checks on expand.
-fn fold(class: &'static str, glyph: &'static str, fold: &Fold) -> Option<VElement> {
+fn fold(
+    class: &'static str,
+    glyph: &'static str,
+    fold: &Fold,
+    choices: &Choices,
+) -> Option<VElement> {
     (!fold.checks.is_empty()).then(|| {
         h("details")
             .class(format!("fold {class}"))
@@ -378,12 +395,13 @@ fn fold(class: &'static str, glyph: &'static str, fold: &Fold) -> Option<VElemen
                     )
                     .child(h("span").class("fold-line").text(&fold.line)),
             )
-            .children(fold.checks.iter().map(check))
+            .children(fold.checks.iter().map(|c| check(c, choices)))
     })
 }
 
 /// The items a person verifies, per section with its reviewed count.
-fn review_panel(view: &PopupView, hidden: bool) -> VElement {
+fn review_panel(view: &PopupView, choices: &Choices) -> VElement {
+    let review_section = |s: &ReviewSection| review_section(s, choices);
     let review = &view.review;
     let mut section = h("section").class("review").id("review");
     if review.total > 0 {
@@ -391,19 +409,19 @@ fn review_panel(view: &PopupView, hidden: bool) -> VElement {
             "Tick what you verified; notes are kept in this browser for this deployment and go into the Markdown review.",
         ));
     }
-    section = section.children(review.sections.iter().map(review_section));
+    section = section.children(review.sections.iter().map(&review_section));
     if !review.skipped.is_empty() {
         section = section.child(
             h("details")
                 .class("review-skipped")
                 .child(h("summary").text(&review.skipped_line))
-                .children(review.skipped.iter().map(review_section)),
+                .children(review.skipped.iter().map(&review_section)),
         );
     }
-    panel("panel-review", "tab-review", hidden).child(section)
+    panel("panel-review", "tab-review", choices.panel != Panel::Review).child(section)
 }
 
-fn review_section(section: &ReviewSection) -> VElement {
+fn review_section(section: &ReviewSection, choices: &Choices) -> VElement {
     h("section")
         .class("review-section")
         .key(section.id)
@@ -413,13 +431,13 @@ fn review_section(section: &ReviewSection) -> VElement {
             format!("{}/{}", section.reviewed, section.total),
         )
         .child(h("h3").text(&section.line))
-        .children(section.items.iter().map(check))
+        .children(section.items.iter().map(|c| check(c, choices)))
 }
 
 /// A manual item, one line: its tick box and title; what to verify and the note on expand
 /// (`data-manual-id` on the tick box and the note; the page script stores what the user
 /// enters). `data-ticked` mirrors the tick.
-fn manual(check: &CheckView, manual: &ManualView) -> VElement {
+fn manual(check: &CheckView, manual: &ManualView, open: bool) -> VElement {
     let tick = h("input")
         .class("manual-tick")
         .attr("type", "checkbox")
@@ -443,6 +461,15 @@ fn manual(check: &CheckView, manual: &ManualView) -> VElement {
     } else {
         "What to verify, note ✎"
     };
+    let mut details = h("details")
+        .class("manual-more")
+        .attr("data-opens", &check.id)
+        .child(h("summary").text(more));
+    if open {
+        details = details
+            .child(h("p").class("check-summary").text(&check.summary))
+            .child(note);
+    }
     h("div")
         .class(format!("check manual {}", check.status))
         .key(&check.id)
@@ -455,20 +482,15 @@ fn manual(check: &CheckView, manual: &ManualView) -> VElement {
                 .child(tick)
                 .child(h("span").class("title").text(&check.title)),
         )
-        .child(
-            h("details")
-                .class("manual-more")
-                .child(h("summary").text(more))
-                .child(h("p").class("check-summary").text(&check.summary))
-                .child(note),
-        )
+        .child(details)
 }
 
 /// An automated check: glyph, title and status word, what it found and (failures) where it
 /// is fixed on one line; the evidence and the rule's documentation on expand.
-fn check(check: &CheckView) -> VElement {
+fn check(check: &CheckView, choices: &Choices) -> VElement {
+    let open = choices.is_open(&check.id);
     if let Some(m) = &check.manual {
-        return manual(check, m);
+        return manual(check, m, open);
     }
     let mut summary = h("summary")
         .child(
@@ -492,6 +514,18 @@ fn check(check: &CheckView) -> VElement {
                 .text(check.fixed_in.join("; ")),
         );
     }
+    h("details")
+        .class(format!("check {}", check.status))
+        .key(&check.id)
+        .attr("data-check", &check.id)
+        .attr("data-status", check.status.as_str())
+        .attr("data-opens", &check.id)
+        .child(summary)
+        .maybe(open.then(|| check_body(check)))
+}
+
+/// What an automated check shows on expand: its evidence and its rule's documentation.
+fn check_body(check: &CheckView) -> VElement {
     let mut body = h("div")
         .class("check-body")
         .child(h("p").class("check-id").text(&check.id));
@@ -526,13 +560,7 @@ fn check(check: &CheckView) -> VElement {
                 .children(check.fixed_in.iter().map(|place| h("li").text(place))),
         );
     }
-    h("details")
-        .class(format!("check {}", check.status))
-        .key(&check.id)
-        .attr("data-check", &check.id)
-        .attr("data-status", check.status.as_str())
-        .child(summary)
-        .child(body)
+    body
 }
 
 /// The status as a person reads it beside its glyph.
@@ -606,7 +634,7 @@ mod tests {
                 report.clone(),
                 &Choices {
                     panel,
-                    dismissed: &[],
+                    ..Choices::default()
                 },
             );
             let mut shown: Vec<(String, String)> = tree
@@ -660,6 +688,31 @@ mod tests {
     }
 
     #[test]
+    fn a_check_is_described_with_its_evidence_once_opened() {
+        let report = failing_report();
+        let body_of = |tree: &VElement, id: &str| {
+            tree.descendants()
+                .into_iter()
+                .find(|e| e.get("data-check") == Some(id))
+                .map(|e| e.descendants().iter().any(|d| d.has_class("check-body")))
+                .expect("the check")
+        };
+        let folded = described(report.clone(), &Choices::default());
+        assert!(!body_of(&folded, "custom-domain-authorize"));
+        let opened = ["custom-domain-authorize".to_string()];
+        let tree = described(
+            report,
+            &Choices {
+                opened: &opened,
+                ..Choices::default()
+            },
+        );
+        assert!(body_of(&tree, "custom-domain-authorize"));
+        assert!(!body_of(&tree, "custom-domain-pages"));
+        assert!(tree.text_content().contains("Where it is fixed"));
+    }
+
+    #[test]
     fn the_review_is_its_own_panel_and_a_dismissed_notice_is_gone() {
         let report = failing_report();
         let view = build(&PopupInput {
@@ -683,6 +736,7 @@ mod tests {
             &Choices {
                 panel: Panel::Review,
                 dismissed: std::slice::from_ref(&notice),
+                ..Choices::default()
             },
         ));
         let by_id = |id: &str| {

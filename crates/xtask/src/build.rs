@@ -6,12 +6,14 @@ use std::process::Command;
 use crate::Result;
 
 const CRATE: &str = "flowlens-wasm";
-/// One module per extension context (crate feature -> output name): the service worker
-/// loads only the recorder, the popup and options pages the analysis and the view.
-const MODULES: &[(&str, &str)] = &[
-    ("worker", "flowlens_worker"),
-    ("view", "flowlens_view"),
-    ("files", "flowlens_files"),
+/// One module per need (crate feature, output name, opt-level): the service worker loads
+/// the recorder; the popup, side panel and options page the view (the first paint: analysis
+/// and view, optimised for size, which is its load time); the export and the viewer the
+/// files module (parsing 100 MB HARs: optimised for speed within size).
+const MODULES: &[(&str, &str, &str)] = &[
+    ("worker", "flowlens_worker", "s"),
+    ("view", "flowlens_view", "z"),
+    ("files", "flowlens_files", "s"),
 ];
 const TARGET: &str = "wasm32-unknown-unknown";
 
@@ -21,15 +23,16 @@ pub fn run(root: &Path, debug: bool) -> Result {
 
     let profile = if debug { "debug" } else { "release" };
     let out_dir = root.join("extension").join("pkg");
-    for (feature, out_name) in MODULES {
+    remove_stale_modules(&out_dir)?;
+    for (feature, out_name, opt_level) in MODULES {
         println!("xtask: building {CRATE} ({feature}) for {TARGET} ({profile})");
         let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
         cargo
             .current_dir(root)
             .args(["build", "-p", CRATE, "--lib", "--target", TARGET])
             .args(["--no-default-features", "--features", feature])
-            // Size matters in the extension, speed in the CLI: only this build is opt-level s.
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s");
+            // Size matters in the extension, speed in the CLI: only these builds are s or z.
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level);
         if !debug {
             cargo.arg("--release");
         }
@@ -61,6 +64,27 @@ pub fn run(root: &Path, debug: bool) -> Result {
     println!(
         "xtask: done; load the repository root unpacked (chrome://extensions → Load unpacked)"
     );
+    Ok(())
+}
+
+/// Removes what an earlier build wrote for a module that is not built any more (a renamed
+/// one), so that it cannot end up in a store package.
+fn remove_stale_modules(out_dir: &Path) -> Result {
+    let Ok(entries) = std::fs::read_dir(out_dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let current = MODULES.iter().any(|(_, out_name, _)| {
+            name.starts_with(&format!("{out_name}."))
+                || name.starts_with(&format!("{out_name}_bg."))
+        });
+        if name.starts_with("flowlens_") && !current {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| format!("cannot remove stale {}: {e}", entry.path().display()))?;
+            println!("xtask: removed stale extension/pkg/{name}");
+        }
+    }
     Ok(())
 }
 

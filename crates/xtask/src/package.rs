@@ -5,12 +5,14 @@
 //! store gets it without what is for the other browser or for development only:
 //! - both: no `key` (it pins the extension id of an unpacked copy; the Chrome Web Store refuses
 //!   a manifest that has one, and Firefox identifies the add-on by its gecko id).
-//! - Chrome: no `browser_specific_settings` (Firefox's) and no `background.scripts` (Chrome runs
-//!   `background.service_worker`).
-//! - Firefox: no `minimum_chrome_version` and no `background.service_worker` (Firefox runs
-//!   `background.scripts`, and its linter warns about the ignored key); the gecko settings are
-//!   required: the add-on id, `strict_min_version`, and `data_collection_permissions` (Flowlens
-//!   collects nothing).
+//! - Chrome: no `browser_specific_settings` (Firefox's), no `background.scripts` (Chrome runs
+//!   `background.service_worker`) and no `sidebar_action` (Firefox's panel beside the page;
+//!   Chrome's is `side_panel`).
+//! - Firefox: no `minimum_chrome_version`, no `background.service_worker` (Firefox runs
+//!   `background.scripts`, and its linter warns about the ignored key), no `side_panel` and no
+//!   `sidePanel` permission (Chrome's; Firefox's sidebar needs no permission); the gecko
+//!   settings are required: the add-on id, `strict_min_version`, and
+//!   `data_collection_permissions` (Flowlens collects nothing).
 
 use std::path::{Path, PathBuf};
 
@@ -96,12 +98,23 @@ pub fn store_manifest(manifest: &Value, store: Store) -> Result<Value> {
     let object = out
         .as_object_mut()
         .ok_or("manifest.json is not an object")?;
-    let (other_background, other_keys): (&str, &[&str]) = match store {
-        Store::Chrome => ("scripts", &["key", "browser_specific_settings"]),
-        Store::Firefox => ("service_worker", &["key", "minimum_chrome_version"]),
+    let (other_background, other_keys, other_permissions): (&str, &[&str], &[&str]) = match store {
+        Store::Chrome => (
+            "scripts",
+            &["key", "browser_specific_settings", "sidebar_action"],
+            &[],
+        ),
+        Store::Firefox => (
+            "service_worker",
+            &["key", "minimum_chrome_version", "side_panel"],
+            &["sidePanel"],
+        ),
     };
     for key in other_keys {
         object.remove(*key);
+    }
+    if let Some(permissions) = object.get_mut("permissions").and_then(Value::as_array_mut) {
+        permissions.retain(|p| !other_permissions.iter().any(|o| p == o));
     }
     object
         .get_mut("background")
@@ -206,6 +219,15 @@ mod tests {
             serde_json::json!({"required": ["none"]})
         );
         assert!(gecko["strict_min_version"].is_string());
+        // The sidebar is Firefox's panel beside the page; Chrome's side panel is not its.
+        assert_eq!(
+            firefox["sidebar_action"]["default_panel"],
+            "extension/sidepanel.html"
+        );
+        assert!(firefox.get("side_panel").is_none());
+        let permissions = firefox["permissions"].as_array().expect("permissions");
+        assert!(!permissions.iter().any(|p| p == "sidePanel"));
+        assert!(permissions.iter().any(|p| p == "webRequest"));
     }
 
     #[test]
@@ -218,6 +240,11 @@ mod tests {
             serde_json::json!({"service_worker": "extension/service_worker.js", "type": "module"})
         );
         assert_eq!(chrome["permissions"], repository_manifest()["permissions"]);
+        assert_eq!(
+            chrome["side_panel"]["default_path"],
+            "extension/sidepanel.html"
+        );
+        assert!(chrome.get("sidebar_action").is_none());
     }
 
     #[test]

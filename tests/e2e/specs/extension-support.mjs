@@ -102,8 +102,8 @@ export async function openPopup(contextOrDriver, tabId) {
 /** Rule ids the extension's core has (its `rules()` export), read in the popup page. */
 export async function ruleIds(popup) {
   return popup.evaluate(async () => {
-    const wasm = await import(chrome.runtime.getURL('extension/pkg/flowlens_popup.js'));
-    return wasm.rules().map((rule) => rule.id);
+    const wasm = await import(chrome.runtime.getURL('extension/pkg/flowlens_view.js'));
+    return JSON.parse(wasm.rules()).map((rule) => rule.id);
   });
 }
 
