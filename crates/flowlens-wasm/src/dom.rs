@@ -243,6 +243,14 @@ impl Writer {
         for why in &verdict.why {
             self.add(&block, "p", "verdict-why", Some(why))?;
         }
+        for assumed in &verdict.assumed {
+            self.add(
+                &block,
+                "p",
+                "verdict-assumed muted",
+                Some(&format!("Assumed: {assumed}")),
+            )?;
+        }
         Ok(())
     }
 
