@@ -243,13 +243,13 @@ impl Writer {
         for why in &verdict.why {
             self.add(&block, "p", "verdict-why", Some(why))?;
         }
-        for assumed in &verdict.assumed {
-            self.add(
-                &block,
-                "p",
-                "verdict-assumed muted",
-                Some(&format!("Assumed: {assumed}")),
-            )?;
+        if !verdict.assumed.is_empty() {
+            let assumed = self.add(&block, "details", "verdict-assumed muted", None)?;
+            let label = format!("Assumed without a profile ({})", verdict.assumed.len());
+            self.add(&assumed, "summary", "", Some(&label))?;
+            for line in &verdict.assumed {
+                self.add(&assumed, "p", "", Some(line))?;
+            }
         }
         Ok(())
     }
