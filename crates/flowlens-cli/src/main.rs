@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use flowlens_core::render::text::Detail;
 
 mod commands;
 mod input;
@@ -48,6 +49,11 @@ enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Text output: also list every check (passing ones too), the manual items and the
+        /// timeline. By default the text shows the verdict, the blockers with their evidence
+        /// and where they are fixed, the warnings, and per-section counts.
+        #[arg(long)]
+        all: bool,
     },
     /// Probe an MCP server's OAuth discovery: the 401 challenge, the protected-resource and
     /// authorization-server metadata, TLS, HSTS and CORS, checked by the same rules.
@@ -105,6 +111,15 @@ enum Format {
     Markdown,
 }
 
+/// How much the text output shows: everything with `--all`.
+fn detail(all: bool) -> Detail {
+    if all {
+        Detail::All
+    } else {
+        Detail::Summary
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum RulesFormat {
     Text,
@@ -133,7 +148,8 @@ fn main() -> ExitCode {
             files,
             profile,
             format,
-        } => commands::check::run(&files, profile.as_deref(), format),
+            all,
+        } => commands::check::run(&files, profile.as_deref(), format, detail(all)),
         Command::Probe(args) => commands::probe::run(args),
         Command::Rules { format, manual } => {
             commands::rules::run(format, manual).map(|()| ExitCode::SUCCESS)

@@ -78,11 +78,19 @@ fn text_report(path: &Path) -> String {
     format!("exit code: {}\n{}", run.code, run.stdout)
 }
 
+/// The Markdown review as printed.
+fn markdown_report(path: &Path) -> String {
+    let run = exec(flowlens().args(["check", "--format=markdown"]).arg(path));
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    run.stdout
+}
+
 #[test]
 fn snapshots_of_the_fixtures() {
     insta::glob!("fixtures/*.har", |path| {
         insta::assert_snapshot!("text", text_report(path));
         insta::assert_snapshot!("json", json_report(path));
+        insta::assert_snapshot!("markdown", markdown_report(path));
     });
 }
 
@@ -106,7 +114,12 @@ fn snapshots_of_the_examples() {
 fn exit_codes_follow_the_checks() {
     // 0 when no check fails: a trace without a flow can fail nothing.
     let (_dir, empty) = temp_file("empty.har", har(&[]));
-    assert_eq!(exec(flowlens().arg("check").arg(&empty)).code, 0);
+    let nothing = exec(flowlens().arg("check").arg(&empty));
+    assert_eq!(nothing.code, 0);
+    assert_eq!(
+        nothing.stdout.lines().last(),
+        Some("– Incomplete: no authorization flow was recorded")
+    );
     // 1 when one fails: the authorization URL is on the vendor's default domain.
     let vendor = exec(
         flowlens()
@@ -114,10 +127,14 @@ fn exit_codes_follow_the_checks() {
             .arg(fixture("vendor-default-domain.har")),
     );
     assert_eq!(vendor.code, 1, "{}", vendor.stdout);
-    assert!(vendor.stdout.contains("✗ FAIL"));
+    assert!(vendor.stdout.contains("\n 1. ✗ custom-domain-authorize  "));
     assert!(
         vendor.stdout.contains("hop 4 authorize"),
         "evidence under the failure"
+    );
+    assert_eq!(
+        vendor.stdout.lines().last(),
+        Some("✗ Not ready: 5 blockers")
     );
     // Otherwise the exit code says whether the report counts a failure.
     for name in ["custom-domain-byoa.har", "state-damaged.har"] {
@@ -130,6 +147,64 @@ fn exit_codes_follow_the_checks() {
         let failed = report["counts"]["fail"].as_u64().unwrap_or(0) > 0;
         assert_eq!(run.code, i32::from(failed), "{name}");
     }
+}
+
+/// The text output answers first: the verdict, the blockers ranked with their evidence and
+/// where they are fixed; passing checks and manual items as counts per section unless
+/// `--all`; the verdict line last.
+#[test]
+fn the_text_leads_with_the_verdict_and_folds_what_passed_unless_all() {
+    let path = fixture("vendor-default-domain.har");
+    let summary = exec(flowlens().arg("check").arg(&path)).stdout;
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines[2], "✗ Not ready: 5 blockers", "{summary}");
+    // Blockers are numbered: ` 1. ✗ custom-domain-authorize  Authorization URL on …`.
+    let ranked: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.trim_start().split_once(". ✗ "))
+        .filter(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|(_, rest)| rest.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            "custom-domain-authorize",
+            "custom-domain-pages",
+            "custom-domain-metadata",
+            "env-production",
+            "branding-favicon"
+        ],
+        "custom domain first, then checklist order"
+    );
+    assert!(summary.contains(
+        "      fix in: Scalekit Dashboard > Customization > Custom Domain; your MCP server; your client app\n"
+    ));
+    assert!(
+        summary.contains("… and 14 more (--all)"),
+        "evidence is capped"
+    );
+    assert!(
+        summary.contains(
+            "  Core auth flows                    12 pass · 1 not observed · 0 of 14 reviewed\n"
+        ),
+        "{summary}"
+    );
+    for folded in ["manual-runbook", "oauth-pkce-s256", "Timeline of flow 1"] {
+        assert!(!summary.contains(folded), "{folded} is folded");
+    }
+    assert_eq!(lines.last(), Some(&"✗ Not ready: 5 blockers"));
+
+    let all = exec(flowlens().args(["check", "--all"]).arg(&path)).stdout;
+    for listed in [
+        "manual-runbook",
+        "✓ pass         oauth-pkce-s256",
+        "Timeline of flow 1",
+    ] {
+        assert!(all.contains(listed), "--all lists {listed}");
+    }
+    assert!(!all.contains("more (--all)"));
+    assert!(all.starts_with(&lines[..3].join("\n")));
+    assert_eq!(all.lines().last(), Some("✗ Not ready: 5 blockers"));
 }
 
 #[test]
@@ -281,8 +356,10 @@ fn urls_that_do_not_parse() {
     let run = exec(flowlens().arg("check").arg(&path));
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stdout
-            .contains("custom-domain-authorize: the authorization URL has no host"),
+        run.stdout.contains(
+            "✗ custom-domain-authorize  Authorization URL on the custom domain\n      \
+             the authorization URL has no host"
+        ),
         "{}",
         run.stdout
     );

@@ -66,6 +66,16 @@ fn a_good_setup_exits_0_with_the_probe_checks() {
         "stdout: {}\nstderr: {}",
         run.stdout, run.stderr
     );
+    // A probe sees discovery only: it never claims a launch verdict.
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("✓ No blockers in the 7 checks run; record the whole flow for a launch verdict"),
+        "{}",
+        run.stdout
+    );
+    // Passing checks are counted per section; `--all` lists them.
+    assert!(!run.stdout.contains("mcp-discovery"), "{}", run.stdout);
+    let run = probe_site(&site, &["--color", "never", "--all"]);
     for id in [
         "mcp-401-challenge",
         "mcp-discovery",
@@ -127,11 +137,16 @@ fn a_broken_setup_exits_1() {
     );
     assert!(
         run.stdout
-            .lines()
-            .any(|l| l.contains("FAIL") && l.contains("mcp-discovery")),
+            .contains("\n 1. ✗ mcp-discovery  MCP discovery metadata\n"),
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains("      fix in: your MCP server; "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.lines().last(), Some("✗ Not ready: 1 blocker"));
 
     // A warning alone does not fail the probe.
     let site = Site::start(Setup {
@@ -144,7 +159,11 @@ fn a_broken_setup_exits_1() {
         "stdout: {}\nstderr: {}",
         run.stdout, run.stderr
     );
-    assert!(run.stdout.contains("WARN"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\nWarnings\n  ! mcp-401-challenge  "),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

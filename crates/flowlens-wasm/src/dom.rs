@@ -116,6 +116,7 @@ fn verdict(view: &PopupView) -> VElement {
         mark,
         line,
         why,
+        assumed,
         flow,
     } = verdict;
     let mut block = h("section")
@@ -147,6 +148,17 @@ fn verdict(view: &PopupView) -> VElement {
             h("ul")
                 .class("verdict-why")
                 .children(why.iter().map(|w| h("li").text(w))),
+        );
+    }
+    if !assumed.is_empty() {
+        block = block.child(
+            h("details")
+                .class("verdict-assumed")
+                .child(h("summary").text(format!(
+                    "Assumed without an expectations profile ({})",
+                    assumed.len()
+                )))
+                .children(assumed.iter().map(|line| h("p").text(line))),
         );
     }
     block.child(status)

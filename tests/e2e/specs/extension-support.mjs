@@ -142,6 +142,48 @@ export async function expectChecks(popup, expected, testInfo) {
   }
 }
 
+/**
+ * The verdict a popup must show for `{ruleId: status}` (one status per rule), derived from the
+ * rule: a blocker is a failing check other than capture-complete; blockers list the custom
+ * domain's checks first, then the others in checklist order (the core's `rules()` order);
+ * no blocker and capture-complete passing is "Ready for launch". Returns `{kind, line,
+ * blockers}`; `line` is left out for an incomplete verdict, whose wording says why.
+ */
+export async function expectedVerdict(popup, statuses) {
+  const rules = await popup.evaluate(async () => {
+    const wasm = await import(chrome.runtime.getURL('extension/pkg/flowlens_view.js'));
+    return JSON.parse(wasm.rules()).map((rule) => ({ id: rule.id, section: rule.section }));
+  });
+  const order = (rule, index) => [rule.section === 'custom-domain' ? 0 : 1, index];
+  const blockers = rules
+    .map((rule, index) => ({ ...rule, key: order(rule, index) }))
+    .filter((rule) => rule.id !== 'capture-complete' && statuses[rule.id] === 'fail')
+    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1])
+    .map((rule) => rule.id);
+  for (const [id, status] of Object.entries(statuses)) {
+    if (Array.isArray(status)) throw new Error(`expectedVerdict needs one status per rule: ${id} has ${status}`);
+  }
+  if (blockers.length > 0) {
+    const n = blockers.length;
+    return { kind: 'not-ready', line: `Not ready: ${n} blocker${n === 1 ? '' : 's'}`, blockers };
+  }
+  if (statuses['capture-complete'] !== 'pass') return { kind: 'incomplete', blockers };
+  return { kind: 'ready', line: 'Ready for launch', blockers };
+}
+
+/** The verdict a popup shows: `{kind, line, blockers}` (blocker ids in the order shown). */
+export function shownVerdict(page) {
+  return page.evaluate(() => {
+    const verdict = document.getElementById('verdict');
+    return {
+      kind: verdict?.dataset.verdict ?? '',
+      // The line without its mark (✓, ✗ or –).
+      line: verdict?.querySelector('.verdict-text')?.textContent ?? '',
+      blockers: [...document.querySelectorAll('#blockers [data-check]')].map((c) => c.dataset.check),
+    };
+  });
+}
+
 /** Roles of the popup's timeline, in order. */
 export async function timelineRoles(popup) {
   return popup.evaluate(() => [...document.querySelectorAll('#timeline [data-role]')].map((i) => i.dataset.role));

@@ -7,7 +7,8 @@ import { test, expect } from '../fixtures.mjs';
 import { REPO_ROOT } from '../harness.mjs';
 import { GOOD, SCENARIO_CHECKS } from './expected-statuses.mjs';
 import {
-  expectChecks, expectNoOtherAutomatedChecks, isExtensionOwn, openPopup, recordFlow, timelineRoles,
+  expectChecks, expectedVerdict, expectNoOtherAutomatedChecks, isExtensionOwn, openPopup, recordFlow, shownVerdict,
+  timelineRoles,
 } from './extension-support.mjs';
 
 test.use({ extensionPath: REPO_ROOT });
@@ -17,14 +18,18 @@ test('the good custom-domain BYOA flow: every automated check passes, none fails
   expect(flow.outcome).toBe('finished');
   const popup = await openPopup(driver, flow.tabId);
   const shown = await popup.evaluate(() => ({
-    firstCheckVisible: document.querySelector('[data-check]')?.checkVisibility() ?? false,
+    // Verdict first: the answer is on the first screen; passing checks are folded.
+    verdictVisible: document.getElementById('verdict')?.checkVisibility() ?? false,
+    verdict: document.getElementById('verdict')?.dataset.verdict ?? '',
     failing: [...document.querySelectorAll('[data-status="fail"]')]
       .map((c) => `${c.dataset.check}: ${c.querySelector('.check-summary')?.textContent}`),
     timeline: document.getElementById('timeline')?.textContent ?? '',
     screenshot: document.querySelector('#screenshot img')?.getAttribute('src') ?? null,
     pages: document.getElementById('pages')?.textContent ?? '',
   }));
-  expect(shown.firstCheckVisible).toBe(true);
+  expect(shown.verdictVisible).toBe(true);
+  expect(shown.verdict).toBe('ready');
+  expect(await shownVerdict(popup)).toEqual(await expectedVerdict(popup, GOOD));
   expect(shown.failing, 'no check fails').toEqual([]);
   await expectChecks(popup, GOOD, testInfo);
   await expectNoOtherAutomatedChecks(popup, GOOD);
@@ -46,6 +51,8 @@ for (const [scenario, checks] of Object.entries(SCENARIO_CHECKS)) {
     expect(await popup.evaluate(() => document.querySelectorAll('[data-check]').length)).toBeGreaterThan(0);
     await expectChecks(popup, { ...GOOD, ...checks }, testInfo);
     await expectNoOtherAutomatedChecks(popup, GOOD);
+    // Verdict first: the line and the blockers in rank (custom domain first, then checklist order).
+    expect(await shownVerdict(popup)).toMatchObject(await expectedVerdict(popup, { ...GOOD, ...checks }));
   });
 }
 

@@ -6,12 +6,18 @@ use std::process::ExitCode;
 
 use flowlens_core::report::{Report, ReportBuilder};
 
-use flowlens_core::render::{json, markdown, text};
+use flowlens_core::render::text::{self, Detail};
+use flowlens_core::render::{json, markdown};
 
 use crate::{error, input, quiet_broken_pipe, Failure, Format};
 
 /// `flowlens check`.
-pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<ExitCode, Failure> {
+pub fn run(
+    files: &[PathBuf],
+    profile: Option<&Path>,
+    format: Format,
+    detail: Detail,
+) -> Result<ExitCode, Failure> {
     let given = match profile {
         Some(path) => Some(input::read_profile(path).map_err(Failure)?),
         None => None,
@@ -36,7 +42,7 @@ pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<
             }
         }
     }
-    print_reports(&reports, files.len() > 1, format)
+    print_reports(&reports, files.len() > 1, format, detail)
         .or_else(quiet_broken_pipe)
         .map_err(|e| Failure(format!("cannot write the report: {e}")))?;
     Ok(if unreadable {
@@ -49,7 +55,12 @@ pub fn run(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<
 }
 
 /// The reports in `format` on stdout: the renderer is the core's, this only writes.
-pub fn print_reports(reports: &[Report], several: bool, format: Format) -> std::io::Result<()> {
+pub fn print_reports(
+    reports: &[Report],
+    several: bool,
+    format: Format,
+    detail: Detail,
+) -> std::io::Result<()> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => {
@@ -75,7 +86,7 @@ pub fn print_reports(reports: &[Report], several: bool, format: Format) -> std::
                 if i > 0 {
                     writeln!(out)?;
                 }
-                text::render(&mut out, report)?;
+                text::render(&mut out, report, detail)?;
             }
         }
     }

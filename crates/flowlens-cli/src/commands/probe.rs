@@ -28,6 +28,9 @@ pub struct ProbeArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Text output: also list the passing checks and the probe's requests.
+    #[arg(long)]
+    all: bool,
     /// Seconds allowed for each step: connecting, reading, and the step's redirects and
     /// fallback URLs together.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_timeout)]
@@ -90,9 +93,15 @@ pub fn run(args: ProbeArgs) -> Result<ExitCode, Failure> {
             if let Some(path) = &args.save_trace {
                 save_trace(path, &probe.trace)?;
             }
-            print_reports(std::slice::from_ref(&probe.report), false, args.format)
-                .or_else(quiet_broken_pipe)
-                .map_err(|e| Failure(format!("cannot write the report: {e}")))?;
+            let detail = crate::detail(args.all);
+            print_reports(
+                std::slice::from_ref(&probe.report),
+                false,
+                args.format,
+                detail,
+            )
+            .or_else(quiet_broken_pipe)
+            .map_err(|e| Failure(format!("cannot write the report: {e}")))?;
             Ok(if probe.report.has_failures() {
                 ExitCode::from(1)
             } else {

@@ -38,6 +38,23 @@ pub fn detail(flow: &FlowReport) -> String {
     parts.join(" · ")
 }
 
+/// The name in one line, for a terminal or a document: "started on Acme Calendar
+/// (app.acme.test) · authorization server auth.acme.test · redirect to app.acme.test ·
+/// 2024-11-14 10:00:03 UTC".
+pub fn line(flow: &FlowReport) -> String {
+    let started_on = flow
+        .started
+        .as_ref()
+        .is_some_and(|s| s.page_host.is_some() || s.page_title.is_some());
+    let detail = detail(flow);
+    match (started_on, detail.is_empty()) {
+        (true, true) => format!("started on {}", title(flow)),
+        (true, false) => format!("started on {} · {detail}", title(flow)),
+        (false, false) => detail,
+        (false, true) => title(flow),
+    }
+}
+
 /// "2024-11-14 10:00:03 UTC".
 pub fn utc_time(ms: f64) -> String {
     let iso = format_rfc3339_ms(ms);
@@ -79,8 +96,13 @@ mod tests {
             detail(&f),
             "authorization server auth.acme.test · redirect to app.acme.test · 2024-11-14 10:00:03 UTC"
         );
+        assert_eq!(
+            line(&f),
+            "started on Acme Calendar (app.acme.test) · authorization server auth.acme.test · redirect to app.acme.test · 2024-11-14 10:00:03 UTC"
+        );
         f.started = None;
         assert_eq!(title(&f), "app.acme.test");
+        assert_eq!(line(&f), detail(&f));
         assert_eq!(
             detail(&f),
             "authorization server auth.acme.test · redirect to app.acme.test"

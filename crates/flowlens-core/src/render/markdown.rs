@@ -1,14 +1,20 @@
 //! The report as Markdown: a go-live review a person can attach to a ticket.
 //!
-//! Every page-controlled string is escaped so that it shows as text in any Markdown viewer.
-//! Automated checks show their status, summary and evidence; manual items are a task list
-//! (`- [ ] title — guidance`, `- [x]` once the user ticked them) with the user's note.
+//! It opens with an executive summary a lead reads in ten seconds: the verdict, the ranked
+//! blockers (what is wrong, where it is fixed), the warnings and the review's progress. The
+//! whole checklist follows. Every page-controlled string is escaped so that it shows as text
+//! in any Markdown viewer. Automated checks show their status, summary and evidence; manual
+//! items are a task list (`- [ ] title — guidance`, `- [x]` once the user ticked them) with
+//! the user's note.
 
 use std::fmt::Write;
 
 use super::evidence::{self, EvidenceSyntax, ABSENT};
-use super::status::look;
-use crate::report::{CheckReport, Report};
+use super::flow_name;
+use super::status::{look, verdict_look};
+use crate::report::verdict::{plural, VerdictKind};
+use crate::report::{CheckReport, FlowReport, Report};
+use crate::rules::fix_labels;
 use crate::stdx::controls::is_bidi_control;
 use crate::vocab::Status;
 
@@ -16,6 +22,7 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let c = &report.counts;
     let _ = writeln!(out, "# Flowlens go-live checklist\n");
+    summary(&mut out, report);
     let _ = writeln!(
         out,
         "Source: {} ({} requests, {} page snapshots). {} pass, {} fail, {} warn, {} not observed, {} manual, {} skipped.\n",
@@ -62,6 +69,13 @@ pub fn render(report: &Report) -> String {
                 flow,
                 escape(&check.summary)
             );
+            if check.status == Status::Fail && !check.fixed_in.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  - _fix in:_ {}",
+                    escape(&fix_labels(&check.fixed_in))
+                );
+            }
             for ev in &check.evidence {
                 let _ = writeln!(out, "  - {}", evidence::line(ev, &MarkdownEvidence));
             }
@@ -96,6 +110,114 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The executive summary: the verdict of each flow with its blockers ranked in a table
+/// (what is wrong, where it is fixed), its warnings in one line, and the review's progress.
+fn summary(out: &mut String, report: &Report) {
+    let Some(verdict) = &report.verdict else {
+        return;
+    };
+    let several = report.flows.len() > 1;
+    let _ = writeln!(out, "## {} {}\n", emoji(verdict.kind), verdict.line);
+    if report.flows.is_empty() {
+        let _ = writeln!(out, "No authorization flow was found in the recording.\n");
+    }
+    for flow in &report.flows {
+        flow_summary(out, report, flow, several);
+    }
+    let manual: Vec<&CheckReport> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Manual)
+        .collect();
+    if !manual.is_empty() {
+        let reviewed = manual.iter().filter(|c| c.ticked).count();
+        let _ = writeln!(
+            out,
+            "**Review:** {reviewed} of {} items a person verifies are ticked (the task lists below).\n",
+            manual.len()
+        );
+    }
+}
+
+fn flow_summary(out: &mut String, report: &Report, flow: &FlowReport, several: bool) {
+    let Some(verdict) = &flow.verdict else {
+        return;
+    };
+    if several {
+        let _ = writeln!(
+            out,
+            "### Flow {}: {} {}\n",
+            flow.index + 1,
+            emoji(verdict.kind),
+            verdict.line
+        );
+    }
+    let _ = writeln!(out, "Flow: {}.\n", escape(&flow_name::line(flow)));
+    let skip = usize::from(verdict.kind == VerdictKind::Incomplete);
+    for why in verdict.incomplete.iter().skip(skip) {
+        let _ = writeln!(out, "Also: {}.\n", escape(&why.text));
+    }
+    let not_judged: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.flow == Some(flow.index))
+        .filter(|c| c.status == Status::NotObserved)
+        .map(|c| format!("`{}`", code(&c.id)))
+        .collect();
+    let blockers: Vec<&CheckReport> = verdict
+        .blockers
+        .iter()
+        .filter_map(|b| report.check(b))
+        .collect();
+    if !blockers.is_empty() {
+        let _ = writeln!(out, "| # | Blocker | What is wrong | Where it is fixed |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for (i, check) in blockers.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "| {} | {} (`{}`) | {} | {} |",
+                i + 1,
+                escape(&check.title),
+                code(&check.id),
+                escape(&check.summary),
+                escape(&fix_labels(&check.fixed_in))
+            );
+        }
+        out.push('\n');
+    }
+    let warnings: Vec<String> = verdict
+        .warnings
+        .iter()
+        .filter_map(|w| report.check(w))
+        .map(|c| format!("`{}` ({})", code(&c.id), escape(&c.summary)))
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {}: {}.\n",
+            icon(Status::Warn),
+            plural(warnings.len(), "warning"),
+            warnings.join("; ")
+        );
+    }
+    for assumption in report.assumptions(flow.index) {
+        let _ = writeln!(out, "_Assumed:_ {}.\n", escape(assumption));
+    }
+    if !not_judged.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {} could not be judged from this recording: {}.\n",
+            icon(Status::NotObserved),
+            plural(not_judged.len(), "check"),
+            not_judged.join(", ")
+        );
+    }
+}
+
+fn emoji(kind: VerdictKind) -> &'static str {
+    verdict_look(kind).emoji
 }
 
 pub fn icon(status: Status) -> &'static str {
@@ -181,6 +303,54 @@ mod tests {
             md.contains("hop 8 `https://auth.acme.test/oauth/consent?id=c1`"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn opens_with_the_verdict_and_the_ranked_blockers_and_where_they_are_fixed() {
+        let trace = crate::testing::good_flow_with_pages()
+            .replace_in_urls("https://auth.acme.test", "https://acme-x7q2.scalekit.com")
+            .build();
+        let report = crate::analyze(&trace, &Profile::default());
+        let verdict = report.verdict.clone().expect("verdict");
+        let md = render(&report);
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(lines[2], format!("## ❌ {}", verdict.line));
+        assert!(lines[4].starts_with(
+            "Flow: started on app.acme.test · authorization server acme-x7q2.scalekit.com"
+        ));
+        let table_start = lines
+            .iter()
+            .position(|l| *l == "| # | Blocker | What is wrong | Where it is fixed |")
+            .expect("the blockers' table");
+        let rows: Vec<&str> = lines[table_start + 2..]
+            .iter()
+            .take_while(|l| l.starts_with("| "))
+            .copied()
+            .collect();
+        assert_eq!(rows.len(), verdict.blockers.len());
+        assert!(rows[0].starts_with(
+            "| 1 | Authorization URL on the custom domain (`custom-domain-authorize`) | the authorization URL is on the vendor default domain"
+        ));
+        assert!(rows[0].ends_with(
+            "| Scalekit Dashboard \\> Customization \\> Custom Domain; your MCP server; your client app |"
+        ));
+        // The summary comes before the whole checklist, whose failures say where they are fixed.
+        let checklist = md.find("\n## Capture\n").expect("the checklist");
+        assert!(table_start < md[..checklist].lines().count());
+        assert!(md.contains("  - _fix in:_ Scalekit Dashboard \\> Customization \\> Custom Domain"));
+    }
+
+    #[test]
+    fn the_summary_says_what_the_verdict_assumed_and_what_it_could_not_judge() {
+        let report = crate::analyze(&crate::testing::good_flow().build(), &Profile::default());
+        let md = render(&report);
+        let summary = &md[..md.find("\n## Capture\n").expect("the checklist")];
+        assert!(summary.contains("_Assumed:_ no profile:"), "{summary}");
+        assert!(
+            summary.contains("could not be judged from this recording: `cors`"),
+            "{summary}"
+        );
+        assert!(summary.contains("**Review:** 0 of 69 items"), "{summary}");
     }
 
     #[test]

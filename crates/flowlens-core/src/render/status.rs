@@ -1,6 +1,7 @@
 //! How each status looks, in every output: one table, so that the terminal, the Markdown
 //! review and the popup cannot disagree on what a status is called or how it is marked.
 
+use crate::report::VerdictKind;
 use crate::vocab::Status;
 
 /// The marks and words of a status.
@@ -47,6 +48,22 @@ pub const fn look(status: Status) -> StatusLook {
         word,
         tone,
     }
+}
+
+/// How a verdict looks: the mark and tone of the status it stands for (not ready as a
+/// failure, ready as a pass, incomplete as what could not be judged), so that it is never
+/// carried by color alone.
+pub const fn verdict_look(kind: VerdictKind) -> StatusLook {
+    let status = match kind {
+        VerdictKind::NotReady => Status::Fail,
+        VerdictKind::Ready => Status::Pass,
+        VerdictKind::Incomplete => Status::NotObserved,
+    };
+    let mut look = look(status);
+    if let VerdictKind::Incomplete = kind {
+        look.tone = Tone::Caution;
+    }
+    look
 }
 
 /// The mark of a manual item a person ticked as done.

@@ -12,10 +12,12 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::evidence::{self, EvidenceSyntax, ABSENT};
-use super::status::{look, StatusLook, Tone, TICKED_GLYPH};
+use super::flow_name;
+use super::status::{look, verdict_look, StatusLook, Tone, SUMMARY_ORDER, TICKED_GLYPH};
 use crate::check::Evidence;
 use crate::manual::{self, ManualItem};
 use crate::params::url_without_query;
+use crate::report::verdict::{self, Verdict, VerdictKind};
 use crate::report::{CheckReport, FlowReport, Report};
 use crate::rules::{self, RuleMeta};
 use crate::stdx::controls::replace_unsafe;
@@ -60,7 +62,27 @@ fn host_path(url: &str) -> &str {
     url_without_query(rest)
 }
 
-pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
+/// How much of the report the text shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// The verdict, the blockers with their evidence and where they are fixed, the warnings;
+    /// passing checks and manual items as counts per section.
+    #[default]
+    Summary,
+    /// Also every check of every section, the manual items and the timeline (`--all`).
+    All,
+}
+
+/// Evidence lines shown under a blocker or warning in the summary (`--all` shows all).
+const SUMMARY_EVIDENCE: usize = 3;
+/// URLs of evidence in the summary are shortened more: the field and the note say what
+/// matters, `--all` shows the URL at length.
+const SUMMARY_URL: usize = 90;
+/// Ids listed on the "not judged" line before it only counts.
+const LISTED_IDS: usize = 8;
+
+/// The report for a terminal: the verdict and what blocks it first, the verdict line last.
+pub fn render(out: &mut impl Write, report: &Report, detail: Detail) -> io::Result<()> {
     let source = &report.source;
     let name = source.name.as_deref().unwrap_or(source.kind.as_str());
     let creator = source
@@ -70,7 +92,7 @@ pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
         .unwrap_or_default();
     writeln!(
         out,
-        "{BOLD}Flowlens go-live checklist: {}{BOLD:#} {DIM}({}{creator}, {} requests{}){DIM:#}",
+        "{BOLD}Flowlens go-live review: {}{BOLD:#} {DIM}({}{creator}, {} requests{}){DIM:#}",
         clean(name),
         source.kind.as_str().to_uppercase(),
         source.exchanges,
@@ -86,56 +108,276 @@ pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
         )?;
     }
     let several_flows = report.flows.len() > 1;
-    for section in &report.sections {
-        let checks: Vec<&CheckReport> = report.checks_in(section.id).collect();
-        if checks.is_empty() {
-            continue;
-        }
-        writeln!(out, "\n{HEADING}{}{HEADING:#}", section.title)?;
-        for check in checks {
-            render_check(out, report, check, several_flows)?;
+    if report.flows.is_empty() {
+        if let Some(verdict) = &report.verdict {
+            writeln!(out)?;
+            verdict_line(out, verdict)?;
         }
     }
     for flow in &report.flows {
-        render_timeline(out, flow)?;
+        render_flow_verdict(out, report, flow, several_flows, detail)?;
     }
+    render_not_judged(out, report, detail)?;
+    render_section_counts(out, report)?;
+    if detail == Detail::All {
+        for section in &report.sections {
+            let checks: Vec<&CheckReport> = report.checks_in(section.id).collect();
+            if checks.is_empty() {
+                continue;
+            }
+            writeln!(out, "\n{HEADING}{}{HEADING:#}", section.title)?;
+            for check in checks {
+                render_check(out, report, check, several_flows)?;
+            }
+        }
+        for flow in &report.flows {
+            render_timeline(out, flow)?;
+        }
+    }
+    render_counts(out, report, detail)?;
+    if let Some(verdict) = &report.verdict {
+        if several_flows {
+            for flow in &report.flows {
+                if let Some(v) = &flow.verdict {
+                    write!(out, "{DIM}flow {}:{DIM:#} ", flow.index + 1)?;
+                    verdict_line(out, v)?;
+                }
+            }
+        }
+        verdict_line(out, verdict)?;
+    }
+    Ok(())
+}
+
+fn verdict_line(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
+    let look = verdict_look(verdict.kind);
+    let style = tone_style(look.tone).bold();
+    writeln!(out, "{style}{} {}{style:#}", look.glyph, verdict.line)
+}
+
+/// One flow: its name, its verdict, its blockers (evidence and where fixed) and warnings.
+fn render_flow_verdict(
+    out: &mut impl Write,
+    report: &Report,
+    flow: &FlowReport,
+    several_flows: bool,
+    detail: Detail,
+) -> io::Result<()> {
+    let Some(verdict) = &flow.verdict else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    if several_flows {
+        write!(out, "{BOLD}Flow {}:{BOLD:#} ", flow.index + 1)?;
+    }
+    verdict_line(out, verdict)?;
+    writeln!(out, "  {DIM}{}{DIM:#}", clean(&flow_name::line(flow)))?;
+    // The first reason is the verdict line's own when the flow is incomplete.
+    let skip = usize::from(verdict.kind == VerdictKind::Incomplete);
+    let caution = tone_style(Tone::Caution);
+    for why in verdict.incomplete.iter().skip(skip) {
+        writeln!(out, "  {caution}also: {}{caution:#}", why.text)?;
+    }
+    let blockers: Vec<&CheckReport> = verdict
+        .blockers
+        .iter()
+        .filter_map(|b| report.check(b))
+        .collect();
+    if !blockers.is_empty() {
+        writeln!(out, "\n{HEADING}Blockers{HEADING:#}")?;
+        for (i, check) in blockers.iter().enumerate() {
+            render_finding(out, check, flow, Some(i + 1), detail)?;
+        }
+    }
+    let warnings: Vec<&CheckReport> = verdict
+        .warnings
+        .iter()
+        .filter_map(|w| report.check(w))
+        .collect();
+    if !warnings.is_empty() {
+        writeln!(out, "\n{HEADING}Warnings{HEADING:#}")?;
+        for check in warnings {
+            render_finding(out, check, flow, None, detail)?;
+        }
+    }
+    // What the verdict rests on when no profile said it (the custom domain, the login
+    // endpoint): a "ready" on a wrong guess would be wrong.
+    let assumed = report.assumptions(flow.index);
+    if !assumed.is_empty() {
+        writeln!(out)?;
+        for assumption in assumed {
+            writeln!(out, "{DIM}assumed: {}{DIM:#}", clean(assumption))?;
+        }
+    }
+    Ok(())
+}
+
+/// A blocker (numbered) or a warning: mark, id and title, what is wrong, where it is fixed,
+/// then its evidence (the first few in the summary).
+fn render_finding(
+    out: &mut impl Write,
+    check: &CheckReport,
+    flow: &FlowReport,
+    rank: Option<usize>,
+    detail: Detail,
+) -> io::Result<()> {
+    let style = status_style(check.status);
+    let glyph = look(check.status).glyph;
+    let number = rank
+        .map(|n| format!("{n:>2}. "))
+        .unwrap_or_else(|| "  ".into());
+    writeln!(
+        out,
+        "{number}{style}{glyph}{style:#} {BOLD}{}{BOLD:#}  {}",
+        check.id,
+        clean(&check.title)
+    )?;
+    writeln!(out, "      {}", clean(&check.summary))?;
+    if !check.fixed_in.is_empty() {
+        writeln!(
+            out,
+            "      {BOLD}fix in:{BOLD:#} {}",
+            rules::fix_labels(&check.fixed_in)
+        )?;
+    }
+    let shown = match detail {
+        Detail::Summary => SUMMARY_EVIDENCE,
+        Detail::All => usize::MAX,
+    };
+    let max_url = match detail {
+        Detail::Summary => SUMMARY_URL,
+        Detail::All => MAX_SHOWN_URL,
+    };
+    for evidence in check.evidence.iter().take(shown) {
+        let line = evidence::line(
+            evidence,
+            &TextEvidence {
+                flow: Some(flow),
+                max_url,
+            },
+        );
+        writeln!(out, "      {DIM}{line}{DIM:#}")?;
+    }
+    if check.evidence.len() > shown {
+        writeln!(
+            out,
+            "      {DIM}… and {} more (--all){DIM:#}",
+            check.evidence.len() - shown
+        )?;
+    }
+    Ok(())
+}
+
+/// The checks no flow could judge, by id (their reasons are in `--all`).
+fn render_not_judged(out: &mut impl Write, report: &Report, detail: Detail) -> io::Result<()> {
+    if detail == Detail::All {
+        return Ok(());
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    for check in report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::NotObserved)
+    {
+        if !ids.contains(&check.id.as_str()) {
+            ids.push(&check.id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let listed = if ids.len() <= LISTED_IDS {
+        format!(": {}", ids.join(", "))
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "\n{}{} not judged from this recording{listed}{} {DIM}(--all says why){DIM:#}",
+        status_style(Status::NotObserved),
+        verdict::plural(ids.len(), "check"),
+        status_style(Status::NotObserved).render_reset()
+    )
+}
+
+/// One line per section: how many checks passed, failed, warned, were not judged or
+/// skipped, and how many of its manual items were reviewed.
+fn render_section_counts(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let rows: Vec<(String, String)> = report
+        .sections
+        .iter()
+        .filter_map(|section| {
+            let checks: Vec<&CheckReport> = report.checks_in(section.id).collect();
+            if checks.is_empty() {
+                return None;
+            }
+            let mut parts = Vec::new();
+            for status in SUMMARY_ORDER {
+                let n = checks.iter().filter(|c| c.status == status).count();
+                if n == 0 {
+                    continue;
+                }
+                let style = status_style(status);
+                parts.push(if status == Status::Manual {
+                    let reviewed = checks.iter().filter(|c| c.ticked).count();
+                    format!("{style}{reviewed} of {n} reviewed{style:#}")
+                } else {
+                    format!("{style}{n} {}{style:#}", look(status).word.to_lowercase())
+                });
+            }
+            Some((section.title.clone(), parts.join(" · ")))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{HEADING}Checklist{HEADING:#}")?;
+    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    for (title, parts) in rows {
+        writeln!(out, "  {title:<width$}  {parts}")?;
+    }
+    Ok(())
+}
+
+fn render_counts(out: &mut impl Write, report: &Report, detail: Detail) -> io::Result<()> {
+    let source = &report.source;
     let c = &report.counts;
     let fail = status_style(if c.fail > 0 {
         Status::Fail
     } else {
         Status::Pass
     });
+    let reviewed = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Manual && c.ticked)
+        .count();
     writeln!(
         out,
-        "\n{fail}{} pass, {} fail, {} warn{fail:#}, {} not observed, {} manual, {} skipped \
-         {DIM}({} {}, {} requests){DIM:#}",
+        "\n{fail}{} pass, {} fail, {} warn{fail:#}, {} not observed, {} manual ({reviewed} reviewed), \
+         {} skipped {DIM}({}, {} requests){DIM:#}",
         c.pass,
         c.fail,
         c.warn,
         c.not_observed,
         c.manual,
         c.skipped,
-        report.flows.len(),
-        if report.flows.len() == 1 {
-            "flow"
-        } else {
-            "flows"
-        },
+        verdict::plural(report.flows.len(), "flow"),
         source.exchanges
     )?;
-    if c.manual > 0 {
-        writeln!(
-            out,
-            "{DIM}{} {} a person to verify: `flowlens explain ID` says what and how.{DIM:#}",
-            c.manual,
-            if c.manual == 1 {
-                "item needs"
-            } else {
-                "items need"
-            }
-        )?;
-    }
-    Ok(())
+    let hint = match (detail, c.manual > 0) {
+        (Detail::Summary, true) => {
+            "`--all` lists every check, the manual items and the timeline; \
+             `flowlens explain ID` says how to fix."
+        }
+        (Detail::Summary, false) => {
+            "`--all` lists every check and the timeline; `flowlens explain ID` says how to fix."
+        }
+        (Detail::All, _) => {
+            "`flowlens explain ID` says what a check or manual item verifies and how to fix it."
+        }
+    };
+    writeln!(out, "{DIM}{hint}{DIM:#}")
 }
 
 fn render_check(
@@ -178,10 +420,17 @@ fn render_check(
         check.id,
         clean(&check.summary)
     )?;
-    if matches!(check.status, Status::Fail | Status::Warn) {
-        let flow = check
-            .flow
-            .and_then(|f| report.flows.iter().find(|fl| fl.index == f));
+    // Failures and warnings were shown with their evidence above, under the verdict.
+    let shown_above = report.verdict.as_ref().is_some_and(|_| {
+        report
+            .flows
+            .iter()
+            .filter_map(|f| f.verdict.as_ref())
+            .flat_map(|v| v.blockers.iter().chain(&v.warnings))
+            .any(|r| r.check == check.id && r.flow == check.flow)
+    });
+    if matches!(check.status, Status::Fail | Status::Warn) && !shown_above {
+        let flow = check.flow.and_then(|f| report.flow(f));
         for evidence in &check.evidence {
             writeln!(out, "      {}", evidence_line(evidence, flow))?;
         }
@@ -199,6 +448,8 @@ fn render_check(
 /// middle, everything cleaned.
 struct TextEvidence<'a> {
     flow: Option<&'a FlowReport>,
+    /// URLs longer than this are elided in the middle.
+    max_url: usize,
 }
 
 impl EvidenceSyntax for TextEvidence<'_> {
@@ -214,7 +465,7 @@ impl EvidenceSyntax for TextEvidence<'_> {
         format!("hop {hop}{role}")
     }
     fn url(&self, url: &str) -> String {
-        clip(url, MAX_SHOWN_URL)
+        clip(url, self.max_url)
     }
     fn field(&self, field: &str, value: Option<&str>) -> String {
         let value = value.map_or_else(|| ABSENT.to_string(), |v| clip(v, MAX_SHOWN_URL));
@@ -226,7 +477,13 @@ impl EvidenceSyntax for TextEvidence<'_> {
 }
 
 fn evidence_line(ev: &Evidence, flow: Option<&FlowReport>) -> String {
-    evidence::line(ev, &TextEvidence { flow })
+    evidence::line(
+        ev,
+        &TextEvidence {
+            flow,
+            max_url: MAX_SHOWN_URL,
+        },
+    )
 }
 
 fn render_timeline(out: &mut impl Write, flow: &FlowReport) -> io::Result<()> {

@@ -302,6 +302,7 @@ pub fn build(input: &PopupInput) -> PopupView {
                  authorization), or press Record."
                     .into(),
             ],
+            assumed: Vec::new(),
             flow: None,
         });
         return PopupView {

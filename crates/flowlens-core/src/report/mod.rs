@@ -224,6 +224,20 @@ impl Report {
             .find(|c| c.id == at.check && c.flow == at.flow)
     }
 
+    /// The distinct assumptions the checks of a flow made for lack of a profile entry, in
+    /// checklist order: what its verdict rests on.
+    pub fn assumptions(&self, flow: usize) -> Vec<&str> {
+        let mut assumed: Vec<&str> = Vec::new();
+        for check in self.checks.iter().filter(|c| c.flow == Some(flow)) {
+            for assumption in &check.assumptions {
+                if !assumed.contains(&assumption.as_str()) {
+                    assumed.push(assumption);
+                }
+            }
+        }
+        assumed
+    }
+
     pub fn flow(&self, index: usize) -> Option<&FlowReport> {
         self.flows.iter().find(|f| f.index == index)
     }

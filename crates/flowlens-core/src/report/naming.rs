@@ -51,7 +51,18 @@ pub(crate) fn start(trace: &Trace, flow: &Flow) -> Option<FlowStart> {
 /// user to authorize (the `Referer` or `Origin` of the authorization request), or the last
 /// page the tab loaded before the flow.
 fn start_page_url(trace: &Trace, flow: &Flow, first: usize, first_ex: &Exchange) -> Option<String> {
-    let web = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+    // A page of a `.invalid` host (RFC 6761) cannot exist: it is a tool's stand-in origin,
+    // such as the one the probe sends.
+    let web = |url: &str| {
+        (url.starts_with("https://") || url.starts_with("http://"))
+            && url::Url::parse(url)
+                .ok()
+                .and_then(|u| {
+                    u.host_str()
+                        .map(|h| !h.ends_with(".invalid") && h != "invalid")
+                })
+                .unwrap_or(false)
+    };
     let authorize = flow.authorize.map(|i| &trace.exchanges[i]);
     let candidates = [
         first_ex.initiator.clone(),
@@ -179,6 +190,15 @@ mod tests {
         let start = start(&trace, flow).expect("start");
         assert_eq!(start.page_host.as_deref(), Some("app.acme.test"));
         assert_eq!(start.page_title.as_deref(), Some("Acme Calendar: connect"));
+    }
+
+    #[test]
+    fn a_stand_in_origin_is_no_start_page() {
+        let trace = good_flow()
+            .with_request_header(0, "Origin", "https://flowlens.invalid")
+            .build();
+        let flow = &flows(&trace)[0];
+        assert_eq!(start(&trace, flow).expect("start").page_host, None);
     }
 
     #[test]

@@ -26,10 +26,18 @@ pub enum Elide {
     Middle,
 }
 
+/// Eliding the middle of a text adds `…[NN chars]…`: a text at most this much longer than
+/// the limit is kept whole rather than cut for a marker as long as the cut.
+const MIDDLE_SLACK: usize = 16;
+
 /// `s` when it has at most `max` characters, else shortened at `elide` with the length said.
 pub fn clip(s: &str, max: usize, elide: Elide) -> Cow<'_, str> {
     let count = s.chars().count();
-    if count <= max {
+    let slack = match elide {
+        Elide::End => 0,
+        Elide::Middle => MIDDLE_SLACK,
+    };
+    if count <= max + slack {
         return Cow::Borrowed(s);
     }
     Cow::Owned(match elide {
@@ -68,7 +76,11 @@ mod tests {
         let clipped = clip(&long, 60, Elide::Middle);
         assert!(clipped.starts_with("https://a.test/?"));
         assert!(clipped.contains("…["));
+        // A few characters over the limit are kept rather than replaced by a longer marker.
+        let near = "x".repeat(70);
+        assert_eq!(clip(&near, 60, Elide::Middle), near);
         assert!(clipped.chars().count() < 90);
-        assert_eq!(clip("ébcdeé", 3, Elide::Middle), "éb…[3 chars]…é");
+        let accents = format!("é{}é", "b".repeat(20));
+        assert_eq!(clip(&accents, 3, Elide::Middle), "éb…[19 chars]…é");
     }
 }

@@ -6,7 +6,7 @@
 use super::{check_view, CheckView};
 use crate::recorder::Phase;
 use crate::render::flow_name;
-use crate::render::status::look;
+use crate::render::status::verdict_look;
 use crate::report::{CheckReport, FlowReport, IncompleteReason, Report, Verdict, VerdictKind};
 use crate::vocab::Status;
 
@@ -21,6 +21,9 @@ pub struct VerdictView {
     pub line: String,
     /// Why the recording is incomplete, one line each (also under a "not ready" verdict).
     pub why: Vec<String>,
+    /// What the verdict rests on that no profile said (the custom domain taken from the
+    /// authorization request...), one line each.
+    pub assumed: Vec<String>,
     /// The flow the verdict is about, named; `None` before anything was recorded.
     pub flow: Option<FlowTitle>,
 }
@@ -100,6 +103,15 @@ pub(super) fn verdict_view(
         mark: mark(verdict.kind),
         line,
         why,
+        assumed: flow
+            .map(|f| {
+                report
+                    .assumptions(f.index)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
         flow: flow.map(flow_title),
     })
 }
@@ -110,11 +122,7 @@ fn has_reason(verdict: &Verdict, reason: IncompleteReason) -> bool {
 
 /// The verdict's mark, the same glyphs as the statuses'.
 pub fn mark(kind: VerdictKind) -> &'static str {
-    match kind {
-        VerdictKind::Ready => look(Status::Pass).glyph,
-        VerdictKind::NotReady => look(Status::Fail).glyph,
-        VerdictKind::Incomplete => look(Status::NotObserved).glyph,
-    }
+    verdict_look(kind).glyph
 }
 
 pub(super) fn flow_title(flow: &FlowReport) -> FlowTitle {
