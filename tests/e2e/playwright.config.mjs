@@ -9,6 +9,7 @@ const BOTH_BROWSERS = [
   'extension-export.spec.mjs',
   'extension-incognito.spec.mjs',
   'extension-host-access.spec.mjs',
+  'extension-live.spec.mjs',
   'browser-differences.spec.mjs',
   'store-package.spec.mjs',
 ];

@@ -103,3 +103,38 @@ export const SCENARIO_CHECKS = {
   },
   'no-pkce': { 'oauth-pkce-s256': 'fail', 'oauth-token-exchange': 'fail' },
 };
+
+/**
+ * The verdict each scenario's popup leads with, in every browser: the exact line and the
+ * blockers in their rank (the custom domain's first, then checklist order). The extension spec
+ * also checks that this table agrees with the statuses above (a blocker is a failing check
+ * other than capture-complete).
+ */
+export const EXPECTED_VERDICTS = {
+  good: { kind: 'ready', line: 'Ready for launch', blockers: [] },
+  'vendor-default': {
+    kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['custom-domain-authorize', 'custom-domain-pages'],
+  },
+  'dev-env': {
+    kind: 'not-ready',
+    line: 'Not ready: 3 blockers',
+    blockers: ['custom-domain-authorize', 'custom-domain-pages', 'env-production'],
+  },
+  unbranded: { kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['branding-logo', 'branding-favicon'] },
+  'slug-name': { kind: 'not-ready', line: 'Not ready: 1 blocker', blockers: ['branding-app-name'] },
+  'favicon-broken': { kind: 'not-ready', line: 'Not ready: 1 blocker', blockers: ['branding-favicon'] },
+  'state-altered': {
+    kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['byoa-state-roundtrip', 'oauth-authorization-response'],
+  },
+  'state-double-encoded': {
+    kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['byoa-state-roundtrip', 'oauth-authorization-response'],
+  },
+  'lri-dropped': {
+    kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['byoa-login-endpoint', 'oauth-authorization-response'],
+  },
+  'http-hop': { kind: 'not-ready', line: 'Not ready: 1 blocker', blockers: ['https-everywhere'] },
+  'token-in-fragment': {
+    kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['oauth-authorization-response', 'oauth-no-tokens-in-url'],
+  },
+  'no-pkce': { kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['oauth-pkce-s256', 'oauth-token-exchange'] },
+};

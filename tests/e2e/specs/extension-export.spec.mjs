@@ -114,10 +114,20 @@ test('export: one redacted zip (HAR, JSON, Markdown, screenshot) that the viewer
   }
 });
 
-test('manual items: tick and note persist across popup reopen, reach the Markdown export, and skipped sections apply', async ({ driver }) => {
+test('manual items: tick, note and review counts persist across popup reopen, reach the Markdown export, and skipped sections apply', async ({ driver }) => {
   const flow = await recordFlow(driver, await driver.firstPage(), 'good');
   let popup = await openPopup(driver, flow.tabId);
   const ITEM = '[data-check="manual-runbook"]';
+  // The manual items are in the Review panel; an item's guidance and note open on demand.
+  const openItem = async (page) => {
+    await page.click('#tab-review');
+    await page.click(`${ITEM} details.manual-more > summary`);
+    await page.waitFor(`${ITEM} textarea.manual-note`);
+  };
+  const counts = (page) => page.evaluate((selector) => ({
+    tab: document.getElementById('tab-review').textContent,
+    section: document.querySelector(selector).closest('.review-section').querySelector('h3').textContent,
+  }), ITEM);
   const manualItem = (page) => page.evaluate((selector) => {
     const item = document.querySelector(selector);
     return {
@@ -130,9 +140,13 @@ test('manual items: tick and note persist across popup reopen, reach the Markdow
       boldElements: document.querySelectorAll('b').length,
     };
   }, ITEM);
+  await openItem(popup);
   const before = await manualItem(popup);
   expect(before).toMatchObject({ status: 'manual', ticked: 'false', manualCount: 69 });
   expect(before.summary).not.toBe('');
+  expect(await counts(popup)).toEqual({
+    tab: 'Review · 0 of 69 reviewed', section: expect.stringMatching(/^Monitoring and incident readiness: 0 of \d+ reviewed$/),
+  });
 
   const note = '<b>runbook</b> at wiki/oncall & reviewed';
   await popup.click(`${ITEM} input.manual-tick`);
@@ -141,9 +155,18 @@ test('manual items: tick and note persist across popup reopen, reach the Markdow
   await popup.waitForFunction((selector) => document.querySelector(selector).dataset.ticked === 'true', ITEM);
   await expect.poll(() => driver.inExtension(() => chrome.storage.local.get(null)))
     .toEqual({ 'flowlens/manual/[[],null]': { 'manual-runbook': { ticked: true, note } } });
+
+  expect(await counts(popup)).toEqual({
+    tab: 'Review · 1 of 69 reviewed', section: expect.stringMatching(/^Monitoring and incident readiness: 1 of \d+ reviewed$/),
+  });
   await popup.close();
 
   popup = await openPopup(driver, flow.tabId);
+  // The counts as the popup opens, before anything is clicked.
+  expect(await counts(popup)).toEqual({
+    tab: 'Review · 1 of 69 reviewed', section: expect.stringMatching(/^Monitoring and incident readiness: 1 of \d+ reviewed$/),
+  });
+  await openItem(popup);
   expect(await manualItem(popup)).toMatchObject({ ticked: 'true', boxChecked: true, note, boldElements: 0 });
 
   const markdown = (await driver.download(popup, '#export-markdown')).bytes.toString('utf8');
@@ -159,8 +182,11 @@ test('manual items: tick and note persist across popup reopen, reach the Markdow
   await options.click('input[name="skip_sections"][value="enterprise-auth"]');
   await options.click('button[type="submit"]');
   await options.waitForFunction(() => document.getElementById('saved').textContent === 'Saved.');
-  await popup.reload();
-  await popup.waitFor('body[data-ready="true"]');
+  // Opened again, as a user would (after a reload, Firefox laid the page out with the Review
+  // tab above the viewport, out of a click's reach).
+  await popup.close();
+  popup = await openPopup(driver, flow.tabId);
+  await openItem(popup);
   const enterprise = await popup.evaluate(() => [...document.querySelectorAll('[data-section="enterprise-auth"] [data-check]')]
     .map((c) => c.dataset.status));
   expect(enterprise.length).toBeGreaterThan(0);

@@ -269,3 +269,33 @@ export async function expectNoOtherAutomatedChecks(popup, expected) {
     .map((c) => c.dataset.check));
   expect(shown.filter((id) => !(id in expected)), 'automated checks without an expected status').toEqual([]);
 }
+
+/** The badge colors of flowlens_core::render::badge, as the browsers report them. */
+export const BADGE_COLORS = Object.freeze({
+  recording: [29, 78, 216, 255],
+  blocked: [185, 28, 28, 255],
+  ready: [21, 128, 61, 255],
+  incomplete: [75, 85, 99, 255],
+});
+
+/** A tab's toolbar badge: `{text, color: [r, g, b, a], title}`. */
+export async function badgeOf(contextOrDriver, tabId) {
+  const driver = await asDriver(contextOrDriver);
+  return driver.inExtension(async (tab) => ({
+    text: await chrome.action.getBadgeText({ tabId: tab }),
+    color: [...await chrome.action.getBadgeBackgroundColor({ tabId: tab })],
+    title: await chrome.action.getTitle({ tabId: tab }),
+  }), tabId);
+}
+
+/** The badge a verdict (`expectedVerdict`'s `{kind, line, blockers}`) shows. */
+export function expectedBadge(verdict) {
+  switch (verdict.kind) {
+    case 'not-ready':
+      return { text: String(verdict.blockers.length), color: BADGE_COLORS.blocked, title: `Flowlens: ${verdict.line}` };
+    case 'ready':
+      return { text: '✓', color: BADGE_COLORS.ready, title: 'Flowlens: Ready for launch' };
+    default:
+      return { text: '?', color: BADGE_COLORS.incomplete, title: expect.stringMatching(/^Flowlens: Incomplete/) };
+  }
+}

@@ -5,10 +5,10 @@
 
 import { test, expect } from '../fixtures.mjs';
 import { REPO_ROOT } from '../harness.mjs';
-import { GOOD, SCENARIO_CHECKS } from './expected-statuses.mjs';
+import { EXPECTED_VERDICTS, GOOD, SCENARIO_CHECKS } from './expected-statuses.mjs';
 import {
-  expectChecks, expectedVerdict, expectNoOtherAutomatedChecks, isExtensionOwn, openPopup, recordFlow, shownVerdict,
-  timelineRoles,
+  badgeOf, expectChecks, expectedBadge, expectedVerdict, expectNoOtherAutomatedChecks, isExtensionOwn, openPopup,
+  recordFlow, shownVerdict, timelineRoles,
 } from './extension-support.mjs';
 
 test.use({ extensionPath: REPO_ROOT });
@@ -29,7 +29,9 @@ test('the good custom-domain BYOA flow: every automated check passes, none fails
   }));
   expect(shown.verdictVisible).toBe(true);
   expect(shown.verdict).toBe('ready');
-  expect(await shownVerdict(popup)).toEqual(await expectedVerdict(popup, GOOD));
+  expect(await shownVerdict(popup)).toEqual(EXPECTED_VERDICTS.good);
+  expect(await expectedVerdict(popup, GOOD)).toEqual(EXPECTED_VERDICTS.good);
+  await expect.poll(() => badgeOf(driver, flow.tabId)).toEqual(expectedBadge(EXPECTED_VERDICTS.good));
   expect(shown.failing, 'no check fails').toEqual([]);
   await expectChecks(popup, GOOD, testInfo);
   await expectNoOtherAutomatedChecks(popup, GOOD);
@@ -51,8 +53,19 @@ for (const [scenario, checks] of Object.entries(SCENARIO_CHECKS)) {
     expect(await popup.evaluate(() => document.querySelectorAll('[data-check]').length)).toBeGreaterThan(0);
     await expectChecks(popup, { ...GOOD, ...checks }, testInfo);
     await expectNoOtherAutomatedChecks(popup, GOOD);
-    // Verdict first: the line and the blockers in rank (custom domain first, then checklist order).
-    expect(await shownVerdict(popup)).toMatchObject(await expectedVerdict(popup, { ...GOOD, ...checks }));
+    // Verdict first: the exact line and the blockers in rank (custom domain first, then
+    // checklist order), which agree with the statuses.
+    const verdict = EXPECTED_VERDICTS[scenario];
+    expect(await shownVerdict(popup)).toEqual(verdict);
+    expect(await expectedVerdict(popup, { ...GOOD, ...checks })).toMatchObject(verdict);
+    // The toolbar badge of the flow's tab: the verdict once the recording ends (a flow that
+    // stops at an error page records until Stop, or its time limit).
+    const phase = await popup.evaluate(() => document.getElementById('status-line').dataset.phase);
+    if (phase === 'recording') {
+      expect(await badgeOf(driver, flow.tabId)).toMatchObject({ text: 'REC' });
+      await popup.click('#stop');
+    }
+    await expect.poll(() => badgeOf(driver, flow.tabId)).toEqual(expectedBadge(verdict));
   });
 }
 
