@@ -17,6 +17,7 @@ pub mod discovery;
 pub mod docs;
 pub mod flow;
 pub mod har;
+pub mod limits;
 pub mod manual;
 pub mod params;
 pub mod profile;

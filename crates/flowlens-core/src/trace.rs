@@ -128,13 +128,18 @@ pub enum ResourceType {
     Image,
     Font,
     Media,
+    /// `<object>` / `<embed>` content.
+    Object,
+    /// Beacons, `<a ping>` and CSP violation reports: sent, never shown.
+    Ping,
     Other,
     #[default]
     Unknown,
 }
 
 impl ResourceType {
-    /// Maps Chrome's `_resourceType`, the webRequest `type` and Firefox's `_cause` names.
+    /// Maps Chrome's `_resourceType`, the webRequest `type` and Firefox's `_cause` names, and
+    /// this type's own serialized names.
     pub fn from_browser_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "document" | "main_frame" | "navigation" => Self::Document,
@@ -145,7 +150,9 @@ impl ResourceType {
             "image" | "imageset" | "img" | "favicon" => Self::Image,
             "font" => Self::Font,
             "media" => Self::Media,
-            "" => Self::Unknown,
+            "object" | "object_subrequest" | "embed" => Self::Object,
+            "ping" | "beacon" | "csp_report" | "csp-violation-report" => Self::Ping,
+            "" | "unknown" => Self::Unknown,
             _ => Self::Other,
         }
     }

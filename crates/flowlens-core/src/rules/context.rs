@@ -1,14 +1,12 @@
 //! What a rule sees: one flow of a trace, the profile, and questions many rules ask.
 
 use crate::flow::{roles::snapshot_for, Flow, FlowEnd, Role};
+use crate::limits::MAX_JSON_BODY;
 use crate::params::{host_of, UrlParams};
 use crate::profile::Profile;
 use crate::rules::text::{clip, prefix_at_char_boundary};
 use crate::trace::{Exchange, PageSnapshot, Trace};
 use crate::vendor;
-
-/// JSON bodies larger than this are not parsed (a 10 MB "metadata" document is not metadata).
-const MAX_JSON_BODY: usize = 1024 * 1024;
 
 pub struct Context<'a> {
     pub trace: &'a Trace,
@@ -150,8 +148,9 @@ impl<'a> Context<'a> {
     }
 }
 
-/// HTML bodies are only scanned up to this many bytes (a 5 MB page is not read through).
-pub(crate) const MAX_HTML_SCAN: usize = 512 * 1024;
+/// HTML bodies are only scanned up to this many bytes (a 5 MB page is not read through): as
+/// far as the HAR importer keeps them.
+pub(crate) const MAX_HTML_SCAN: usize = crate::limits::MAX_HTML_BODY;
 
 /// Why a response body could not be read as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
