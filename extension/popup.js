@@ -7,7 +7,7 @@
 // itself, so that tab is skipped.
 
 import init, {
-  analyzeRecording, exportBundle, pickTrace, renderPopup, reportMarkdown,
+  analyzeRecording, deploymentKey, exportBundle, pickTrace, renderPopup, reportMarkdown,
 } from './pkg/flowlens_popup.js';
 import { ext } from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
@@ -30,8 +30,9 @@ const buttons = {
 };
 const confirmBox = document.getElementById('unredacted-confirm');
 
-// { tab, ownTab, shown, state, result, selectedFlow, profile, manual }; `manual` is the
-// answers to the manual items, {id: {ticked, note}}, as stored for the current profile.
+// { tab, ownTab, shown, state, result, selectedFlow, profile, deployment, manual }; `manual`
+// is the answers to the manual items, {id: {ticked, note}}, as stored for the profile's
+// deployment (its key computed in Rust).
 let current = null;
 
 async function whichTab() {
@@ -46,7 +47,7 @@ async function whichTab() {
 async function incognitoInfo() {
   const allowed = await ext.extension.isAllowedIncognitoAccess().catch(() => null);
   const window = await ext.windows?.getCurrent().catch(() => null);
-  return { allowed, currentWindow: Boolean(window?.incognito ?? ext.extension.inIncognitoContext) };
+  return { allowed, current_window: Boolean(window?.incognito ?? ext.extension.inIncognitoContext) };
 }
 
 /** Timings of the last render, for scripts/bench/extension.mjs (data-timings). */
@@ -62,7 +63,7 @@ async function render() {
     ext.permissions.contains({ origins: ['<all_urls>'] }).catch(() => null),
   ]);
   const shown = pickTrace(states, current.tab ?? undefined, current.ownTab ?? undefined);
-  const state = states.find((s) => s.tab === shown) ?? null;
+  const state = states.find((s) => s.trace === shown) ?? null;
   let result = null;
   let missing = 0;
   t = mark('statesMs', t);
@@ -73,7 +74,7 @@ async function render() {
     result = analyzeRecording(state, stored.chunks, profile, current.manual);
     t = mark('analyzeMs', t);
   }
-  current.shown = state?.tab ?? null;
+  current.shown = state?.trace ?? null;
   current.state = state;
   current.result = result;
   // A re-render (the recording grew) must not take the note field from under the user.
@@ -84,11 +85,11 @@ async function render() {
     report: result?.report ?? null,
     screenshots: result?.screenshots ?? [],
     state,
-    activeTab: current.tab,
-    selectedFlow: current.selectedFlow,
+    active_tab: current.tab,
+    selected_flow: current.selectedFlow,
     incognito,
-    hostAccess,
-    missingChunks: missing,
+    host_access: hostAccess,
+    missing_chunks: missing,
     pages: result?.pages ?? [],
   });
   mark('renderMs', t);
@@ -123,7 +124,7 @@ function answer(id) {
 }
 function saveAnswers() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => { saveManual(current.profile, current.manual); }, 250);
+  saveTimer = setTimeout(() => { saveManual(current.deployment, current.manual); }, 250);
 }
 
 /**
@@ -156,9 +157,10 @@ async function main() {
   await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
   timings.initMs = Math.round(performance.now() - started);
   const profile = await loadProfile();
+  const deployment = deploymentKey(profile);
   current = {
     ...(await whichTab()), shown: null, state: null, result: null, selectedFlow: null,
-    profile, manual: await loadManual(profile),
+    profile, deployment, manual: await loadManual(deployment),
   };
   await render();
   document.body.dataset.ready = 'true';
@@ -214,7 +216,8 @@ async function main() {
     if (area === 'local' && PROFILE_KEY in changes) {
       // Another profile, other answers (and other expectations).
       current.profile = await loadProfile();
-      current.manual = await loadManual(current.profile);
+      current.deployment = deploymentKey(current.profile);
+      current.manual = await loadManual(current.deployment);
       render();
       return;
     }

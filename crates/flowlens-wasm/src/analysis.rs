@@ -1,7 +1,7 @@
 //! Analysis exports: the same `flowlens.report/v1` as the CLI, from a trace or from the
 //! recorder's stored events.
 
-use flowlens_core::recorder::{self, Event, TabState};
+use flowlens_core::recorder::{self, TabState};
 use flowlens_core::report::{markdown, Report};
 use flowlens_core::rules;
 use flowlens_core::trace::{PageSnapshot, Screenshot};
@@ -24,7 +24,6 @@ pub fn analyze(trace: JsValue, profile: JsValue) -> Result<JsValue, JsError> {
 
 /// A recorded tab, analysed.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct RecordingReport {
     pub report: Report,
     /// Consent screenshots kept as evidence (not part of the report schema).
@@ -34,11 +33,11 @@ pub struct RecordingReport {
     pub pages: Vec<PageSnapshot>,
 }
 
-/// The report of a recorded tab from its state and stored chunks (arrays of events, in
+/// The report of a recorded tab from its state and stored chunks (JSON arrays of events, in
 /// chunk order).
 pub fn recording_report(
     state: &TabState,
-    chunks: Vec<Vec<Event>>,
+    chunks: Vec<String>,
     profile: &Profile,
     manual: &ManualAnswers,
 ) -> RecordingReport {
@@ -53,11 +52,11 @@ pub fn recording_report(
 /// The trace of a recorded tab and its report, the user's manual answers merged in.
 pub fn recording_analysis(
     state: &TabState,
-    chunks: Vec<Vec<Event>>,
+    chunks: Vec<String>,
     profile: &Profile,
     manual: &ManualAnswers,
 ) -> (Trace, Report) {
-    let trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
+    let trace = recorder::trace_from_chunks(state, chunks.iter().map(String::as_str));
     let mut report = flowlens_core::analyze(&trace, profile);
     report.source.name = state
         .last_url
@@ -77,7 +76,7 @@ pub fn analyze_recording(
     manual: JsValue,
 ) -> Result<JsValue, JsError> {
     let state: TabState = from_js(state, "trace state")?;
-    let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
+    let chunks: Vec<String> = from_js(chunks, "trace chunks")?;
     let profile: Profile = from_js_or_default(profile, "profile")?;
     let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
     to_js(&recording_report(&state, chunks, &profile, &manual))
@@ -96,7 +95,7 @@ pub fn export_bundle(
     key: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, JsError> {
     let state: TabState = from_js(state, "trace state")?;
-    let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
+    let chunks: Vec<String> = from_js(chunks, "trace chunks")?;
     let profile: Profile = from_js_or_default(profile, "profile")?;
     let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
     let redaction = match key {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 /// What the popup script hands over.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct PopupInput {
     pub report: Option<Report>,
     pub screenshots: Vec<Screenshot>,
@@ -34,7 +34,7 @@ pub struct PopupInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct IncognitoInfo {
     /// `extension.isAllowedIncognitoAccess()`.
     pub allowed: Option<bool>,
@@ -167,12 +167,12 @@ pub fn build(input: &PopupInput) -> PopupView {
     };
     let state = input.state.as_ref();
     if let (Some(active), Some(state)) = (input.active_tab, state) {
-        if active != state.tab && !state.followers.contains(&active) {
+        if !state.is_fed_by(active) {
             notices.push(Notice {
                 level: "info",
                 text: format!(
                     "Nothing recorded in this tab; showing the most recent recording (tab {}).",
-                    state.tab
+                    state.trace
                 ),
             });
         }
@@ -308,7 +308,7 @@ fn status_line(state: Option<&TabState>) -> String {
     } else {
         ""
     };
-    format!("Tab {} · {phase}{host}{incognito}", state.tab)
+    format!("Tab {} · {phase}{host}{incognito}", state.trace)
 }
 
 const STATUS_ORDER: [Status; 6] = [

@@ -21,7 +21,7 @@ function watchDocuments(page) {
 }
 
 const recordedDocuments = (events) => events
-  .filter((e) => e.kind === 'before-request' && e.type === 'main_frame')
+  .filter((e) => e.kind === 'before-request' && e.resource_type === 'document')
   .map((e) => e.url);
 
 test('a worker stopped mid-flow loses no event', async ({ context, page }) => {
@@ -124,7 +124,7 @@ test('a page with 10,000 images and a megabyte URL: bounded work, honest notes',
 
     const megabyte = `${server.origin}/long?junk=${'a'.repeat(1024 * 1024)}`;
     await test.step('load a megabyte URL', () => page.goto(megabyte, { timeout: 20_000 }));
-    await waitForRecording(context, tabId, ({ state: s }) => s?.cutFields > 0, { message: 'the cut URL' });
+    await waitForRecording(context, tabId, ({ state: s }) => s?.cut_fields > 0, { message: 'the cut URL' });
 
     await test.step('reopen the popup', async () => {
       await popup.reload({ timeout: 20_000 });

@@ -41,16 +41,16 @@ export async function sessionStorage(context) {
   return sw.evaluate(() => chrome.storage.session.get(null));
 }
 
-/** The recorder state and stored events of the trace a tab feeds. */
+/** The recorder state and stored events of the trace a tab feeds (chunks are JSON strings). */
 export async function recordingOf(context, tabId) {
   const all = await sessionStorage(context);
   const state = Object.entries(all)
     .filter(([key]) => key.startsWith('flowlens/s/'))
     .map(([, value]) => value)
-    .find((s) => s.tab === tabId || s.followers.includes(tabId));
+    .find((s) => s.trace === tabId || s.followers.includes(tabId));
   if (!state) return { state: null, events: [] };
   const events = [];
-  for (let n = 0; n < state.chunks; n += 1) events.push(...(all[`flowlens/t/${state.tab}/${n}`] ?? []));
+  for (let n = 0; n < state.chunks; n += 1) events.push(...JSON.parse(all[`flowlens/t/${state.trace}/${n}`] ?? '[]'));
   return { state, events };
 }
 
