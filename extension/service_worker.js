@@ -33,6 +33,9 @@ const life = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8
 let journaled = 0;
 /** Journal keys whose events the recorder has judged: deleted with the next write. */
 let judged = [];
+/** When the last event came, and how many writes are under way (for `settled`). */
+let lastEventAt = 0;
+let writing = 0;
 
 function ready() {
   starting ??= (async () => {
@@ -59,6 +62,7 @@ function ready() {
 
 /** Entry point of every browser event. */
 function feed(kind, details) {
+  lastEventAt = performance.now();
   if (recorder) {
     observe(kind, details);
     return;
@@ -89,14 +93,17 @@ function perform(actions) {
   if (actions.snapshot) snapshot(actions.snapshot);
   if (actions.screenshot) captureConsent(actions.screenshot);
   if (actions.lookup_tab !== null && actions.lookup_tab !== undefined) lookUpTab(actions.lookup_tab);
-  if (actions.flush) scheduleFlush();
+  // A hop is written before the next event (the worker may be stopped between any two);
+  // the rest of a burst (a page's subresources) with one write at its end.
+  if (actions.urgent) flushNow();
+  else if (actions.flush) scheduleFlush();
   const writes = actions.append?.length || actions.states?.length || actions.removed?.length
     || actions.buffered?.length || actions.unbuffered?.length;
   return writes ? store(actions) : Promise.resolve();
 }
 
-// Kept events are written once per burst of browser events, not once per event: a storage
-// write costs several times what the recorder's decision does. The flush runs in the next
+// Subresources are written once per burst of browser events, not once per event: a storage
+// write costs several times what the recorder's decision does. That flush runs in the next
 // task, after the events already queued (a page's requests arrive as a burst).
 let flushTimer = null;
 
@@ -117,20 +124,38 @@ function flushNow() {
  * Writes, retrying a refused write; one that keeps failing goes back to the recorder, which
  * notes in the trace what was lost (the popup shows it). Never swallowed.
  */
-async function store(actions, alsoRemove = []) {
+async function store(actions, consumed = []) {
   if (!actions) return;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await writeActions(actions, alsoRemove);
-      return;
-    } catch (error) {
-      if (attempt >= RETRY_DELAYS_MS.length) {
-        console.error('Flowlens: could not store recorded events', error);
-        perform(recorder.writeFailed(actions, String(error?.message ?? error)));
+  writing += 1;
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await writeActions(actions, consumed);
         return;
+      } catch (error) {
+        if (attempt >= RETRY_DELAYS_MS.length) {
+          console.error('Flowlens: could not store recorded events', error);
+          perform(recorder.writeFailed(actions, String(error?.message ?? error)));
+          return;
+        }
+        await new Promise((resolve) => { setTimeout(resolve, RETRY_DELAYS_MS[attempt]); });
       }
-      await new Promise((resolve) => { setTimeout(resolve, RETRY_DELAYS_MS[attempt]); });
     }
+  } finally {
+    writing -= 1;
+  }
+}
+
+/**
+ * Resolves once the worker is idle: started, nothing to write, no event for `quietMs`. For the
+ * tests, which stop the worker between two events rather than in the middle of one (an event
+ * the browser delivered to a worker it is stopping is lost with whatever that worker asked
+ * for, before the extension can do anything about it).
+ */
+async function settled(quietMs = 50) {
+  await ready();
+  while (writing > 0 || flushTimer !== null || performance.now() - lastEventAt < quietMs) {
+    await new Promise((resolve) => { setTimeout(resolve, 10); });
   }
 }
 
@@ -152,7 +177,11 @@ ext.webRequest.onHeadersReceived.addListener(
 ext.webRequest.onBeforeRedirect.addListener(
   (details) => feed('before-redirect', details), ALL_URLS,
   extraInfoSpec('OnBeforeRedirect', 'responseHeaders', 'extraHeaders'));
-ext.webRequest.onCompleted.addListener((details) => feed('completed', details), ALL_URLS);
+// Completed repeats the response headers: when the browser stops the worker while it handles
+// headers-received, they are not lost (the recorder keeps them once).
+ext.webRequest.onCompleted.addListener(
+  (details) => feed('completed', details), ALL_URLS,
+  extraInfoSpec('OnCompleted', 'responseHeaders', 'extraHeaders'));
 ext.webRequest.onErrorOccurred.addListener((details) => feed('error-occurred', details), ALL_URLS);
 
 function withTextBody(details) {
@@ -265,5 +294,5 @@ async function lookUpTab(tabId) {
 }
 
 // For the end-to-end tests and the benchmark (scripts/bench/extension.mjs): feed synthetic
-// events and wait for the recorder, through the real worker's code path.
-globalThis.flowlens = Object.freeze({ feed, ready, flush: flushNow });
+// events, wait for the recorder or for the worker to be idle, through the real worker's code.
+globalThis.flowlens = Object.freeze({ feed, ready, settled, flush: flushNow });

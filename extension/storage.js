@@ -4,16 +4,18 @@
 //
 // chrome.storage.session (memory only, never written to disk; readable by extension pages,
 // not by content scripts) holds the traces, append-only so that no event costs a rewrite:
-//   flowlens/s/<trace>        the trace's recorder state (TabState): phase, counters, `chunks`
+//   flowlens/s/<trace>        the trace's recorder state (TabState, a JSON string): phase,
+//                             counters, `chunks`
 //   flowlens/t/<trace>/<n>    chunk n: a JSON string, an array of recorded events, written once
 //   flowlens/b/<tab>/<n>      chunk n of an idle tab's pre-flow buffer (JSON string), deleted
 //                             when its events expire or move into a trace
 //   flowlens/q/<life>/<seq>   an event that reached a worker still starting, as the browser gave
 //                             it (request bodies withheld), until the recorder has judged it
+//                             (then null, then deleted)
 // <trace> is the tab id where recording started. Each write puts the new chunks and the state
 // that counts them in one storage.set call, so a stored state never names a chunk that was
-// not written with it. Chunks are strings, not arrays of objects: Chrome counts about 64 bytes
-// of quota per object field, a string at its length.
+// not written with it. Everything is a JSON string, not objects: Chrome counts about 64 bytes
+// of quota per object field, a string at its length, and copies it in one piece.
 //
 // chrome.storage.local (disk) holds only the expectations profile and the answers to the
 // checklist's manual items (ticks and notes the user typed; never anything recorded):
@@ -39,16 +41,17 @@ export const journalKey = (life, seq) => `${JOURNAL_PREFIX}${life}/${seq}`;
 
 /**
  * Writes the recorder's Actions to session storage: new chunks, states and buffer chunks in
- * one set, then the deletions (and `alsoRemove`, keys whose content the set supersedes). Both
- * calls leave in the same task, so the browser applies them in that order even if the worker
- * is stopped right after.
+ * one set, then the deletions. `consumed` journal entries are emptied in that same set (so
+ * that no worker judges them twice, even if the browser drops the deletion of a worker it is
+ * stopping), then deleted.
  */
-export async function writeActions(actions, alsoRemove = []) {
+export async function writeActions(actions, consumed = []) {
   const items = {};
+  for (const key of consumed) items[key] = null;
   for (const append of actions.append ?? []) items[chunkKey(append.trace, append.chunk)] = append.json;
-  for (const state of actions.states ?? []) items[stateKey(state.trace)] = state;
+  for (const state of actions.states ?? []) items[stateKey(state.trace)] = state.json;
   for (const chunk of actions.buffered ?? []) items[bufferKey(chunk.tab, chunk.chunk)] = chunk.json;
-  const gone = [...alsoRemove];
+  const gone = [...consumed];
   for (const state of actions.removed ?? []) {
     gone.push(stateKey(state.trace));
     for (let n = 0; n < state.chunks; n += 1) gone.push(chunkKey(state.trace, n));
@@ -60,11 +63,17 @@ export async function writeActions(actions, alsoRemove = []) {
   await Promise.all(writes);
 }
 
-/** Every trace state in a `storage.session.get(null)` result. */
+/** Every trace state in a `storage.session.get(...)` result (a damaged one is left out). */
 export function statesIn(all) {
   return Object.entries(all)
-    .filter(([key]) => key.startsWith(STATE_PREFIX))
-    .map(([, state]) => state);
+    .filter(([key, value]) => key.startsWith(STATE_PREFIX) && typeof value === 'string')
+    .flatMap(([, json]) => {
+      try {
+        return [JSON.parse(json)];
+      } catch {
+        return [];
+      }
+    });
 }
 
 const numbers = (key, prefix) => key.slice(prefix.length).split('/');
@@ -87,8 +96,9 @@ export async function loadRecorderStorage() {
       const [tab, chunk] = numbers(key, BUFFER_PREFIX).map(Number);
       buffers.push({ tab, chunk, json: value });
     } else if (key.startsWith(JOURNAL_PREFIX)) {
+      // null: judged already, to be deleted.
       const [life, seq] = numbers(key, JOURNAL_PREFIX);
-      journal.push({ key, life, seq: Number(seq), kind: value?.kind, details: value?.details });
+      journal.push({ key, life, seq: Number(seq), kind: value?.kind ?? null, details: value?.details });
     }
   }
   journal.sort((a, b) => (a.life === b.life ? a.seq - b.seq : a.life.localeCompare(b.life)));
@@ -112,7 +122,7 @@ export async function loadStates() {
   const area = ext.storage.session;
   if (typeof area.getKeys !== 'function') return statesIn(await area.get(null));
   const keys = (await area.getKeys()).filter((key) => key.startsWith(STATE_PREFIX));
-  return keys.length === 0 ? [] : Object.values(await area.get(keys));
+  return keys.length === 0 ? [] : statesIn(await area.get(keys));
 }
 
 /** The stored chunks of one trace, in order, and how many are missing. */

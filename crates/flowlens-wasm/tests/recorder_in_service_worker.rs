@@ -34,11 +34,21 @@ fn request(recorder: &mut Recorder, kind: &str, details: Value) -> Value {
         actions["states"] = flushed["states"].clone();
         actions["buffered"] = flushed["buffered"].clone();
     }
+    decode(&mut actions);
+    actions
+}
+
+/// Reads each trace chunk's JSON into `decoded`, and each state's JSON in place (the JSON
+/// strings are what storage holds).
+fn decode(actions: &mut Value) {
     for append in actions["append"].as_array_mut().into_iter().flatten() {
         let json = append["json"].as_str().expect("a chunk is a JSON string");
         append["decoded"] = serde_json::from_str(json).expect("a chunk reads");
     }
-    actions
+    for state in actions["states"].as_array_mut().into_iter().flatten() {
+        let json = state["json"].as_str().expect("a state is a JSON string");
+        *state = serde_json::from_str(json).expect("a state reads");
+    }
 }
 
 const TAB: i64 = 42;
@@ -108,7 +118,8 @@ fn a_restarted_worker_goes_on_from_the_stored_states() {
             .expect("restored"),
     );
     assert_eq!(restored["flush"], true);
-    let flushed = json_of(&restarted.flush().expect("flushed"));
+    let mut flushed = json_of(&restarted.flush().expect("flushed"));
+    decode(&mut flushed);
     assert_eq!(flushed["states"][0]["restarts"], 1);
     let actions = request(
         &mut restarted,
@@ -165,7 +176,8 @@ fn a_refused_write_is_reported_in_the_trace_state() {
             .expect("taken"),
     );
     assert_eq!(actions["flush"], true);
-    let flushed = json_of(&recorder.flush().expect("flushed"));
+    let mut flushed = json_of(&recorder.flush().expect("flushed"));
+    decode(&mut flushed);
     assert_eq!(flushed["states"][0]["lost_chunks"], 1);
     assert_eq!(
         flushed["states"][0]["write_error"],

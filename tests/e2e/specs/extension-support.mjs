@@ -41,12 +41,12 @@ export async function sessionStorage(context) {
   return sw.evaluate(() => chrome.storage.session.get(null));
 }
 
-/** The recorder state and stored events of the trace a tab feeds (chunks are JSON strings). */
+/** The recorder state and stored events of the trace a tab feeds (stored as JSON strings). */
 export async function recordingOf(context, tabId) {
   const all = await sessionStorage(context);
   const state = Object.entries(all)
     .filter(([key]) => key.startsWith('flowlens/s/'))
-    .map(([, value]) => value)
+    .map(([, json]) => JSON.parse(json))
     .find((s) => s.trace === tabId || s.followers.includes(tabId));
   if (!state) return { state: null, events: [] };
   const events = [];

@@ -8,7 +8,7 @@ use super::budget::{self, state_bytes, stored_bytes};
 use super::buffer::{BufferChunkKey, Buffers, StoredBuffer};
 use super::capping::cap_event;
 use super::event::{Event, SnapshotEvent};
-use super::state::{flow_start, FlowStart, StopReason, TabState};
+use super::state::{flow_start, new_flow_start, FlowStart, StopReason, TabState};
 use super::triage::{is_subresource, keep_request_event};
 use super::BUFFER_MS;
 use crate::limits::{MAX_EVENTS_PER_TRACE, MAX_SCREENSHOTS_PER_TRACE};
@@ -31,6 +31,11 @@ pub struct Recorder {
     dirty: BTreeSet<i64>,
     /// Bytes the traces' stored chunks take.
     stored: usize,
+    /// A hop is among the events not handed out yet: flush before the next event.
+    urgent: bool,
+    /// Requests (id, URL) whose `headers-received` was kept: their later events need not
+    /// repeat the headers.
+    answered: HashSet<(String, String)>,
 }
 
 /// A chunk being filled: its JSON so far.
@@ -72,6 +77,7 @@ impl Recorder {
         buffers: Vec<StoredBuffer>,
         now: f64,
     ) -> Actions {
+        let mut asked = Actions::default();
         for mut state in states {
             for &f in &state.followers {
                 self.follow.insert(f, state.trace);
@@ -79,6 +85,12 @@ impl Recorder {
             if state.is_recording() {
                 state.restarts += 1;
                 self.dirty.insert(state.trace);
+                // What the stopped worker asked for may never have been done.
+                asked.snapshot = asked.snapshot.take().or(state.awaiting_snapshot.clone());
+                asked.screenshot = asked
+                    .screenshot
+                    .take()
+                    .or(state.awaiting_screenshot.clone());
             }
             self.stored += usize::try_from(state.stored_bytes).unwrap_or(usize::MAX);
             self.traces.insert(state.trace, state);
@@ -94,10 +106,8 @@ impl Recorder {
             .collect();
         self.buffers
             .restore(buffers, now, |tab| recording.contains(&tab));
-        Actions {
-            flush: self.is_due(),
-            ..Actions::default()
-        }
+        asked.flush = self.is_due();
+        asked
     }
 
     fn is_due(&self) -> bool {
@@ -108,6 +118,7 @@ impl Recorder {
     /// buffer's chunks to write or delete.
     pub fn flush(&mut self) -> Actions {
         let mut actions = Actions::default();
+        self.urgent = false;
         for key in std::mem::take(&mut self.dirty) {
             let Some(state) = self.traces.get_mut(&key) else {
                 continue;
@@ -187,6 +198,7 @@ impl Recorder {
             self.judge(tab, event, cut_fields, &mut actions);
         }
         actions.flush = self.is_due();
+        actions.urgent = actions.flush && (self.urgent || self.buffers.is_urgent());
         actions
     }
 
@@ -260,22 +272,30 @@ impl Recorder {
         match &event {
             Event::DomReady(e) => {
                 if e.frame_id == 0 && state.records_page_loaded_at(e.time_stamp) {
-                    actions.snapshot = Some(SnapshotRequest {
+                    let request = SnapshotRequest {
                         tab,
                         url: Some(e.url.clone()),
-                    });
+                    };
+                    state.awaiting_snapshot = Some(request.clone());
+                    actions.snapshot = Some(request);
+                    self.dirty.insert(key);
+                    self.urgent = true;
                 }
                 return;
             }
-            Event::Snapshot(e)
-                if state.screenshots < MAX_SCREENSHOTS_PER_TRACE && looks_like_consent(e) =>
-            {
-                actions.screenshot = Some(ScreenshotRequest {
-                    tab,
-                    url: e.snapshot.url.clone(),
-                });
+            Event::Snapshot(e) => {
+                state.awaiting_snapshot = None;
+                if state.screenshots < MAX_SCREENSHOTS_PER_TRACE && looks_like_consent(e) {
+                    let request = ScreenshotRequest {
+                        tab,
+                        url: e.snapshot.url.clone(),
+                    };
+                    state.awaiting_screenshot = Some(request.clone());
+                    actions.screenshot = Some(request);
+                }
             }
             Event::Screenshot(_) => {
+                state.awaiting_screenshot = None;
                 if state.screenshots >= MAX_SCREENSHOTS_PER_TRACE {
                     return;
                 }
@@ -284,7 +304,7 @@ impl Recorder {
             Event::TabInfo(e) => state.incognito = e.incognito.or(state.incognito),
             _ => {}
         }
-        match flow_start(&event) {
+        match new_flow_start(&event) {
             // A new flow in a tab that is still recording (a retry, a second server).
             Some(flow) => self.start(key, tab, now, Some(flow), actions),
             None => state.follow(&event),
@@ -306,16 +326,19 @@ impl Recorder {
         let state = self.traces.entry(key).or_insert_with(|| TabState::new(key));
         let was_recording = state.start(now, manual, flow);
         self.dirty.insert(key);
+        self.urgent = true;
         if was_recording {
             return;
         }
         // A page of the tab that loaded at or after the flow's first event but was reported
         // before it (Firefox can): it was passed over while the tab was idle.
         if let Some(load) = self.buffers.last_load(tab).filter(|l| l.time_ms >= now) {
-            actions.snapshot = Some(SnapshotRequest {
+            let request = SnapshotRequest {
                 tab,
                 url: Some(load.url.clone()),
-            });
+            };
+            state.awaiting_snapshot = Some(request.clone());
+            actions.snapshot = Some(request);
         }
         // The opener's recent events first (a flow opened in a popup), then the tab's own;
         // in the order they happened, whatever order they were reported in.
@@ -333,7 +356,7 @@ impl Recorder {
     }
 
     /// Appends an event to trace `key`'s pending chunk, after the caps and the budget.
-    fn keep(&mut self, key: i64, event: Event, cut_fields: u32) {
+    fn keep(&mut self, key: i64, mut event: Event, cut_fields: u32) {
         let used = self.used();
         let state = self.traces.entry(key).or_insert_with(|| TabState::new(key));
         self.dirty.insert(key);
@@ -346,6 +369,21 @@ impl Recorder {
             state.dropped += 1;
             return;
         }
+        // `completed` and `before-redirect` repeat the response headers, for when the
+        // `headers-received` went with a stopped worker; kept once.
+        match &mut event {
+            Event::HeadersReceived(r) => {
+                self.answered.insert((r.request_id.clone(), r.url.clone()));
+            }
+            Event::Completed(r) | Event::BeforeRedirect(r)
+                if self
+                    .answered
+                    .contains(&(r.request_id.clone(), r.url.clone())) =>
+            {
+                r.response_headers = None;
+            }
+            _ => {}
+        }
         let time_ms = event.time_ms();
         let page = match &event {
             Event::BeforeRequest(r) if r.is_main_frame() => Some(r.url.clone()),
@@ -354,8 +392,9 @@ impl Recorder {
         };
         let withheld = matches!(&event, Event::BeforeRequest(r)
             if r.request_body.as_ref().is_some_and(|b| b.withheld));
+        let subresource = event.web_request().is_some_and(is_subresource);
         let new_subresource = match &event {
-            Event::BeforeRequest(r) if is_subresource(r) => Some(r.request_id.clone()),
+            Event::BeforeRequest(r) if subresource => Some(r.request_id.clone()),
             _ => None,
         };
         let Some(json) = budget::fit(used, event, state) else {
@@ -366,6 +405,7 @@ impl Recorder {
             }
             return;
         };
+        self.urgent |= !subresource;
         state.cut_fields += cut_fields;
         state.withheld_bodies += u32::from(withheld);
         state.events += 1;

@@ -56,35 +56,68 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
         ..Trace::default()
     };
 
-    // Every exchange first, in the order the requests started.
+    // Every exchange first, in the order the requests started. A request whose
+    // `before-request` is missing (the browser stopped the worker while it handled it) is
+    // opened by its first other event: its hop is kept, without its body.
     let mut by_request: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut opened_late: Vec<bool> = Vec::new();
     let mut documents = 0usize;
     for event in &mut events {
-        let Event::BeforeRequest(r) = event else {
+        let before_request = matches!(event, Event::BeforeRequest(_));
+        let Some(r) = web_request_mut(event) else {
             continue;
         };
-        let resource_type = r.resource_type;
-        documents += usize::from(resource_type == ResourceType::Document);
-        let body = r.request_body.take().unwrap_or_default();
-        by_request
-            .entry(r.request_id.clone())
-            .or_default()
-            .push(trace.exchanges.len());
-        trace.exchanges.push(Exchange {
-            time_ms: r.time_stamp,
-            method: std::mem::take(&mut r.method),
-            url: std::mem::take(&mut r.url),
-            resource_type,
-            initiator: r.origin_url.take().or_else(|| r.initiator.take()),
-            tab: tab.clone(),
-            form: body.form_data.map(|f| f.0),
-            request_body: body.text.map(|text| Body {
+        let known = by_request.get(&r.request_id).and_then(|indices| {
+            indices
+                .iter()
+                .copied()
+                .find(|&i| trace.exchanges[i].url == r.url)
+        });
+        let body = if before_request {
+            r.request_body.take().unwrap_or_default()
+        } else {
+            Default::default()
+        };
+        let exchange = match known {
+            // The same event twice (a stopped worker's work done again by the next one).
+            Some(i) if before_request && trace.exchanges[i].time_ms == r.time_stamp => continue,
+            // A redirect chain back to a URL it already passed: a new exchange.
+            Some(i) if before_request && !opened_late[i] => None,
+            Some(i) if before_request => Some(i),
+            Some(_) => continue,
+            None => None,
+        };
+        let i = exchange.unwrap_or_else(|| {
+            by_request
+                .entry(r.request_id.clone())
+                .or_default()
+                .push(trace.exchanges.len());
+            opened_late.push(!before_request);
+            trace.exchanges.push(Exchange {
+                time_ms: r.time_stamp,
+                url: r.url.clone(),
+                resource_type: r.resource_type,
+                tab: tab.clone(),
+                ..Exchange::default()
+            });
+            documents += usize::from(r.resource_type == ResourceType::Document);
+            trace.exchanges.len() - 1
+        });
+        let ex = &mut trace.exchanges[i];
+        if before_request {
+            opened_late[i] = false;
+            ex.time_ms = ex.time_ms.min(r.time_stamp);
+            ex.initiator = r.origin_url.take().or_else(|| r.initiator.take());
+            ex.form = body.form_data.map(|f| f.0);
+            ex.request_body = body.text.map(|text| Body {
                 mime_type: String::new(),
                 text,
                 truncated: body.truncated,
-            }),
-            ..Exchange::default()
-        });
+            });
+        }
+        if ex.method.is_empty() {
+            ex.method = std::mem::take(&mut r.method);
+        }
     }
 
     for event in events {
@@ -187,6 +220,18 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
         notes: notes(state, documents, trace.pages.is_empty()),
     };
     trace
+}
+
+fn web_request_mut(event: &mut Event) -> Option<&mut WebRequest> {
+    match event {
+        Event::BeforeRequest(r)
+        | Event::SendHeaders(r)
+        | Event::HeadersReceived(r)
+        | Event::BeforeRedirect(r)
+        | Event::Completed(r)
+        | Event::ErrorOccurred(r) => Some(r),
+        _ => None,
+    }
 }
 
 /// The exchange a request event belongs to: of its request id, the one for its URL that

@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::event::Event;
+use super::actions::{ScreenshotRequest, SnapshotRequest};
+use super::event::{Event, WebRequest};
 use super::{GRACE_MS, MAX_RECORDING_MS};
 use crate::params::{scheme_of, url_without_query, UrlParams};
 
@@ -101,6 +102,11 @@ pub struct TabState {
     pub budget: BudgetCuts,
     /// Request bodies not kept because the worker stopped before the recorder read them.
     pub withheld_bodies: u32,
+    /// A page snapshot or consent screenshot asked for and not received yet (its URL): asked
+    /// again by the next worker if this one is stopped first (the browser drops what a
+    /// stopping worker asks).
+    pub awaiting_snapshot: Option<SnapshotRequest>,
+    pub awaiting_screenshot: Option<ScreenshotRequest>,
     /// Stored chunks the browser refused to write (after retries), and why.
     pub lost_chunks: u32,
     pub lost_events: u32,
@@ -219,15 +225,28 @@ pub enum FlowStart {
 }
 
 /// Whether the event starts an authorization flow, and how.
+///
+/// A flow starts at the authorization request's `before-request`; if the browser stopped the
+/// worker while it handled that one, the request's later events start it instead (so do they
+/// for an MCP challenge whose `headers-received` went the same way: its `completed` carries
+/// the headers too). Use [`flow_start`] on events of a tab that is not recording, and
+/// [`new_flow_start`] on those of a tab that is, where only the first event of a request can
+/// mean a new flow.
 pub fn flow_start(event: &Event) -> Option<FlowStart> {
     match event {
-        Event::BeforeRequest(r) if r.is_main_frame() => {
+        Event::BeforeRequest(r)
+        | Event::SendHeaders(r)
+        | Event::HeadersReceived(r)
+        | Event::BeforeRedirect(r)
+        | Event::Completed(r)
+            if r.is_main_frame() =>
+        {
             let params = UrlParams::of(&r.url).query;
             (params.has("response_type") && params.has("client_id")).then(|| FlowStart::Authorize {
                 redirect_uri: params.get("redirect_uri").map(str::to_string),
             })
         }
-        Event::HeadersReceived(r) if r.status_code == 401 => {
+        Event::HeadersReceived(r) | Event::Completed(r) if r.status_code == 401 => {
             let challenge = r.response_headers.iter().flatten().any(|h| {
                 h.name.eq_ignore_ascii_case("www-authenticate")
                     && h.value.as_deref().is_some_and(|v| {
@@ -241,6 +260,15 @@ pub fn flow_start(event: &Event) -> Option<FlowStart> {
     }
 }
 
+/// A new flow in a tab that is already recording (a retry, a second server): only a
+/// request's first event, `before-request` or the challenge's `headers-received`.
+pub fn new_flow_start(event: &Event) -> Option<FlowStart> {
+    match event {
+        Event::BeforeRequest(_) | Event::HeadersReceived(_) => flow_start(event),
+        _ => None,
+    }
+}
+
 /// The event shows the browser at one of the flow's `redirect_uri`s: a page load there, a
 /// redirect to a callback the browser will not load (custom scheme), or a navigation.
 fn reaches_callback(event: &Event, redirect_uris: &[String]) -> bool {
@@ -249,11 +277,19 @@ fn reaches_callback(event: &Event, redirect_uris: &[String]) -> bool {
             .iter()
             .any(|r| url_without_query(r) == url_without_query(url))
     };
-    match event {
-        Event::BeforeRequest(r) => r.is_main_frame() && at_callback(&r.url),
-        Event::BeforeRedirect(r) => r.redirect_url.as_deref().is_some_and(|to| {
+    // A redirect out of the browser (a custom-scheme callback it will not load), or any event
+    // of the callback's page load: its first ones may have gone with a stopped worker.
+    let redirect_out = |r: &WebRequest| {
+        r.redirect_url.as_deref().is_some_and(|to| {
             at_callback(to) && !matches!(scheme_of(to).as_deref(), Some("http" | "https"))
-        }),
+        })
+    };
+    match event {
+        Event::BeforeRedirect(r) => redirect_out(r) || r.is_main_frame() && at_callback(&r.url),
+        Event::BeforeRequest(r)
+        | Event::SendHeaders(r)
+        | Event::HeadersReceived(r)
+        | Event::Completed(r) => r.is_main_frame() && at_callback(&r.url),
         Event::Navigation(n) => n.frame_id == 0 && at_callback(&n.url),
         _ => false,
     }

@@ -590,7 +590,7 @@ fn a_flow_too_big_for_session_storage_keeps_every_hop_and_says_what_it_left_out(
         let url = format!("https://login.acme.test/img/{i}.png");
         b.request(5, "image", "GET", &[(url.as_str(), 200, &padded)]);
     }
-    for i in 0..60 {
+    for i in 0..200 {
         let url = format!("https://login.acme.test/step/{i}");
         b.page(5, &[(url.as_str(), 200, &padded)]);
     }
@@ -598,7 +598,7 @@ fn a_flow_too_big_for_session_storage_keeps_every_hop_and_says_what_it_left_out(
 
     let stored: u64 = b.stored.iter().map(|a| a.bytes).sum();
     assert!(stored as usize <= STORAGE_BUDGET, "{stored} bytes stored");
-    let offered = 1_263 * 4 * big.len();
+    let offered = 1_403 * 4 * big.len();
     assert!(
         offered > crate::limits::SESSION_STORAGE_QUOTA,
         "the flow would not fit"
@@ -615,7 +615,7 @@ fn a_flow_too_big_for_session_storage_keeps_every_hop_and_says_what_it_left_out(
         .iter()
         .filter(|e| e.resource_type == ResourceType::Document)
         .count();
-    assert_eq!(documents, 2 + 60 + 1, "every hop");
+    assert_eq!(documents, 2 + 200 + 1, "every hop");
     assert_eq!(
         trace.exchanges[0].redirect_location(),
         Some(LOGIN),
@@ -700,4 +700,44 @@ fn every_resource_type_reads_back_as_stored() {
         ),
         ("1", 3, Document)
     );
+}
+
+#[test]
+fn a_snapshot_asked_by_a_stopped_worker_is_asked_again() {
+    let mut b = Browser::new();
+    b.page(
+        8,
+        &[(AUTHORIZE, 302, &[("Location", LOGIN)]), (LOGIN, 200, &[])],
+    );
+    let t = b.tick();
+    b.feed(Event::DomReady(NavigationEvent {
+        tab_id: 8,
+        time_stamp: t,
+        url: LOGIN.into(),
+        ..NavigationEvent::default()
+    }));
+    assert_eq!(
+        b.last.snapshot.as_ref().and_then(|s| s.url.as_deref()),
+        Some(LOGIN)
+    );
+    // The worker is stopped before the content script answers: the browser drops the
+    // injection it asked for. The next worker asks again.
+    b.recorder = Recorder::new();
+    let actions = b.recorder.restore(b.states.clone(), Vec::new(), b.clock);
+    assert_eq!(
+        actions.snapshot.as_ref().map(|s| (s.tab, s.url.as_deref())),
+        Some((8, Some(LOGIN)))
+    );
+    b.apply(actions);
+    b.feed(Event::Snapshot(SnapshotEvent {
+        tab_id: 8,
+        time_stamp: b.clock + 1.0,
+        snapshot: PageSnapshot {
+            url: LOGIN.into(),
+            has_password_field: true,
+            ..PageSnapshot::default()
+        },
+    }));
+    assert_eq!(b.state(8).awaiting_snapshot, None);
+    assert_eq!(b.trace(8).pages.len(), 1);
 }

@@ -74,13 +74,17 @@ impl Script {
         self.next_id += 1;
         let id = self.next_id.to_string();
         for (i, &(url, status, location)) in hops.iter().enumerate() {
+            // Every event of a request carries its method, as the browsers give it.
+            let method = if i == 0 { method } else { "GET" };
             let mut r = self.web_request(&id, url, kind);
-            r.method = if i == 0 { method.into() } else { "GET".into() };
+            r.method = method.into();
             self.push(Event::BeforeRequest(r));
             let mut r = self.web_request(&id, url, kind);
+            r.method = method.into();
             r.request_headers = Some(vec![HttpHeader::new("Accept", "*/*")]);
             self.push(Event::SendHeaders(r));
             let mut r = self.web_request(&id, url, kind);
+            r.method = method.into();
             r.status_code = status;
             r.response_headers = Some(
                 location
@@ -164,12 +168,15 @@ fn mcp_flow() -> Script {
     r.method = "POST".into();
     s.push(Event::BeforeRequest(r));
     let mut r = s.web_request(&id, "https://mcp.acme.test/mcp", ResourceType::Fetch);
+    r.method = "POST".into();
     r.status_code = 401;
     r.response_headers = Some(vec![HttpHeader::new(
         "WWW-Authenticate",
         r#"Bearer resource_metadata="https://mcp.acme.test/.well-known/oauth-protected-resource/mcp""#,
     )]);
-    s.push(Event::HeadersReceived(r));
+    s.push(Event::HeadersReceived(r.clone()));
+    r.time_stamp = s.at();
+    s.push(Event::Completed(r));
     s.request(
         ResourceType::Fetch,
         "GET",
@@ -191,9 +198,10 @@ fn mcp_flow() -> Script {
     s
 }
 
-/// The extension around the recorder: performs its actions at once, with a content script
-/// that snapshots the page asked for (it is still shown: pages stay for far longer than a
-/// browser's reordering of events) and a screenshot of consent pages.
+/// The extension around the recorder: performs its actions, with a content script that
+/// snapshots the page asked for (it is still shown: pages stay for far longer than a
+/// browser's reordering of events) and a screenshot of consent pages. Urgent writes are done
+/// at once; the others at the end of a burst, every `burst` events.
 struct Extension {
     recorder: Recorder,
     loads: HashMap<String, f64>,
@@ -201,6 +209,9 @@ struct Extension {
     states: Vec<TabState>,
     buffered: Vec<BufferChunk>,
     clock: f64,
+    burst: usize,
+    fed: usize,
+    due: bool,
 }
 
 impl Extension {
@@ -220,6 +231,9 @@ impl Extension {
             states: Vec::new(),
             buffered: Vec::new(),
             clock: 0.0,
+            burst: 1,
+            fed: 0,
+            due: false,
         }
     }
 
@@ -227,6 +241,16 @@ impl Extension {
         self.clock = self.clock.max(event.time_ms());
         let actions = self.recorder.observe(event);
         self.perform(actions);
+        self.fed += 1;
+        if self.due && self.fed.is_multiple_of(self.burst) {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.due = false;
+        let flushed = self.recorder.flush();
+        self.store(flushed);
     }
 
     fn perform(&mut self, actions: Actions) {
@@ -259,9 +283,10 @@ impl Extension {
                 data_url: "data:image/jpeg;base64,/9j/".into(),
             }));
         }
-        if actions.flush {
-            let flushed = self.recorder.flush();
-            self.store(flushed);
+        if actions.urgent {
+            self.flush();
+        } else if actions.flush {
+            self.due = true;
         }
         self.store(actions);
     }
@@ -279,8 +304,10 @@ impl Extension {
         }
     }
 
-    /// The worker stops between two events: a new one restores from storage.
+    /// The worker stops between two events, whatever it had not written yet: a new one
+    /// restores from storage.
     fn restart(&mut self) {
+        self.due = false;
         self.recorder = Recorder::new();
         let actions = self.recorder.restore(
             self.states.clone(),
@@ -307,6 +334,7 @@ fn record(script: &Script, order: &[Event]) -> Trace {
     for event in order {
         extension.feed(event.clone());
     }
+    extension.flush();
     extension.trace()
 }
 
@@ -502,12 +530,14 @@ fn a_worker_stopped_between_any_two_events_loses_no_hop() {
         let expected = record(&script, &events);
         for stop_at in 0..=events.len() {
             let mut extension = Extension::new(&script);
+            extension.burst = 5;
             for (i, event) in events.iter().enumerate() {
                 if i == stop_at {
                     extension.restart();
                 }
                 extension.feed(event.clone());
             }
+            extension.flush();
             let trace = extension.trace();
             assert_eq!(
                 hops(&trace),
@@ -567,4 +597,34 @@ fn a_redirect_reported_after_the_request_it_led_to_in_the_same_millisecond() {
             (LOGIN, Some(200), None)
         ]
     );
+}
+
+#[test]
+fn a_worker_stopped_while_it_handled_any_event_loses_no_hop() {
+    // The browser drops what a stopping worker asks for: the event it was handling, and every
+    // write not yet done, are gone. Later events of the same request keep the hop.
+    for script in [authorize_flow(), mcp_flow()] {
+        let events = as_happened(&script);
+        let expected = record(&script, &events);
+        for lost in 0..events.len() {
+            let mut extension = Extension::new(&script);
+            extension.burst = 5;
+            for (i, event) in events.iter().enumerate() {
+                if i == lost {
+                    extension.recorder.observe(event.clone());
+                    extension.restart();
+                    continue;
+                }
+                extension.feed(event.clone());
+            }
+            extension.flush();
+            let trace = extension.trace();
+            assert_eq!(
+                hops(&trace),
+                hops(&expected),
+                "the worker stopped while it handled event {lost}: {:?}",
+                events[lost]
+            );
+        }
+    }
 }
