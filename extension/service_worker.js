@@ -93,18 +93,16 @@ function perform(actions) {
   if (actions.snapshot) snapshot(actions.snapshot);
   if (actions.screenshot) captureConsent(actions.screenshot);
   if (actions.lookup_tab !== null && actions.lookup_tab !== undefined) lookUpTab(actions.lookup_tab);
-  // A hop is written before the next event (the worker may be stopped between any two);
-  // the rest of a burst (a page's subresources) with one write at its end.
-  if (actions.urgent) flushNow();
-  else if (actions.flush) scheduleFlush();
+  if (actions.flush) scheduleFlush();
   const writes = actions.append?.length || actions.states?.length || actions.removed?.length
     || actions.buffered?.length || actions.unbuffered?.length;
   return writes ? store(actions) : Promise.resolve();
 }
 
-// Subresources are written once per burst of browser events, not once per event: a storage
-// write costs several times what the recorder's decision does. That flush runs in the next
-// task, after the events already queued (a page's requests arrive as a burst).
+// Kept events are written once per burst of browser events, not once per event: a storage
+// write costs 20 times what the recorder's decision does. The flush runs in the next task,
+// after the events already queued (a page's requests arrive as a burst); Chrome stops an idle
+// worker after 30 s without events, long after.
 let flushTimer = null;
 
 function scheduleFlush() {

@@ -134,13 +134,15 @@ pub fn build(input: &PopupInput) -> PopupView {
                 .into(),
         });
     }
-    if input.missing_chunks > 0 {
+    // Parts the recorder knows it lost are in its notes, with the reason.
+    let lost = input.state.as_ref().map_or(0, |s| s.lost_chunks);
+    let missing = input.missing_chunks.saturating_sub(lost);
+    if missing > 0 {
         notices.push(Notice {
             level: "warn",
             text: format!(
-                "{} stored part(s) of this recording are missing (the browser's session storage \
-                 refused a write): the events in them were not observed.",
-                input.missing_chunks
+                "{missing} stored part(s) of this recording are missing (the browser's session \
+                 storage refused a write): the events in them were not observed."
             ),
         });
     }

@@ -289,7 +289,7 @@ test('a storage write the browser refuses is retried, then reported in the popup
   const popup = await openPopup(context, tabId);
   await expect(popup.locator('#notices')).toContainText('could not be saved');
   await expect(popup.locator('#notices')).toContainText('QUOTA_BYTES quota exceeded (refused by the test)');
-  await expect(popup.locator('#notices')).toContainText('stored part(s) of this recording are missing');
+  await expect(popup.locator('[data-check="capture-complete"]')).toHaveAttribute('data-status', 'warn');
 });
 
 test('the options page checks the profile as the CLI does and says what is wrong', async ({ context }) => {

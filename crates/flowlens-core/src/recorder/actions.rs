@@ -9,11 +9,9 @@ use super::state::TabState;
 /// What the extension must do after an event or a command.
 ///
 /// Kept events and changed states are not handed out with every event: they wait in the
-/// recorder until [`super::Recorder::flush`]. A page's subresources and other events that
-/// are not hops wait for the end of the current burst of browser events (`flush`), so a page
-/// of 300 images costs one storage write, not 300. A hop (a page load, a redirect, an API
-/// call, a navigation) is written at once (`urgent`): the browser may stop the worker between
-/// any two events, and a hop must never be lost with it.
+/// recorder until [`super::Recorder::flush`], which the extension calls as soon as the
+/// current burst of browser events is handled (`flush` says one is due). One storage write
+/// per burst instead of one per event is what keeps recording cheap.
 ///
 /// Storage: `append`, `states` and `buffered` go in one `storage.set` (a state never names a
 /// chunk that was not written with it), then `removed` and `unbuffered` are deleted. States
@@ -21,11 +19,8 @@ use super::state::TabState;
 /// and is copied in one piece.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Actions {
-    /// Kept events or changed states wait for [`super::Recorder::flush`], at the end of the
-    /// current burst.
+    /// Kept events or changed states wait for [`super::Recorder::flush`].
     pub flush: bool,
-    /// ...or right now, before the next event: a hop is among them.
-    pub urgent: bool,
     /// Events to append to traces, as new chunks.
     pub append: Vec<Append>,
     /// Trace states to write (as `{trace, json}`).

@@ -209,11 +209,6 @@ impl Buffers {
         !self.removed.is_empty() || self.pending > 0
     }
 
-    /// Whether events wait to be stored (all of them may become hops of a flow).
-    pub fn is_urgent(&self) -> bool {
-        self.pending > 0
-    }
-
     /// Bytes the buffers take in storage, or will once the pending events are written.
     pub fn bytes(&self) -> usize {
         self.stored + self.pending

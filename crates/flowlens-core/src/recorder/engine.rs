@@ -31,8 +31,6 @@ pub struct Recorder {
     dirty: BTreeSet<i64>,
     /// Bytes the traces' stored chunks take.
     stored: usize,
-    /// A hop is among the events not handed out yet: flush before the next event.
-    urgent: bool,
     /// Requests (id, URL) whose `headers-received` was kept: their later events need not
     /// repeat the headers.
     answered: HashSet<(String, String)>,
@@ -118,7 +116,6 @@ impl Recorder {
     /// buffer's chunks to write or delete.
     pub fn flush(&mut self) -> Actions {
         let mut actions = Actions::default();
-        self.urgent = false;
         for key in std::mem::take(&mut self.dirty) {
             let Some(state) = self.traces.get_mut(&key) else {
                 continue;
@@ -198,7 +195,6 @@ impl Recorder {
             self.judge(tab, event, cut_fields, &mut actions);
         }
         actions.flush = self.is_due();
-        actions.urgent = actions.flush && (self.urgent || self.buffers.is_urgent());
         actions
     }
 
@@ -279,7 +275,6 @@ impl Recorder {
                     state.awaiting_snapshot = Some(request.clone());
                     actions.snapshot = Some(request);
                     self.dirty.insert(key);
-                    self.urgent = true;
                 }
                 return;
             }
@@ -326,7 +321,6 @@ impl Recorder {
         let state = self.traces.entry(key).or_insert_with(|| TabState::new(key));
         let was_recording = state.start(now, manual, flow);
         self.dirty.insert(key);
-        self.urgent = true;
         if was_recording {
             return;
         }
@@ -405,7 +399,6 @@ impl Recorder {
             }
             return;
         };
-        self.urgent |= !subresource;
         state.cut_fields += cut_fields;
         state.withheld_bodies += u32::from(withheld);
         state.events += 1;

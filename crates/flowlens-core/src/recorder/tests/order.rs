@@ -200,8 +200,8 @@ fn mcp_flow() -> Script {
 
 /// The extension around the recorder: performs its actions, with a content script that
 /// snapshots the page asked for (it is still shown: pages stay for far longer than a
-/// browser's reordering of events) and a screenshot of consent pages. Urgent writes are done
-/// at once; the others at the end of a burst, every `burst` events.
+/// browser's reordering of events) and a screenshot of consent pages, and writes what is due
+/// after each event (its burst).
 struct Extension {
     recorder: Recorder,
     loads: HashMap<String, f64>,
@@ -209,8 +209,6 @@ struct Extension {
     states: Vec<TabState>,
     buffered: Vec<BufferChunk>,
     clock: f64,
-    burst: usize,
-    fed: usize,
     due: bool,
 }
 
@@ -231,8 +229,6 @@ impl Extension {
             states: Vec::new(),
             buffered: Vec::new(),
             clock: 0.0,
-            burst: 1,
-            fed: 0,
             due: false,
         }
     }
@@ -241,8 +237,7 @@ impl Extension {
         self.clock = self.clock.max(event.time_ms());
         let actions = self.recorder.observe(event);
         self.perform(actions);
-        self.fed += 1;
-        if self.due && self.fed.is_multiple_of(self.burst) {
+        if self.due {
             self.flush();
         }
     }
@@ -283,9 +278,7 @@ impl Extension {
                 data_url: "data:image/jpeg;base64,/9j/".into(),
             }));
         }
-        if actions.urgent {
-            self.flush();
-        } else if actions.flush {
+        if actions.flush {
             self.due = true;
         }
         self.store(actions);
@@ -530,7 +523,6 @@ fn a_worker_stopped_between_any_two_events_loses_no_hop() {
         let expected = record(&script, &events);
         for stop_at in 0..=events.len() {
             let mut extension = Extension::new(&script);
-            extension.burst = 5;
             for (i, event) in events.iter().enumerate() {
                 if i == stop_at {
                     extension.restart();
@@ -608,7 +600,6 @@ fn a_worker_stopped_while_it_handled_any_event_loses_no_hop() {
         let expected = record(&script, &events);
         for lost in 0..events.len() {
             let mut extension = Extension::new(&script);
-            extension.burst = 5;
             for (i, event) in events.iter().enumerate() {
                 if i == lost {
                     extension.recorder.observe(event.clone());
