@@ -210,7 +210,7 @@ async function main() {
   });
   buttons.cancelUnredacted.addEventListener('click', () => { confirmBox.hidden = true; });
 
-  // Live: re-render when the recording grows (coalesced, the recorder writes per event).
+  // Live: re-render when the recording grows (coalesced: the recorder writes once per burst).
   let pending = null;
   ext.storage.onChanged.addListener(async (changes, area) => {
     if (area === 'local' && PROFILE_KEY in changes) {
