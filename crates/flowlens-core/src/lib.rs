@@ -79,8 +79,14 @@ pub fn analyze(trace: &Trace, profile: &Profile) -> Report {
             });
         }
     }
-    // Items a browser cannot see, once each, after the automated checks of their section.
-    checks.extend(manual::report_items());
+    // Items a browser cannot see, once each, after the automated checks of their section;
+    // those a check answered with evidence (manual::ANSWERED_BY) give way to it.
+    let answered: Vec<&str> = manual::items()
+        .iter()
+        .map(|m| m.id)
+        .filter(|id| manual::answered(id, &checks))
+        .collect();
+    checks.extend(manual::report_items().filter(|m| !answered.contains(&m.id.as_str())));
     // Checklist order: section, then registry order (manual items after the rules, in their
     // table's order), then flow.
     let rule_count = rules::registry().len();
