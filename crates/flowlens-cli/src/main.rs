@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flowlens_core::report::Report;
 use flowlens_core::rules;
 
+mod connect;
 mod diff_cmd;
 mod input;
 mod probe;
@@ -58,6 +59,14 @@ enum Command {
     /// Sends an unauthenticated MCP initialize request, then follows discovery as an MCP
     /// client does. Never sends credentials. Exit 2 names the step that could not run.
     Probe(probe::ProbeArgs),
+    /// Connect to an MCP server as its client, through the whole OAuth flow: discovery,
+    /// registration, sign-in and consent in Chromium (watched over the DevTools protocol,
+    /// or driven by a steps file), the token exchange and authorized calls, then the checks
+    /// only a client can make (refresh, a replayed code, altered and expired tokens). One
+    /// trace, the whole checklist.
+    ///
+    /// Exit 2 names the step where the run stopped, after the report of what was seen.
+    Connect(Box<connect::ConnectArgs>),
     /// List the rules in checklist order.
     Rules {
         #[arg(long, short, value_enum, default_value_t = RulesFormat::Text)]
@@ -138,6 +147,7 @@ fn main() -> ExitCode {
             format,
         } => check(&files, profile.as_deref(), format),
         Command::Probe(args) => probe::run(args),
+        Command::Connect(args) => connect::run(*args),
         Command::Rules { format, manual } => list_rules(format, manual).map(|()| ExitCode::SUCCESS),
         Command::Explain { id } => explain(&id).map(|()| ExitCode::SUCCESS),
         Command::Redact { input, output } => {

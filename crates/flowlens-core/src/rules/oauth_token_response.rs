@@ -110,16 +110,17 @@ impl Rule for OauthTokenResponse {
         }
 
         judge_scope(cx, hop, response, &mut findings);
-        judge_audience(
+        let jwt = judge_audience(
             cx,
             hop,
             token.access_token().unwrap_or_default(),
             &mut findings,
         );
-
-        findings.outcome(
-            "the token response has a Bearer token_type, a lifetime, the scope asked for and, for a JWT, the resource as audience",
-        )
+        findings.outcome(if jwt {
+            "the token response has a Bearer token_type, a lifetime, the scope asked for, and the resource as the token's audience"
+        } else {
+            "the token response has a Bearer token_type, a lifetime and the scope asked for (an opaque token: its audience is not judged)"
+        })
     }
 }
 
@@ -181,12 +182,18 @@ fn judge_scope(cx: &Context<'_>, hop: usize, response: &Value, findings: &mut Fi
     }
 }
 
-fn judge_audience(cx: &Context<'_>, hop: usize, access_token: &str, findings: &mut Findings) {
+/// Judges a JWT access token's audience; `false` when the token is opaque.
+fn judge_audience(
+    cx: &Context<'_>,
+    hop: usize,
+    access_token: &str,
+    findings: &mut Findings,
+) -> bool {
     let url = &cx.exchange(hop).url;
     let at = |note: &str| Evidence::hop(hop, url, note);
     let Some(claims) = jwt_claims(access_token) else {
         findings.evidence(at("the access token is opaque: its audience is not judged"));
-        return;
+        return false;
     };
     let resource = asked(cx, hop, "resource");
     let audiences: Vec<String> = match claims.get("aud") {
@@ -203,14 +210,14 @@ fn judge_audience(cx: &Context<'_>, hop: usize, access_token: &str, findings: &m
             "the JWT access token names no audience (aud)",
             at("the MCP server cannot check the token was issued for it").field("aud", None),
         );
-        return;
+        return true;
     }
     let Some(resource) = resource else {
         findings.evidence(
             at("no resource was asked for: the audience is not compared")
                 .field("aud", Some(&shown)),
         );
-        return;
+        return true;
     };
     let same = |a: &str| a.trim_end_matches('/') == resource.trim_end_matches('/');
     if audiences.iter().any(|a| same(a)) {
@@ -228,6 +235,7 @@ fn judge_audience(cx: &Context<'_>, hop: usize, access_token: &str, findings: &m
                 .field("aud", Some(&shown)),
         );
     }
+    true
 }
 
 #[cfg(test)]
@@ -315,6 +323,14 @@ mod tests {
             run(&with_response(&body(aud, "calendar:read", 3600))).status,
             Status::Pass
         );
+    }
+
+    #[test]
+    fn does_not_judge_the_audience_of_an_opaque_token() {
+        let body = r#"{"access_token":"4f1c9a0e-opaque","token_type":"bearer","expires_in":3600,"scope":"calendar:read"}"#;
+        let outcome = run(&with_response(body));
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome.summary.contains("opaque"), "{}", outcome.summary);
     }
 
     #[test]
