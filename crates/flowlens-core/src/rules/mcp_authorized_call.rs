@@ -115,10 +115,22 @@ fn judge_call(hop: usize, ex: &Exchange, findings: &mut Findings) {
         return;
     }
     let Some(response) = rpc_response(ex) else {
-        findings.gap(
-            format!("the answer to {shown} is not a JSON-RPC response the trace kept"),
-            at(format!("{status}, no JSON-RPC body")),
-        );
+        let kept = ex
+            .response_body_text()
+            .is_some_and(|t| !t.trim().is_empty());
+        if kept {
+            findings.fail(
+                format!(
+                    "{shown} with the access token answered {status} without a JSON-RPC response"
+                ),
+                at(format!("{status}, the body is not JSON-RPC")),
+            );
+        } else {
+            findings.gap(
+                format!("{shown} was answered {status}, but the trace did not keep the answer"),
+                at(format!("{status}, no body in the trace")),
+            );
+        }
         return;
     };
     if let Some(error) = response.get("error") {
@@ -274,6 +286,26 @@ mod tests {
         )
         .build();
         assert_eq!(run(&erring).status, Status::Fail);
+    }
+
+    #[test]
+    fn an_answer_the_trace_did_not_keep_is_not_observed_and_garbage_fails() {
+        let unkept = initialized()
+            .edit(|t| {
+                if let Some(r) = t.exchanges.last_mut().and_then(|e| e.response.as_mut()) {
+                    r.body = None;
+                }
+            })
+            .build();
+        let outcome = run(&unkept);
+        assert_eq!(outcome.status, Status::NotObserved, "{outcome:?}");
+        assert!(
+            outcome.summary.contains("did not keep"),
+            "{}",
+            outcome.summary
+        );
+        let html = call(good_flow(), TOKEN, "initialize", 200, "<html>login</html>").build();
+        assert_eq!(run(&html).status, Status::Fail);
     }
 
     #[test]
