@@ -2,7 +2,6 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::tokens::{bearer, issued, issued_access_tokens, Issued};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::trace::Exchange;
@@ -71,7 +70,8 @@ impl Rule for McpSessionId {
             );
         };
         let mut findings = Findings::new();
-        let shown = visible(session, 80);
+        // A session id opens the session to whoever holds it: shown by its length only.
+        let shown = format!("[session id: {} chars]", session.chars().count());
         if session.is_empty() || !session.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
             findings.fail(
                 "the Mcp-Session-Id is not visible ASCII",
@@ -86,7 +86,7 @@ impl Rule for McpSessionId {
             findings.pass(
                 "issued",
                 Evidence::hop(hop, &ex.url, "session id issued")
-                    .field("Mcp-Session-Id", Some(session)),
+                    .field("Mcp-Session-Id", Some(&shown)),
             );
         }
         let with_session = calls
@@ -96,7 +96,7 @@ impl Rule for McpSessionId {
         let refreshed = refreshed_tokens(&issued(cx));
         for &(i, e) in with_session {
             let at =
-                |note: &str| Evidence::hop(i, &e.url, note).field("Mcp-Session-Id", Some(session));
+                |note: &str| Evidence::hop(i, &e.url, note).field("Mcp-Session-Id", Some(&shown));
             match (bearer(e), e.status()) {
                 (None, status) => {
                     probed = true;
@@ -214,6 +214,15 @@ mod tests {
         let outcome = run(&without_token(initialize(Some("4f1c-9a")), "4f1c-9a", 200).build());
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
         assert_eq!(run(&initialize(Some("a b")).build()).status, Status::Fail);
+    }
+
+    #[test]
+    fn never_shows_the_session_id() {
+        let outcome =
+            run(&without_token(initialize(Some("4f1c-9a-secret")), "4f1c-9a-secret", 401).build());
+        let json = serde_json::to_string(&outcome).expect("json");
+        assert!(!json.contains("4f1c-9a-secret"), "{json}");
+        assert!(json.contains("[session id: 14 chars]"), "{json}");
     }
 
     #[test]
