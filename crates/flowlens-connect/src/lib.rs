@@ -33,7 +33,9 @@ use std::time::Instant;
 
 use base64::Engine;
 use flowlens_core::flow::Role;
+use flowlens_core::report::ReportBuilder;
 use flowlens_core::trace::{Screenshot, Trace};
+use flowlens_core::vocab::SourceKind;
 use flowlens_core::{Profile, Report};
 use flowlens_probe::http::{Client, Outgoing};
 use flowlens_probe::{Discovery, ProbeError};
@@ -97,7 +99,7 @@ pub fn connect(
             .http
             .client_config(&format!("flowlens-connect/{}", env!("CARGO_PKG_VERSION"))),
     );
-    let discovery = flowlens_probe::discover(&client, url, "connect", &options.http)
+    let discovery = flowlens_probe::discover(&client, url, SourceKind::Connect, &options.http)
         .map_err(|e| probe_error(e, options))?;
     let mut run = Run::new(options, &client, discovery, progress);
     let outcome = run.flow();
@@ -734,8 +736,9 @@ impl<'a, 'p> Run<'a, 'p> {
                 ),
             })
             .collect();
-        let mut report = flowlens_core::analyze(&trace, &profile);
-        report.source.name = Some(self.mcp.to_string());
+        let report = ReportBuilder::new(&trace, &profile)
+            .source_name(self.mcp.to_string())
+            .build();
         match outcome {
             Ok(()) => Ok(Connection {
                 report,
@@ -794,9 +797,11 @@ fn consent_screenshots(
 /// A discovery failure as the run's error; its report when something was recorded.
 fn probe_error(e: ProbeError, options: &Options) -> ConnectError {
     let report = (!e.trace.exchanges.is_empty()).then(|| {
-        let mut r = flowlens_core::analyze(&e.trace, &options.profile);
-        r.source.name = e.url.clone();
-        Box::new(r)
+        Box::new(
+            ReportBuilder::new(&e.trace, &options.profile)
+                .source_name(e.url.clone().unwrap_or_default())
+                .build(),
+        )
     });
     ConnectError {
         step: Step::from_probe(e.step),

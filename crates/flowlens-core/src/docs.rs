@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use crate::manual;
-use crate::rules::{self, Section};
+use crate::rules;
+use crate::vocab::Section;
 
 /// The command that rewrites `docs/checks.md`.
 pub const REGENERATE: &str = "UPDATE_DOCS=1 cargo test -p flowlens-core --test docs";

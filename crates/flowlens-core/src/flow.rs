@@ -62,13 +62,14 @@ pub struct FlowEnd {
     pub navigation: Option<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EndVia {
-    /// The browser requested the callback URL.
-    Request,
-    /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
-    Location,
+crate::vocab::string_enum! {
+    /// How the end of a flow was seen.
+    pub enum EndVia {
+        /// The browser requested the callback URL.
+        Request => "request",
+        /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
+        Location => "location",
+    }
 }
 
 impl Flow {

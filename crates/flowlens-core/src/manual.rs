@@ -2,17 +2,17 @@
 //! seed checklist's guidance, so that the report covers the whole go-live checklist.
 //!
 //! The table is data, in checklist order (section, then the seeds' order: the launch
-//! checklist before the skill checklist). [`crate::analyze`] appends every item to the
+//! checklist before the skill checklist). The report builder appends every item to the
 //! report after the automated checks of its section, with `flow: null`. Ids are stable
 //! kebab-case codes prefixed `manual-` and part of the report contract, like rule ids.
 //! `docs/coverage.md` maps every seed item to a rule or one of these; a test keeps the
 //! table, the map and the seeds in step.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
 
-use crate::check::Status;
-use crate::report::CheckReport;
-use crate::rules::Section;
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::Section;
 
 /// Which seed checklist an item comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,50 +79,43 @@ pub fn find(id: &str) -> Option<&'static ManualItem> {
     ITEMS.iter().find(|m| m.id == id)
 }
 
-/// The position of a manual item in checklist order.
-pub fn position(id: &str) -> Option<usize> {
-    ITEMS.iter().position(|m| m.id == id)
+/// A person's answer on one manual item: ticked as done, and a note (the extension's
+/// checklist keeps them per deployment; a Flowlens export carries them in its report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Answer {
+    pub ticked: bool,
+    pub note: Option<String>,
+}
+
+/// Answers by manual item id.
+pub type Answers = BTreeMap<String, Answer>;
+
+/// Longest note kept (characters): a note is a line or two, not a document.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+impl Answer {
+    /// The note as a report shows it: trimmed, `None` when empty, at most [`MAX_NOTE_CHARS`].
+    pub fn shown_note(&self) -> Option<String> {
+        self.note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| n.chars().take(MAX_NOTE_CHARS).collect())
+    }
 }
 
 /// Manual items that an automated check answers when the trace holds its evidence, as
 /// (manual item, rule id). Such evidence comes from a client that exercises the server
 /// (`flowlens connect`: the authorized calls, a replayed code, invalid tokens, a refresh);
-/// when the rule's status for some flow is pass, warn or fail, the report shows the rule in
-/// the item's place instead of the manual item.
+/// when the rule's status for some flow is pass, warn or fail, the report builder shows the
+/// rule in the item's place instead of the manual item.
 pub const ANSWERED_BY: &[(&str, &str)] = &[
     ("manual-api-clients", "mcp-authorized-call"),
     ("manual-invalid-codes", "oauth-code-replay"),
     ("manual-expired-tokens", "mcp-invalid-token"),
     ("manual-session-refresh", "oauth-refresh"),
 ];
-
-/// The rule's result among `checks` answers the manual item (see [`ANSWERED_BY`]).
-pub fn answered(item: &str, checks: &[CheckReport]) -> bool {
-    ANSWERED_BY
-        .iter()
-        .filter(|(m, _)| *m == item)
-        .any(|(_, rule)| {
-            checks.iter().any(|c| {
-                c.id == *rule && matches!(c.status, Status::Pass | Status::Warn | Status::Fail)
-            })
-        })
-}
-
-/// The report entries of every manual item: status `manual`, the guidance as summary.
-pub(crate) fn report_items() -> impl Iterator<Item = CheckReport> {
-    ITEMS.iter().map(|m| CheckReport {
-        id: m.id.to_string(),
-        section: m.section,
-        title: m.title.to_string(),
-        flow: None,
-        status: Status::Manual,
-        summary: m.guidance.to_string(),
-        evidence: Vec::new(),
-        assumptions: Vec::new(),
-        note: None,
-        ticked: false,
-    })
-}
 
 use Section::*;
 
@@ -642,6 +635,7 @@ static ITEMS: &[ManualItem] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::Status;
     use std::collections::HashSet;
 
     #[test]

@@ -214,8 +214,7 @@ pub fn good_flow_with_pages() -> TraceBuilder {
 /// it must be: an altered and an expired token, the session id without a token, the code
 /// redeemed a second time. Every rule passes on it.
 pub fn good_client_run() -> TraceBuilder {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
+    use crate::stdx::base64::{Engine, URL_SAFE_NO_PAD};
     let jwt = |claims: &str, signature: &str| {
         format!(
             "{}.{}.{signature}",
@@ -312,7 +311,7 @@ impl TraceBuilder {
     pub fn new() -> Self {
         Self {
             trace: Trace {
-                source: "test".into(),
+                source: crate::vocab::SourceKind::Test,
                 ..Trace::default()
             },
             clock: 1_700_000_000_000.0,

@@ -25,8 +25,10 @@
 
 use std::time::{Duration, Instant};
 
+use flowlens_core::report::ReportBuilder;
 use flowlens_core::trace::{Body, Header, Trace};
-use flowlens_core::{Profile, Report, Status};
+use flowlens_core::vocab::{CheckId, SourceKind};
+use flowlens_core::{Profile, Report};
 use serde_json::Value;
 use url::Url;
 
@@ -51,15 +53,15 @@ pub const DEFAULT_ORIGIN: &str = "https://flowlens.invalid";
 /// The checks a probe can see, in the core's rule ids. Every other checklist item needs a
 /// recorded browser flow (authorization request, login and consent pages, callback, tokens)
 /// and is left out of a probe report; a note says how many.
-pub const PROBE_CHECKS: &[&str] = &[
-    "mcp-401-challenge",
-    "mcp-discovery",
-    "custom-domain-metadata",
-    "env-production",
-    "https-everywhere",
-    "hsts",
+pub const PROBE_CHECKS: &[CheckId] = &[
+    CheckId::new("mcp-401-challenge"),
+    CheckId::new("mcp-discovery"),
+    CheckId::new("custom-domain-metadata"),
+    CheckId::new("env-production"),
+    CheckId::new("https-everywhere"),
+    CheckId::new("hsts"),
     // The probe sends a foreign `Origin`, so the CORS answers of the metadata are judged.
-    "cors",
+    CheckId::new("cors"),
 ];
 
 /// How to probe.
@@ -137,7 +139,7 @@ pub fn probe(url: &str, options: &Options) -> Result<Probe, ProbeError> {
     let client = Client::new(
         options.client_config(&format!("flowlens-probe/{}", env!("CARGO_PKG_VERSION"))),
     );
-    let discovery = discover(&client, url, "probe", options)?;
+    let discovery = discover(&client, url, SourceKind::Probe, options)?;
     Ok(finish(discovery, options))
 }
 
@@ -166,7 +168,7 @@ pub struct Discovery {
 pub fn discover(
     client: &Client,
     url: &str,
-    source: &str,
+    source: SourceKind,
     options: &Options,
 ) -> Result<Discovery, ProbeError> {
     let mcp = parse_input(url)?;
@@ -237,13 +239,17 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    fn new(options: &'a Options, client: &'a Client, source: &str) -> Self {
+    fn new(options: &'a Options, client: &'a Client, source: SourceKind) -> Self {
         let mut trace = Trace {
-            source: source.into(),
+            source,
             ..Trace::default()
         };
         trace.capture.started_ms = Some(http::now_ms());
-        trace.capture.creator = Some(format!("flowlens-{source} {}", env!("CARGO_PKG_VERSION")));
+        trace.capture.creator = Some(format!(
+            "flowlens-{} {}",
+            source.as_str(),
+            env!("CARGO_PKG_VERSION")
+        ));
         Self {
             options,
             client,
@@ -588,47 +594,40 @@ fn finish(discovery: Discovery, options: &Options) -> Probe {
     let mut trace = discovery.trace;
     trace.capture.stopped_ms = Some(http::now_ms());
     trace.capture.notes = discovery.notes;
-    let report = flowlens_core::analyze(&trace, &options.profile);
-    let report = probe_report(report, &discovery.mcp);
+    let report = ReportBuilder::new(&trace, &options.profile)
+        .source_name(discovery.mcp.to_string())
+        .only(PROBE_CHECKS, left_out_note)
+        .build();
     Probe { report, trace }
 }
 
-/// Keeps the checks a probe can see, recounts, and names the probed URL.
-fn probe_report(mut report: Report, mcp: &Url) -> Report {
-    let before = report.checks.len();
-    report
-        .checks
-        .retain(|c| PROBE_CHECKS.contains(&c.id.as_str()));
-    let left_out = before - report.checks.len();
-    let mut counts = flowlens_core::report::Counts::default();
-    for c in &report.checks {
-        counts.add(c.status);
-    }
-    report.counts = counts;
-    for flow in &mut report.flows {
-        flow.status = report
-            .checks
-            .iter()
-            .filter(|c| c.flow == Some(flow.index))
-            .map(|c| c.status)
-            .min()
-            .unwrap_or(Status::NotObserved);
-    }
-    if left_out > 0 {
-        report.notes.push(format!(
-            "A probe sees discovery only: {left_out} other checklist results (the \
-             authorization request, sign-in and consent pages, callback, tokens, and the items \
-             a person verifies) are left out. Record a sign-in (HAR or the extension) and run \
-             `flowlens check` for those."
-        ));
-    }
-    report.source.name = Some(mcp.to_string());
-    report
+/// What a probe report says about the checklist results it leaves out.
+fn left_out_note(left_out: usize) -> String {
+    format!(
+        "A probe sees discovery only: {left_out} other checklist results (the authorization \
+         request, sign-in and consent pages, callback, tokens, and the items a person verifies) \
+         are left out. Record a sign-in (HAR or the extension) and run `flowlens check` for \
+         those."
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_probe_check_is_a_rule_of_the_registry() {
+        for id in PROBE_CHECKS {
+            assert!(
+                flowlens_core::rules::find(id.as_str()).is_some(),
+                "PROBE_CHECKS names `{id}`, which no rule has"
+            );
+        }
+        let mut unique = PROBE_CHECKS.to_vec();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), PROBE_CHECKS.len(), "an id is listed twice");
+    }
 
     #[test]
     fn rejects_unusable_urls_at_the_input_step() {

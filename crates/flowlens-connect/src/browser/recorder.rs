@@ -174,7 +174,7 @@ impl Recorder {
         let mime = ex.response_mime().unwrap_or_default().to_string();
         let truncated = text.len() > max_bytes;
         let kept = if truncated {
-            flowlens_core::text::prefix_at_char_boundary(text, max_bytes)
+            flowlens_core::stdx::cut::prefix_at_char_boundary(text, max_bytes)
         } else {
             text
         };

@@ -291,7 +291,7 @@ fn no_rule_panics_or_echoes_hostile_text() {
                 }
             }
             let report = crate::analyze(&trace, profile);
-            let _ = crate::report::markdown::render(&report);
+            let _ = crate::render::markdown::render(&report);
         }
     }
 }

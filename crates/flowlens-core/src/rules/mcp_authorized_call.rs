@@ -4,11 +4,11 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::tokens::{
     bearer, issued_access_tokens, rpc_is_notification, rpc_method, rpc_response,
 };
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::trace::Exchange;
 
 /// Tool names listed in the evidence at most.

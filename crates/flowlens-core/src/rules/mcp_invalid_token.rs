@@ -3,9 +3,9 @@ use crate::declare_rule;
 use crate::flow::Role;
 use crate::rules::findings::Findings;
 use crate::rules::mcp_401_challenge::parse_challenges;
-use crate::rules::text::visible;
 use crate::rules::tokens::{bearer, issued_access_tokens, jwt_claims};
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::trace::Exchange;
 
 declare_rule! {

@@ -13,10 +13,9 @@ use crate::check::Outcome;
 mod bad_input;
 mod context;
 mod html;
-mod section;
 
+pub use crate::vocab::Section;
 pub use context::Context;
-pub use section::Section;
 
 // Helpers shared by several rules.
 mod authorize_param;
@@ -25,7 +24,6 @@ mod byoa;
 mod chain;
 mod findings;
 mod flow_urls;
-mod text;
 mod tokens;
 mod value_damage;
 

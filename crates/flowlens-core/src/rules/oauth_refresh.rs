@@ -2,9 +2,9 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::tokens::{bearer, issued, json_object, Issued};
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::trace::Exchange;
 
 declare_rule! {

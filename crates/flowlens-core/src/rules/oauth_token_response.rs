@@ -3,9 +3,9 @@ use serde_json::Value;
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::tokens::{asked, issued, jwt_claims};
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 
 /// Access tokens living longer than this are worth a warning.
 const LONG_LIVED_S: u64 = 24 * 60 * 60;
@@ -241,10 +241,9 @@ fn judge_audience(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stdx::base64::{Engine, URL_SAFE_NO_PAD};
     use crate::testing::{good_flow, run_rule, TOKEN_HOP};
     use crate::{Profile, Status};
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
 
     fn jwt(claims: &str) -> String {
         format!(

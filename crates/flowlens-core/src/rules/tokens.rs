@@ -6,13 +6,12 @@
 //! values by equal pseudonyms and keeps a JWT's claims readable, so every answer here is the
 //! same on the live trace and on its redacted HAR.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::Value;
 
 use crate::flow::Role;
 use crate::params::UrlParams;
 use crate::rules::Context;
+use crate::stdx::base64::{Engine, URL_SAFE_NO_PAD};
 use crate::trace::Exchange;
 
 /// JSON bodies larger than this are not parsed (a token response is a few kilobytes).

@@ -14,7 +14,8 @@ use flowlens_core::redact::Redactor;
 use flowlens_core::Trace;
 use flowlens_probe::ResolveOverride;
 
-use crate::{input, print_reports, quiet_broken_pipe, text, Failure, Format};
+use crate::commands::check::print_reports;
+use crate::{input, quiet_broken_pipe, Failure, Format};
 
 /// The longest time limit accepted for a step or the wait.
 const MAX_WAIT_S: f64 = 3600.0;
@@ -239,7 +240,11 @@ fn progress_line(p: &Progress<'_>) {
         Progress::StepDone(step) => format!("    {step}: done"),
     };
     let mut stderr = anstream::stderr();
-    let _ = writeln!(stderr, "flowlens connect: {}", text::clean(&line));
+    let _ = writeln!(
+        stderr,
+        "flowlens connect: {}",
+        flowlens_core::render::text::clean(&line)
+    );
 }
 
 /// The certificates (DER) of a PEM file.
@@ -276,7 +281,7 @@ fn read_pem_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
 
 /// The trace as a redacted HAR, keyed for this run only.
 fn save_har(path: &Path, trace: &Trace) -> Result<(), Failure> {
-    let key = crate::redact_cmd::random_key().map_err(Failure)?;
+    let key = crate::commands::redact::random_key().map_err(Failure)?;
     let mut redactor = Redactor::new(key);
     let har = flowlens_core::har::export::export_string(trace, &mut redactor);
     write_file(path, har.as_bytes())
@@ -294,5 +299,9 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 
 fn warn(message: &str) {
     let mut stderr = anstream::stderr();
-    let _ = writeln!(stderr, "flowlens: warning: {}", text::clean(message));
+    let _ = writeln!(
+        stderr,
+        "flowlens: warning: {}",
+        flowlens_core::render::text::clean(message)
+    );
 }
