@@ -9,7 +9,7 @@
 // time: everything the recorder must remember is in chrome.storage.session (storage.js).
 
 import init, { Recorder, limits } from './pkg/flowlens_worker.js';
-import { ext, extraInfoSpec } from './browser.js';
+import { captureVisibleTab, ext, extraInfoSpec } from './browser.js';
 import { isCommandMessage, isPageSnapshotMessage } from './messages.js';
 import { journalKey, loadRecorderStorage, writeActions } from './storage.js';
 
@@ -275,7 +275,11 @@ async function captureConsent({ tab, url }) {
   try {
     const shown = await ext.tabs.get(tab);
     if (!shown.active || withoutFragment(shown.url) !== withoutFragment(url)) return;
-    const dataUrl = await ext.tabs.captureVisibleTab(shown.windowId, { format: 'jpeg', quality: 60 });
+    const dataUrl = await captureVisibleTab(shown.windowId, { format: 'jpeg', quality: 60 });
+    if (!dataUrl) {
+      console.info('Flowlens: no consent screenshot: the browser gives none without access to websites');
+      return;
+    }
     feed('screenshot', { tab_id: tab, time_stamp: Date.now(), url: shown.url, data_url: dataUrl });
   } catch (error) {
     console.info('Flowlens: no consent screenshot', error?.message ?? error);

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::Section;
+use crate::vocab::Section;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -23,6 +23,9 @@ pub struct Profile {
     pub login_endpoint: Option<String>,
     /// The client redirect URIs the flow may end at.
     pub redirect_uris: Vec<String>,
+    /// A client id registered for `flowlens connect` (a public client with a loopback
+    /// redirect URI), used instead of dynamic client registration.
+    pub client_id: Option<String>,
     /// Expected brand colors (CSS colors: `#0a66c2`, `rgb(10, 102, 194)`).
     pub colors: ProfileColors,
     /// Checklist sections that do not apply ("bring-your-own-auth", "enterprise-auth"...):
@@ -157,6 +160,7 @@ impl Profile {
             server_name: text(self.server_name),
             login_endpoint,
             redirect_uris,
+            client_id: text(self.client_id),
             colors: ProfileColors {
                 background: text(self.colors.background),
                 primary_button: text(self.colors.primary_button),
@@ -187,6 +191,7 @@ impl Profile {
             server_name: self.server_name.clone().unwrap_or_default(),
             login_endpoint: self.login_endpoint.clone().unwrap_or_default(),
             redirect_uris: self.redirect_uris.join("\n"),
+            client_id: self.client_id.clone().unwrap_or_default(),
             colors: ProfileColorsForm {
                 background: self.colors.background.clone().unwrap_or_default(),
                 primary_button: self.colors.primary_button.clone().unwrap_or_default(),
@@ -205,6 +210,8 @@ pub struct ProfileForm {
     pub server_name: String,
     pub login_endpoint: String,
     pub redirect_uris: String,
+    /// For `flowlens connect`; the options page has no field for it.
+    pub client_id: String,
     pub colors: ProfileColorsForm,
     pub skip_sections: Vec<Section>,
 }
@@ -224,6 +231,7 @@ impl ProfileForm {
             server_name: Some(self.server_name.clone()),
             login_endpoint: Some(self.login_endpoint.clone()),
             redirect_uris: lines(&self.redirect_uris),
+            client_id: Some(self.client_id.clone()),
             colors: ProfileColors {
                 background: Some(self.colors.background.clone()),
                 primary_button: Some(self.colors.primary_button.clone()),

@@ -45,6 +45,21 @@ fn the_content_scripts_caps_are_the_cores() {
 }
 
 #[test]
+fn the_session_quota_browser_js_assumes_is_the_cores() {
+    let shim = extension_file("browser.js");
+    let fallback = shim
+        .lines()
+        .find(|l| l.contains("const SESSION_QUOTA_BYTES = "))
+        .and_then(|l| l.split("??").nth(1))
+        .map(|expr| format!("const Q = {}", expr.trim()));
+    assert_eq!(
+        fallback.and_then(|f| js_const(&f, "Q")),
+        Some(flowlens_core::limits::SESSION_STORAGE_QUOTA),
+        "extension/browser.js SESSION_QUOTA_BYTES must equal flowlens_core::limits"
+    );
+}
+
+#[test]
 fn the_service_worker_takes_its_caps_from_the_module() {
     let worker = extension_file("service_worker.js");
     assert!(worker.contains("limits().max_request_body"));

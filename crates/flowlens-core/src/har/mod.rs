@@ -5,18 +5,25 @@
 //! [`Exchange`](crate::trace::Exchange)s as they come, so a 200 MB file is read with a few
 //! megabytes of memory besides the trace itself (see `scan.rs` for how).
 //!
-//! What is kept, so that a trace stays small and safe to hold (limits from [`crate::limits`],
-//! the same as the extension's recorder):
-//! - request and response headers (values cut at [`MAX_HEADER_VALUE`](crate::limits::MAX_HEADER_VALUE), at most
-//!   [`MAX_HEADERS`](crate::limits::MAX_HEADERS) per message, exact duplicates once, HTTP/2 pseudo-headers dropped since
+//! What is kept, so that a trace stays small and safe to hold (the limits are
+//! [`crate::limits`], the same as the extension's recorder applies):
+//! - request and response headers (values cut at [`MAX_HEADER_VALUE`], at most
+//!   [`MAX_HEADERS`] per message, exact duplicates once, HTTP/2 pseudo-headers dropped since
 //!   they repeat the method and URL); static subresources (scripts, styles, images, fonts,
 //!   media) keep only [`LEAN_HEADERS`], because a page loads hundreds of them and their
 //!   caching and CDN headers would be most of the trace's memory;
-//! - form POST bodies as decoded fields, JSON request bodies up to [`MAX_REQUEST_BODY`](crate::limits::MAX_REQUEST_BODY);
-//! - JSON responses up to [`MAX_JSON_BODY`](crate::limits::MAX_JSON_BODY) (larger ones are dropped), HTML documents cut at
-//!   [`MAX_HTML_BODY`](crate::limits::MAX_HTML_BODY); base64 bodies are decoded when they are one of these; every other
+//! - form POST bodies as decoded fields, JSON request bodies up to [`MAX_REQUEST_BODY`];
+//! - JSON responses up to [`MAX_JSON_BODY`] (larger ones are dropped), HTML documents cut at
+//!   [`MAX_HTML_BODY`]; base64 bodies are decoded when they are one of these; every other
 //!   body (scripts, styles, images) is dropped without being decoded;
-//! - URLs cut at [`MAX_URL`](crate::limits::MAX_URL).
+//! - URLs cut at [`MAX_URL`].
+//!
+//! [`MAX_HEADER_VALUE`]: crate::limits::MAX_HEADER_VALUE
+//! [`MAX_HEADERS`]: crate::limits::MAX_HEADERS
+//! [`MAX_REQUEST_BODY`]: crate::limits::MAX_REQUEST_BODY
+//! [`MAX_JSON_BODY`]: crate::limits::MAX_JSON_BODY
+//! [`MAX_HTML_BODY`]: crate::limits::MAX_HTML_BODY
+//! [`MAX_URL`]: crate::limits::MAX_URL
 //!
 //! Everything cut, skipped or guessed is counted and said in `trace.capture.notes`. Only a
 //! broken document is an error ([`HarError`]); an entry of the wrong shape is skipped.
@@ -27,7 +34,6 @@ use std::io::Read;
 use crate::limits::{MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_REQUEST_BODY, MAX_URL};
 use crate::trace::Trace;
 
-pub(crate) mod base64;
 mod convert;
 pub mod export;
 mod model;

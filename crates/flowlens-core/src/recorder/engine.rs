@@ -149,7 +149,8 @@ impl Recorder {
                 state.lost_chunks += 1;
                 state.lost_events += chunk.events;
                 state.stored_bytes = state.stored_bytes.saturating_sub(chunk.bytes);
-                state.write_error = Some(crate::text::prefix_at_char_boundary(error, 300).into());
+                state.write_error =
+                    Some(crate::stdx::cut::prefix_at_char_boundary(error, 300).into());
                 self.stored = self
                     .stored
                     .saturating_sub(usize::try_from(chunk.bytes).unwrap_or(0));

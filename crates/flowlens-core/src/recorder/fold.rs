@@ -52,7 +52,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
     let mut events: Vec<Event> = events.into_iter().collect();
     events.sort_by(|a, b| a.time_ms().total_cmp(&b.time_ms()));
     let mut trace = Trace {
-        source: "extension".into(),
+        source: crate::vocab::SourceKind::Extension,
         ..Trace::default()
     };
 
