@@ -18,6 +18,7 @@ pub mod docs;
 pub mod flow;
 pub mod har;
 pub mod manual;
+pub mod page;
 pub mod params;
 pub mod profile;
 pub mod recorder;

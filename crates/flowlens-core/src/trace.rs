@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 
 mod snapshot;
 
-pub use snapshot::{ColorFacts, FaviconLink, FormField, LogoCandidate, PageSnapshot};
+pub use snapshot::{
+    Button, ColorFacts, FaviconLink, FieldFacts, FormFacts, FormField, Heading, ImageFacts,
+    LinkFacts, LogoCandidate, NameHint, PageSnapshot,
+};
 
 /// Everything observed for one tab or one HAR file, in the order it happened.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

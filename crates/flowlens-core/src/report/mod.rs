@@ -115,7 +115,7 @@ pub struct EndReport {
     /// Secrets masked.
     pub url: String,
     pub via: EndVia,
-    /// "code", "error", "token" (a token in the URL) or "unknown".
+    /// "code", "error", "token" (a token instead of a code) or "unknown".
     pub outcome: String,
 }
 
@@ -235,7 +235,7 @@ pub(crate) fn flow_report(trace: &Trace, flow: &Flow, checks: &[CheckReport]) ->
         })
         .collect();
     let end = flow.end.as_ref().map(|e| {
-        let params = UrlParams::of(&e.url);
+        let params = e.params();
         let outcome = if params.has("access_token") || params.has("id_token") {
             "token"
         } else if params.has("error") {

@@ -1,5 +1,6 @@
 use crate::check::Outcome;
 use crate::declare_rule;
+use crate::page::choose;
 use crate::rules::branding::{branded_pages, NO_CONSENT_PAGE};
 use crate::rules::findings::Findings;
 use crate::rules::text::visible;
@@ -42,13 +43,14 @@ impl Rule for BrandingColors {
         let mut findings = Findings::new();
         for page in branded_pages(cx) {
             let label = &page.label;
-            let Some(snapshot) = page.snapshot(cx) else {
+            let Some(snapshot) = page.seen(cx).filter(|s| !s.from_html).map(|s| s.facts) else {
                 findings.gap(
                     format!("the colors of the {label} are not in the trace (computed styles come from the extension's page snapshot)"),
                     page.evidence("no page snapshot"),
                 );
                 continue;
             };
+            let (button_color, _) = choose::primary_button_colors(snapshot);
             let parts = [
                 (
                     "background color",
@@ -58,7 +60,7 @@ impl Rule for BrandingColors {
                 ),
                 (
                     "primary button color",
-                    snapshot.colors.primary_button.as_deref(),
+                    button_color,
                     cx.profile.colors.primary_button.as_deref(),
                     branding::DEFAULT_PRIMARY_BUTTON_COLORS,
                 ),

@@ -10,6 +10,32 @@ use crate::vendor;
 /// JSON bodies larger than this are not parsed (a 10 MB "metadata" document is not metadata).
 const MAX_JSON_BODY: usize = 1024 * 1024;
 
+/// A page's facts as a rule sees them.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenPage<'a> {
+    pub facts: &'a PageSnapshot,
+    /// Read from the page's HTML (a HAR), not from the rendered page.
+    pub from_html: bool,
+    /// The HTML is a shell its scripts fill in: what it lacks proves nothing.
+    pub scripted: bool,
+}
+
+impl SeenPage<'_> {
+    /// The facts do not show the whole page: cut, capped, built by scripts, or empty (a
+    /// snapshot from a page that threw before anything was read).
+    pub fn partial(&self) -> bool {
+        let f = self.facts;
+        let empty = f.title.is_none()
+            && f.headings.is_empty()
+            && f.text.is_none()
+            && f.buttons.is_empty()
+            && f.forms.is_empty()
+            && f.images.is_empty()
+            && f.logos.is_empty();
+        f.truncated || self.scripted || empty
+    }
+}
+
 pub struct Context<'a> {
     pub trace: &'a Trace,
     pub flow: &'a Flow,
@@ -62,9 +88,9 @@ impl<'a> Context<'a> {
         self.flow.end.as_ref()
     }
 
-    /// Parameters of the authorization response (query and fragment).
+    /// Parameters of the authorization response (query, fragment or form_post).
     pub fn end_params(&self) -> Option<UrlParams> {
-        self.end().map(|e| UrlParams::of(&e.url))
+        self.end().map(FlowEnd::params)
     }
 
     /// The flow went through the customer's own login endpoint (bring your own auth): a
@@ -107,9 +133,38 @@ impl<'a> Context<'a> {
             .and_then(|(_, m)| m.get("issuer")?.as_str().map(str::to_string))
     }
 
-    /// The latest page snapshot of a hop's page.
+    /// The page snapshot of a hop's page load.
     pub fn snapshot(&self, i: usize) -> Option<&'a PageSnapshot> {
-        snapshot_for(self.trace, self.exchange(i))
+        snapshot_for(self.trace, i)
+    }
+
+    /// What a page hop showed: the extension's snapshot, else the facts read from its HTML.
+    pub fn page(&self, i: usize) -> Option<SeenPage<'a>> {
+        if let Some(facts) = self.snapshot(i) {
+            return Some(SeenPage {
+                facts,
+                from_html: false,
+                scripted: false,
+            });
+        }
+        self.flow
+            .html_pages
+            .iter()
+            .find(|p| p.exchange == i)
+            .map(|p| SeenPage {
+                facts: &p.facts,
+                from_html: true,
+                scripted: p.scripted,
+            })
+    }
+
+    /// How a page hop's role was inferred, when it was.
+    pub fn role_reason(&self, i: usize) -> Option<&'a str> {
+        self.flow
+            .hops
+            .iter()
+            .find(|h| h.exchange == i)
+            .and_then(|h| h.reason.as_deref())
     }
 
     /// The host the flow's authorization server is on: the authorization request's host, or,
@@ -150,8 +205,7 @@ impl<'a> Context<'a> {
     }
 }
 
-/// HTML bodies are only scanned up to this many bytes (a 5 MB page is not read through).
-pub(crate) const MAX_HTML_SCAN: usize = 512 * 1024;
+pub(crate) use crate::page::html::MAX_HTML_SCAN;
 
 /// Why a response body could not be read as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]

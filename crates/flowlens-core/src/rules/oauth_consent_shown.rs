@@ -1,17 +1,19 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
-use crate::params::UrlParams;
 use crate::rules::chain::page_label;
 use crate::rules::{Context, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks
     /// A consent page was shown between the authorization request and the authorization
-    /// response at the client's callback. A flow that reaches the callback with a `code`
+    /// response at the client's callback. A page is a consent page when it offers to approve
+    /// or deny access and shows what is asked (scopes, a resource or client asking for
+    /// access, a consent form field), on any server; a page at Scalekit's consent path; or
+    /// the last page before the redirect carrying the code when it asks nothing but a
+    /// decision. The evidence says which. A flow that reaches the callback with a `code`
     /// without any page the user looked at fails; one whose pages were seen but none looked
-    /// like a consent page (no "Allow"/"Authorize" button, no "consent" in the path or
-    /// HTML) is a warning.
+    /// like a consent page is a warning.
     ///
     /// ## Why it matters
     /// The consent screen is where users see which client asks for which access to which MCP
@@ -49,9 +51,12 @@ impl Rule for OauthConsentShown {
             .filter(|(i, _)| *i > authorize && before_end(*i))
             .collect();
         if let Some(&(hop, ex)) = consent.first() {
-            return Outcome::pass("a consent page was shown before the callback").with(
-                Evidence::hop(hop, &ex.url, page_label(Role::ConsentPage, &ex.url)),
-            );
+            let note = match cx.role_reason(hop) {
+                Some(reason) => format!("{} ({reason})", page_label(Role::ConsentPage, &ex.url)),
+                None => page_label(Role::ConsentPage, &ex.url),
+            };
+            return Outcome::pass("a consent page was shown before the callback")
+                .with(Evidence::hop(hop, &ex.url, note));
         }
         let Some(end) = end else {
             return Outcome::not_observed(
@@ -68,11 +73,15 @@ impl Rule for OauthConsentShown {
                 "no page of the flow was recognized as a consent page; check that the pages seen include one",
             );
             for (hop, role, ex) in seen.iter().take(10) {
-                outcome = outcome.with(Evidence::hop(*hop, &ex.url, page_label(*role, &ex.url)));
+                let note = match cx.role_reason(*hop) {
+                    Some(reason) => format!("{} ({reason})", page_label(*role, &ex.url)),
+                    None => page_label(*role, &ex.url),
+                };
+                outcome = outcome.with(Evidence::hop(*hop, &ex.url, note));
             }
             return outcome.with(end_evidence);
         }
-        if !UrlParams::of(&end.url).has("code") {
+        if !end.params().has("code") {
             return Outcome::not_observed(
                 "the flow ended without a code and without a consent page (an error or a cancelled flow)",
             )
