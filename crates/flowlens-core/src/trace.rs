@@ -264,6 +264,53 @@ impl Exchange {
         }
     }
 
+    /// Whether a script made the request and reads its answer (`fetch`, XHR), the only case
+    /// where CORS applies: not navigations, form submissions, images or scripts. From the
+    /// resource type when the capture has one, else from `Sec-Fetch-Mode`/`Sec-Fetch-Dest`
+    /// (Chrome and Firefox send them), else from what was sent: a JSON body or an `Accept`
+    /// of JSON is a script's, an `Accept` of HTML or a form body a page load's. `None` when
+    /// nothing tells (a preflight in the trace can still say; see the rules' context).
+    pub fn script_request(&self) -> Option<bool> {
+        match self.resource_type {
+            ResourceType::Fetch => return Some(true),
+            ResourceType::Unknown | ResourceType::Other => {}
+            _ => return Some(false),
+        }
+        match self
+            .request_header("sec-fetch-mode")
+            .map(|m| m.trim().to_ascii_lowercase())
+        {
+            Some(m) if m == "cors" => return Some(true),
+            Some(m) if m == "navigate" || m == "no-cors" || m == "nested-navigate" => {
+                return Some(false)
+            }
+            _ => {}
+        }
+        match self
+            .request_header("sec-fetch-dest")
+            .map(|d| d.trim().to_ascii_lowercase())
+        {
+            Some(d) if d == "empty" => return Some(true),
+            Some(d) if !d.is_empty() => return Some(false),
+            _ => {}
+        }
+        let content_type = self
+            .request_header("content-type")
+            .map(|c| c.to_ascii_lowercase())
+            .unwrap_or_default();
+        let accept = self
+            .request_header("accept")
+            .map(|a| a.to_ascii_lowercase())
+            .unwrap_or_default();
+        if content_type.contains("json") || accept.starts_with("application/json") {
+            return Some(true);
+        }
+        if accept.starts_with("text/html") || self.form.is_some() {
+            return Some(false);
+        }
+        None
+    }
+
     pub fn response_body_text(&self) -> Option<&str> {
         self.response
             .as_ref()

@@ -306,6 +306,25 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// A script made the request at `i` and reads its answer, so CORS applies to it (see
+    /// [`Exchange::script_request`]); a CORS preflight (`OPTIONS` with
+    /// `Access-Control-Request-Method`) to the same URL just before it also says so. A
+    /// request nothing tells about is taken as a script's when it carries an `Origin`.
+    pub fn read_by_script(&self, i: usize) -> bool {
+        let ex = self.exchange(i);
+        if let Some(known) = ex.script_request() {
+            return known;
+        }
+        let preflight = self.trace.exchanges[i.saturating_sub(16)..i]
+            .iter()
+            .any(|p| {
+                p.method.eq_ignore_ascii_case("OPTIONS")
+                    && p.url == ex.url
+                    && p.request_header("access-control-request-method").is_some()
+            });
+        preflight || ex.request_header("origin").is_some()
+    }
+
     /// The MCP server URL: the first MCP request's URL without query, else the `resource` of
     /// the authorization request.
     pub fn mcp_url(&self) -> Option<String> {

@@ -9,8 +9,9 @@ declare_rule! {
     /// ## What it checks
     /// The CORS answers of the token endpoint and of the discovery endpoints
     /// (protected-resource and authorization-server metadata, client registration) to
-    /// cross-origin requests seen in the flow (requests with an `Origin` header, made by MCP
-    /// clients that run in the browser):
+    /// cross-origin requests a script made and reads in the flow (`fetch` or XHR with an
+    /// `Origin` header, made by MCP clients that run in the browser; navigations and form
+    /// submissions are not judged, CORS does not apply to them):
     ///
     /// - `Access-Control-Allow-Origin` equal to the request's foreign `Origin` together with
     ///   `Access-Control-Allow-Credentials: true` fails: the endpoint lets that site make
@@ -63,6 +64,9 @@ impl Rule for Cors {
             let Some(origin) = ex.request_header("origin").map(str::trim) else {
                 continue;
             };
+            if !cx.read_by_script(hop) {
+                continue; // a navigation or form submission: CORS does not apply
+            }
             let own = url::Url::parse(&ex.url)
                 .map(|u| u.origin().ascii_serialization())
                 .unwrap_or_default();
@@ -174,6 +178,24 @@ mod tests {
             .without_response_header(PRM_HOP, "Access-Control-Allow-Origin")
             .build();
         assert_eq!(run(&trace).status, Status::Warn);
+    }
+
+    #[test]
+    fn navigations_and_form_posts_are_not_judged() {
+        // A token endpoint reached by a form POST navigation (not a script): no CORS.
+        let trace = good_flow_with_pages()
+            .without_response_header(TOKEN_HOP, "Access-Control-Allow-Origin")
+            .edit_exchange(TOKEN_HOP, |ex| {
+                ex.resource_type = crate::trace::ResourceType::Unknown;
+                ex.request_headers
+                    .push(crate::trace::Header::new("Sec-Fetch-Mode", "navigate"));
+            })
+            .build();
+        assert_eq!(run(&trace).status, Status::Pass);
+        let fetched = good_flow_with_pages()
+            .without_response_header(TOKEN_HOP, "Access-Control-Allow-Origin")
+            .build();
+        assert_eq!(run(&fetched).status, Status::Warn);
     }
 
     #[test]
