@@ -24,6 +24,11 @@ pub struct Profile {
     /// Checklist sections that do not apply ("bring-your-own-auth", "enterprise-auth"...):
     /// every check of these sections, automated or manual, is reported `skipped`.
     pub skip_sections: Vec<Section>,
+    /// Origins of your browser-based clients (`https://app.acme.com`): requests from them
+    /// must be readable, so a missing CORS answer to one is a failure, and `flowlens probe`
+    /// asks as the first of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub web_client_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +48,15 @@ impl Profile {
 
     pub fn has_custom_domains(&self) -> bool {
         !self.custom_domains.is_empty()
+    }
+
+    /// The origin is one of the profile's web client origins (scheme, host and port; a
+    /// trailing slash and the case of the host do not matter).
+    pub fn is_web_client_origin(&self, origin: &str) -> bool {
+        let norm = |o: &str| o.trim().trim_end_matches('/').to_ascii_lowercase();
+        self.web_client_origins
+            .iter()
+            .any(|w| norm(w) == norm(origin))
     }
 
     /// The profile marks this section as not applying.
