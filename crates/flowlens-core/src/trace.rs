@@ -54,6 +54,10 @@ pub struct CaptureInfo {
     pub dropped_events: u64,
     /// Problems met while importing or recording, in words for the user.
     pub notes: Vec<String>,
+    /// URLs of discovery documents whose bodies Flowlens fetched itself (the extension sees no
+    /// response bodies): the bodies of the exchanges with these URLs came from that fetch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetched_metadata: Vec<String>,
 }
 
 /// One HTTP request and, when it completed, its response.

@@ -10,8 +10,10 @@
 //! worker loads only the recorder. Exports, as JavaScript sees them:
 //! - worker: `new Recorder()`, `.restore(states)`, `.observe(kind, details)`, `.record(tab, now)`,
 //!   `.stop(tab, now)`, `.clear(tab)`: the service worker's recorder ([`recorder`]).
-//! - popup: `analyze(trace, profile)`, `analyzeRecording(state, chunks, profile, manual)`,
-//!   `exportBundle(state, chunks, profile, manual, key)`, `reportMarkdown(report)`, `rules()`,
+//! - popup: `analyze(trace, profile)`,
+//!   `analyzeRecording(state, chunks, profile, manual, documents)`,
+//!   `metadataRequests(state, chunks)`,
+//!   `exportBundle(state, chunks, profile, manual, key, documents)`, `reportMarkdown(report)`, `rules()`,
 //!   `sections()`, `pickTrace(states, tab, exclude)`, `version()` ([`analysis`], [`bundle`]).
 //! - popup (the viewer's Web Worker): `new FileLoader(name, size)`, `.push(chunk)`,
 //!   `.finish(profile, onProgress)` ([`analysis`]).

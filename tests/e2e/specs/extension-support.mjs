@@ -91,6 +91,9 @@ export async function openPopup(context, tabId) {
   const query = tabId === undefined ? '' : `?tab=${tabId}`;
   await popup.goto(`chrome-extension://${id}/extension/popup.html${query}`);
   await popup.waitForSelector('body[data-ready="true"]');
+  // The discovery documents the popup fetches itself settle custom-domain-metadata and
+  // mcp-discovery: wait for them as for the first render.
+  await popup.waitForSelector('body:not([data-metadata="fetching"])', { state: 'attached' });
   return popup;
 }
 

@@ -9,9 +9,9 @@ import { expectChecks, openPopup, recordFlow, timelineRoles } from './extension-
 test.use({ extensionPath: REPO_ROOT });
 
 /**
- * The exact status of every automated check on the good flow. Two cannot be judged by the
- * extension at all: they read the metadata documents' response bodies, which webRequest never
- * shows (the HAR import judges them).
+ * The exact status of every automated check on the good flow. custom-domain-metadata and
+ * mcp-discovery read the metadata documents' bodies, which webRequest never shows: the popup
+ * fetches them itself (credential-free GETs of the URLs the flow requested).
  */
 const GOOD = {
   'capture-complete': 'pass',
@@ -20,7 +20,7 @@ const GOOD = {
   cors: 'pass',
   'custom-domain-authorize': 'pass',
   'custom-domain-pages': 'pass',
-  'custom-domain-metadata': 'not-observed',
+  'custom-domain-metadata': 'pass',
   hsts: 'pass',
   'branding-logo': 'pass',
   'branding-favicon': 'pass',
@@ -47,7 +47,7 @@ const GOOD = {
   'referrer-policy': 'pass',
   'network-allowlist': 'pass',
   'mcp-401-challenge': 'pass',
-  'mcp-discovery': 'not-observed',
+  'mcp-discovery': 'pass',
 };
 
 /** A flow that stops before the consent page: nothing there to judge. */

@@ -110,7 +110,7 @@ impl std::fmt::Display for Role {
 }
 
 /// The role of a discovery hop, if it is one.
-pub(super) fn discovery_role(ex: &Exchange) -> Option<Role> {
+pub(crate) fn discovery_role(ex: &Exchange) -> Option<Role> {
     let path = path_of(&ex.url);
     if path.contains("/.well-known/oauth-protected-resource") {
         Some(Role::ProtectedResourceMetadata)

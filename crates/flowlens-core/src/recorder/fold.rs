@@ -140,6 +140,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
         creator: Some(format!("Flowlens {} (browser extension)", crate::VERSION)),
         dropped_events: state.dropped,
         notes: notes(state, documents, trace.pages.is_empty()),
+        ..CaptureInfo::default()
     };
     trace
 }
