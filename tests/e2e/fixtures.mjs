@@ -8,9 +8,11 @@ import { consoleLines, launchBrowser } from './harness.mjs';
 export const test = base.extend({
   extensionPath: [undefined, { option: true }],
   incognito: [false, { option: true }],
+  /** [[host, port], ...]: more hosts on loopback (the real servers, see real/environment.mjs). */
+  hostMap: [[], { option: true }],
 
-  context: async ({ extensionPath, incognito }, use, testInfo) => {
-    const context = await launchBrowser({ extensionPath, incognito });
+  context: async ({ extensionPath, incognito, hostMap }, use, testInfo) => {
+    const context = await launchBrowser({ extensionPath, incognito, hostMap });
     await use(context);
     const lines = consoleLines(context);
     if (testInfo.status !== testInfo.expectedStatus && lines.length > 0) {

@@ -3,8 +3,13 @@
 // (`data-check` / `data-status`). Assertions on rules that the core does not have yet are
 // skipped with a note, so the specs tighten by themselves as rules land.
 
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from '../fixtures.mjs';
-import { extensionId, extensionServiceWorker, runFlow } from '../harness.mjs';
+import {
+  REPO_ROOT, extensionId, extensionServiceWorker, runFlow,
+} from '../harness.mjs';
 
 /**
  * Waits until the extension's worker runs and has its listeners registered: a page loaded
@@ -185,4 +190,22 @@ export async function openInViewer(context, file) {
   expect(await viewer.locator('body').getAttribute('data-loaded'),
     await viewer.locator('#file-info').textContent()).toBe('true');
   return viewer;
+}
+
+/** `flowlens check --format json` on a file: the built CLI, else the CLI's committed snapshot. */
+export function cliReport(file) {
+  const bins = [process.env.FLOWLENS_CLI, 'target/release/flowlens', 'target/debug/flowlens']
+    .filter(Boolean).map((p) => path.resolve(REPO_ROOT, p));
+  const bin = bins.find((p) => fs.existsSync(p));
+  if (bin) {
+    try {
+      return JSON.parse(execFileSync(bin, ['check', '--format', 'json', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+    } catch (error) {
+      // Exit 1 when a check fails; the report is on stdout all the same.
+      if (error.stdout) return JSON.parse(error.stdout);
+      throw error;
+    }
+  }
+  const snap = path.join(REPO_ROOT, 'crates/flowlens-cli/tests/snapshots', `cli__example_json@${path.basename(file)}.snap`);
+  return JSON.parse(fs.readFileSync(snap, 'utf8').split(/^---$/m).slice(2).join('---'));
 }

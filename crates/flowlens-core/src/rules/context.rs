@@ -181,6 +181,29 @@ impl<'a> Context<'a> {
         host_of(metadata.get("authorization_endpoint")?.as_str()?)
     }
 
+    /// The flow shows signs of Scalekit: its authorization server on a vendor host, a
+    /// resource-scoped issuer (`/resources/res_…`), a BYOA partner callback, or Scalekit's
+    /// hosted pages and APIs. Checks that compare with Scalekit's defaults (its default theme)
+    /// only do so then: on another server those defaults mean nothing.
+    pub fn is_vendor_flow(&self) -> bool {
+        let vendor_host = self
+            .auth_host()
+            .is_some_and(|h| vendor::is_vendor_default(&h));
+        let resource_issuer = self
+            .issuer()
+            .is_some_and(|i| i.contains(&format!("/resources/{}", vendor::ids::RESOURCE)));
+        let vendor_path = self.all_hops().any(|(_, _, ex)| {
+            let path = crate::flow::roles::path_of(&ex.url);
+            vendor::partner_callback_id(path).is_some()
+                || path.starts_with(vendor::ERROR_API_PREFIX)
+                || path.starts_with(vendor::HOSTED_LOGIN_PATH)
+                || path.starts_with(vendor::HOSTED_ERROR_PATH)
+                || path == vendor::CONSENT_DETAILS_PATH
+                || path == vendor::CUSTOMIZATIONS_PATH
+        });
+        vendor_host || resource_issuer || vendor_path
+    }
+
     /// The custom domain(s) to judge against: the profile's, or, without one, the host of
     /// [`Self::auth_host`] when it is not a vendor default host. The second element says
     /// what was assumed, when anything was.
