@@ -115,11 +115,18 @@
 
   const TRANSPARENT = /^(transparent|rgba\(0, 0, 0, 0\))$/;
 
-  /** The computed background of the page: body's, else html's when the body's is transparent. */
+  /**
+   * The background the page paints behind its content: the first opaque background of the
+   * element at the top-left of the viewport and its ancestors (a full-page container, else
+   * body, else html), transparent when none has one.
+   */
   function background() {
-    let color = getComputedStyle(document.body).backgroundColor;
-    if (TRANSPARENT.test(color)) color = getComputedStyle(document.documentElement).backgroundColor;
-    return cut(color);
+    let element = document.elementFromPoint(4, 4) ?? document.body;
+    for (let depth = 0; element && depth < 50; depth += 1, element = element.parentElement) {
+      const color = getComputedStyle(element).backgroundColor;
+      if (!TRANSPARENT.test(color)) return cut(color);
+    }
+    return cut(getComputedStyle(document.documentElement).backgroundColor);
   }
 
   /** Forms and their fields; inputs outside any form go in a form without method. */

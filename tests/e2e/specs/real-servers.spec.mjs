@@ -65,13 +65,17 @@ for (const flow of FLOWS) {
       { timeout: 30_000, message: 'the recorder saw the callback' });
 
     const popup = await openPopup(context, tabId);
+    // What a user sees first, and the branding checks the real pages were judged on.
+    await popup.setViewportSize({ width: 800, height: 1000 });
+    for (const [part, locator] of [['first-screen', null], ['branding', popup.locator('[data-section="consent-screen-branding"]')], ['core', popup.locator('[data-section="core-auth-flows"]')]]) {
+      const shot = path.join(RUN_DIR, `popup-${flow.table}-${part}.png`);
+      if (locator) await locator.screenshot({ path: shot });
+      else await popup.screenshot({ path: shot });
+      await testInfo.attach(`popup ${part}`, { path: shot, contentType: 'image/png' });
+    }
     const shown = await popupStatuses(popup);
     const expected = expectedStatuses(flow.table);
     expect(shown, 'popup statuses (docs/real-servers.md)').toEqual(expected.popup);
-    const shot = path.join(RUN_DIR, `popup-${flow.table}.png`);
-    await popup.setViewportSize({ width: 800, height: 1800 });
-    await popup.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('popup', { path: shot, contentType: 'image/png' });
 
     // The same flow from its HAR fixture, read by the CLI.
     const har = path.join(REPO_ROOT, 'crates/flowlens-cli/tests/fixtures/real', `${flow.table}.har`);

@@ -386,7 +386,10 @@ mod tests {
             .build();
         let outcome = run_rule(&BrandingColors, &elsewhere, &Profile::default());
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
-        assert!(outcome.assumptions.iter().any(|a| a.contains("does not look like Scalekit")));
+        assert!(outcome
+            .assumptions
+            .iter()
+            .any(|a| a.contains("does not look like Scalekit")));
     }
 
     #[test]
