@@ -23,7 +23,12 @@ pub struct PopupInput {
     /// The flow picked in the selector; default: the latest.
     pub selected_flow: Option<usize>,
     pub incognito: IncognitoInfo,
-    /// `permissions.contains({origins: ['<all_urls>']})` (Firefox grants it separately).
+    /// The browser the popup runs in (`BROWSER` of browser.js), for its own words and menus;
+    /// `None` names both.
+    pub browser: Option<Browser>,
+    /// Whether the browser lets Flowlens see requests on all sites
+    /// (`permissions.contains({origins: ['<all_urls>']})`); `None` when it could not say.
+    /// Firefox asks for it apart from installing, and a Chrome user can restrict site access.
     pub host_access: Option<bool>,
     /// Stored chunks of the trace that could not be read (a failed write).
     pub missing_chunks: u32,
@@ -31,6 +36,13 @@ pub struct PopupInput {
     pub pages: Vec<PageSnapshot>,
     /// Manual items are shown without tick box and note field to edit (the viewer).
     pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Browser {
+    Chrome,
+    Firefox,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -46,6 +58,9 @@ pub struct IncognitoInfo {
 pub struct PopupView {
     pub status_line: String,
     pub phase: Option<Phase>,
+    /// Set when Flowlens cannot record at all: says so above everything else and offers the
+    /// button that asks the browser for access.
+    pub cannot_record: Option<CannotRecord>,
     pub notices: Vec<Notice>,
     /// Counts per status for the shown flow, in display order, zeros left out.
     pub summary: Vec<(Status, usize)>,
@@ -64,6 +79,14 @@ pub struct PopupView {
 pub struct PageView {
     pub url: String,
     pub facts: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CannotRecord {
+    pub title: &'static str,
+    pub text: &'static str,
+    /// The label of the button that asks for access to all sites (`permissions.request`).
+    pub button: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,20 +143,50 @@ pub struct HopView {
     pub url: String,
 }
 
-const ENABLE_INCOGNITO: &str = "To record there: Chrome → Extensions (chrome://extensions) → \
-    Flowlens → Details → switch on \"Allow in Incognito\"; Firefox → Add-ons and themes → \
-    Flowlens → \"Run in Private Windows\" → Allow.";
+/// How to let Flowlens record in private windows, in the browser's own words.
+fn enable_private(browser: Option<Browser>) -> &'static str {
+    match browser {
+        Some(Browser::Chrome) => {
+            "To record there: Extensions (chrome://extensions) → Flowlens → Details → switch on \
+             \"Allow in Incognito\"."
+        }
+        Some(Browser::Firefox) => {
+            "To record there: Add-ons and themes (about:addons) → Flowlens → \"Run in Private \
+             Windows\" → Allow."
+        }
+        None => {
+            "To record there: Chrome → Extensions (chrome://extensions) → Flowlens → Details → \
+             switch on \"Allow in Incognito\"; Firefox → Add-ons and themes → Flowlens → \
+             \"Run in Private Windows\" → Allow."
+        }
+    }
+}
+
+/// Why Flowlens sees no request: the host permission was not granted.
+fn no_host_access(browser: Option<Browser>) -> &'static str {
+    match browser {
+        Some(Browser::Chrome) => {
+            "It has no access to websites, so it sees no request of any flow: its site access \
+             is restricted (Extensions → Flowlens → Site access)."
+        }
+        Some(Browser::Firefox) => {
+            "It has no access to websites, so it sees no request of any flow: Firefox asks for \
+             this access apart from installing the add-on."
+        }
+        None => {
+            "It has no access to websites, so it sees no request of any flow. Firefox asks for \
+             this access apart from installing; in Chrome, site access was restricted."
+        }
+    }
+}
 
 pub fn build(input: &PopupInput) -> PopupView {
-    let mut notices = incognito_notices(&input.incognito);
-    if input.host_access == Some(false) {
-        notices.push(Notice {
-            level: "warn",
-            text: "Flowlens has no access to websites, so it cannot see any request. Grant it \
-                   on the Expectations page (Firefox asks for this separately from installing)."
-                .into(),
-        });
-    }
+    let mut notices = incognito_notices(&input.incognito, input.browser);
+    let cannot_record = (input.host_access == Some(false)).then(|| CannotRecord {
+        title: "Flowlens cannot record.",
+        text: no_host_access(input.browser),
+        button: "Allow access to all websites",
+    });
     if input.missing_chunks > 0 {
         notices.push(Notice {
             level: "warn",
@@ -145,15 +198,22 @@ pub fn build(input: &PopupInput) -> PopupView {
         });
     }
     let Some(report) = &input.report else {
-        notices.push(Notice {
-            level: "info",
-            text: "No authorization flow recorded yet. Start one in any tab (Flowlens records \
-                   by itself when a page asks for an authorization), or press Record."
-                .into(),
-        });
+        if cannot_record.is_none() {
+            notices.push(Notice {
+                level: "info",
+                text: "No authorization flow recorded yet. Start one in any tab (Flowlens \
+                       records by itself when a page asks for an authorization), or press Record."
+                    .into(),
+            });
+        }
         return PopupView {
-            status_line: "Nothing recorded".into(),
+            status_line: if cannot_record.is_some() {
+                "Cannot record".into()
+            } else {
+                "Nothing recorded".into()
+            },
             phase: None,
+            cannot_record,
             notices,
             summary: Vec::new(),
             flows: Vec::new(),
@@ -214,8 +274,9 @@ pub fn build(input: &PopupInput) -> PopupView {
         .count();
     let first_hop_ms = timeline_hops.first().map(|h| h.time_ms);
     PopupView {
-        status_line: status_line(state),
+        status_line: status_line(state, input.browser),
         phase: state.map(|s| s.phase),
+        cannot_record,
         notices,
         summary: summary(&checks),
         flows: report
@@ -268,27 +329,32 @@ pub fn build(input: &PopupInput) -> PopupView {
     }
 }
 
-fn incognito_notices(info: &IncognitoInfo) -> Vec<Notice> {
+fn incognito_notices(info: &IncognitoInfo, browser: Option<Browser>) -> Vec<Notice> {
+    let how = enable_private(browser);
+    let (here, there) = match browser {
+        Some(Browser::Firefox) => (
+            "This is a private window and Flowlens may not run in private windows",
+            "Flowlens may not run in private windows",
+        ),
+        _ => (
+            "This is an incognito window and Flowlens is not allowed in incognito",
+            "Flowlens is not allowed in incognito windows",
+        ),
+    };
     match (info.allowed, info.current_window) {
         (Some(false), true) => vec![Notice {
             level: "warn",
-            text: format!(
-                "This is an incognito window and Flowlens is not allowed in incognito: flows here \
-                 are not recorded. {ENABLE_INCOGNITO}"
-            ),
+            text: format!("{here}: flows here are not recorded. {how}"),
         }],
         (Some(false), false) => vec![Notice {
             level: "info",
-            text: format!(
-                "Flowlens is not allowed in incognito windows, so flows run there are not \
-                 recorded. {ENABLE_INCOGNITO}"
-            ),
+            text: format!("{there}, so flows run there are not recorded. {how}"),
         }],
         _ => Vec::new(),
     }
 }
 
-fn status_line(state: Option<&TabState>) -> String {
+fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     let Some(state) = state else {
         return "Recorded flow".into();
     };
@@ -303,10 +369,12 @@ fn status_line(state: Option<&TabState>) -> String {
         .and_then(flowlens_core::params::host_of)
         .map(|h| format!(" · {h}"))
         .unwrap_or_default();
-    let incognito = if state.incognito == Some(true) {
-        " · incognito"
-    } else {
+    let incognito = if state.incognito != Some(true) {
         ""
+    } else if browser == Some(Browser::Firefox) {
+        " · private window"
+    } else {
+        " · incognito"
     };
     format!("Tab {} · {phase}{host}{incognito}", state.tab)
 }
@@ -600,6 +668,80 @@ mod tests {
         assert!(view.sections.is_empty());
         assert_eq!(view.notices[0].level, "warn");
         assert!(view.notices[0].text.contains("Allow in Incognito"));
+    }
+
+    #[test]
+    fn without_host_access_it_says_nothing_can_be_recorded_and_offers_to_ask() {
+        let denied = build(&PopupInput {
+            host_access: Some(false),
+            ..PopupInput::default()
+        });
+        let cannot = denied.cannot_record.expect("cannot record");
+        assert_eq!(cannot.title, "Flowlens cannot record.");
+        assert!(cannot.text.contains("no access to websites"));
+        assert!(!cannot.button.is_empty());
+        assert_eq!(denied.status_line, "Cannot record");
+        assert!(
+            denied.notices.iter().all(|n| !n.text.contains("Start one")),
+            "no advice to start a flow that cannot be recorded: {:?}",
+            denied.notices
+        );
+        // A recording made before access was withdrawn is still shown, under the warning.
+        let report = analyze(&good_flow().build(), &Profile::default());
+        let with_report = build(&PopupInput {
+            host_access: Some(false),
+            ..input_for(report.clone())
+        });
+        assert!(with_report.cannot_record.is_some());
+        assert!(!with_report.sections.is_empty());
+        // Granted, or a browser that could not say: no warning.
+        for host_access in [Some(true), None] {
+            let view = build(&PopupInput {
+                host_access,
+                ..input_for(report.clone())
+            });
+            assert_eq!(view.cannot_record, None);
+        }
+    }
+
+    #[test]
+    fn each_browser_gets_its_own_words_and_menu_paths() {
+        let not_allowed_here = |browser| {
+            build(&PopupInput {
+                browser,
+                host_access: Some(false),
+                incognito: IncognitoInfo {
+                    allowed: Some(false),
+                    current_window: true,
+                },
+                ..PopupInput::default()
+            })
+        };
+        let firefox = not_allowed_here(Some(Browser::Firefox));
+        assert!(firefox.notices[0]
+            .text
+            .starts_with("This is a private window"));
+        assert!(firefox.notices[0].text.contains("Run in Private Windows"));
+        assert!(!firefox.notices[0].text.contains("Allow in Incognito"));
+        assert!(firefox
+            .cannot_record
+            .expect("cannot")
+            .text
+            .contains("Firefox asks"));
+        let chrome = not_allowed_here(Some(Browser::Chrome));
+        assert!(chrome.notices[0]
+            .text
+            .starts_with("This is an incognito window"));
+        assert!(chrome.notices[0].text.contains("Allow in Incognito"));
+        assert!(!chrome.notices[0].text.contains("Private Windows"));
+        assert!(chrome
+            .cannot_record
+            .expect("cannot")
+            .text
+            .contains("Site access"));
+        let unknown = not_allowed_here(None);
+        assert!(unknown.notices[0].text.contains("Allow in Incognito"));
+        assert!(unknown.notices[0].text.contains("Run in Private Windows"));
     }
 
     #[test]

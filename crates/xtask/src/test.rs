@@ -1,15 +1,18 @@
 //! `cargo xtask test`: every test of the project, in the order that fails fastest.
 //!
 //! Format and lints, the Rust tests of every crate (rules, HAR import, CLI, probe, recorder),
-//! the core's purity (it builds for wasm32 and depends on nothing web or async), the
-//! wasm-bindgen tests in headless Chromium (recorder in a service worker, popup in a page),
-//! and the Playwright end-to-end tests of the simulated environment and the extension.
+//! the core's purity (it builds for wasm32 and depends on nothing web or async), the store
+//! packages and `web-ext lint` of the Firefox one, the wasm-bindgen tests in headless Chromium
+//! (recorder in a service worker, popup in a page), and the end-to-end tests of the simulated
+//! environment and the extension: in headless Chromium (Playwright), then in headless Firefox
+//! ESR (puppeteer-core over WebDriver BiDi), each timed.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use crate::build::run_command;
+use crate::package;
 use crate::setup::{self, cargo};
 use crate::Result;
 
@@ -68,6 +71,19 @@ pub fn run(root: &Path) -> Result {
     step("extension build");
     crate::build::run(root, false)?;
 
+    step("store packages, and web-ext lint of the Firefox package (0 errors, 0 warnings)");
+    let version = package::manifest_version(&package::read_manifest(root)?)?;
+    package::run(root)?;
+    let firefox_zip = root.join(package::zip_path(package::Store::Firefox, &version));
+    run_command(
+        Command::new("npx")
+            .args(["web-ext", "lint", "--warnings-as-errors", "--source-dir"])
+            .arg(&firefox_zip)
+            .current_dir(root.join("tests/e2e"))
+            // web-ext would look for a newer version of itself on npm.
+            .env("NO_UPDATE_NOTIFIER", "1"),
+    )?;
+
     step("wasm-bindgen tests in headless Chromium");
     run_command(
         cargo_in(root)
@@ -82,13 +98,29 @@ pub fn run(root: &Path) -> Result {
             .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
     )?;
 
-    step("end-to-end tests in headless Chromium (simulated environment, extension)");
-    run_command(
-        Command::new("npx")
-            .args(["playwright", "test"])
-            .current_dir(root.join("tests/e2e"))
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
-    )?;
+    for (project, what) in [
+        (
+            "chromium",
+            "headless Chromium (simulated environment, extension, store package)",
+        ),
+        (
+            "firefox",
+            "headless Firefox ESR (the extension specs that run in both browsers)",
+        ),
+    ] {
+        step(&format!("end-to-end tests in {what}"));
+        let started_project = Instant::now();
+        run_command(
+            Command::new("npx")
+                .args(["playwright", "test", &format!("--project={project}")])
+                .current_dir(root.join("tests/e2e"))
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+        )?;
+        println!(
+            "xtask test: end-to-end tests in {project} took {}s",
+            started_project.elapsed().as_secs()
+        );
+    }
 
     println!(
         "\nxtask test: all tests passed in {}s",
