@@ -121,3 +121,24 @@ fn snapshots_of_the_real_flows() {
         );
     });
 }
+
+/// The MCP TypeScript SDK's demo server answers 401 to a form a web page submitted to its MCP
+/// endpoint (tests/e2e/record-mcp-sdk-401.mjs). The browser sent an `Origin`, but a navigation
+/// is not a script's request: CORS does not apply, and only the challenge is judged (it has
+/// no `scope`, a warning).
+#[test]
+fn a_401_to_a_form_navigation_is_not_judged_for_cors() {
+    let path = repo().join("crates/flowlens-cli/tests/fixtures/mcp-sdk-401-form-navigation.har");
+    let run = exec(flowlens().arg("check").arg("--format=json").arg(&path));
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let check = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["id"] == "mcp-401-challenge")
+        .expect("the check");
+    assert_eq!(check["status"], "warn", "{check}");
+    let summary = check["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("no scope"), "{summary}");
+    assert!(!summary.to_lowercase().contains("origin"), "{summary}");
+}
