@@ -117,16 +117,19 @@
 
   /**
    * The background the page paints behind its content: the first opaque background of the
-   * element at the top-left of the viewport and its ancestors (a full-page container, else
-   * body, else html), transparent when none has one.
+   * element at the top-left of the viewport and its ancestors up to body (a full-page
+   * container), else body's (which CSS paints over the whole canvas), else html's;
+   * transparent when none has one.
    */
   function background() {
-    let element = document.elementFromPoint(4, 4) ?? document.body;
+    let element = document.elementFromPoint(4, 4);
     for (let depth = 0; element && depth < 50; depth += 1, element = element.parentElement) {
+      if (element === document.body || element === document.documentElement) break;
       const color = getComputedStyle(element).backgroundColor;
       if (!TRANSPARENT.test(color)) return cut(color);
     }
-    return cut(getComputedStyle(document.documentElement).backgroundColor);
+    const body = getComputedStyle(document.body).backgroundColor;
+    return cut(TRANSPARENT.test(body) ? getComputedStyle(document.documentElement).backgroundColor : body);
   }
 
   /** Forms and their fields; inputs outside any form go in a form without method. */

@@ -73,12 +73,14 @@ const NO_CALLBACK = {
  * Vendor footers are warnings (removing them is a paid add-on), vendor logos and favicons fail.
  */
 export const SCENARIO_CHECKS = {
+  // The metadata the client read names the vendor host: the popup reads it too (it fetches it).
   'vendor-default': {
-    'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', hsts: 'not-observed', 'branding-vendor-mark': 'warn',
+    'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', 'custom-domain-metadata': 'fail',
+    hsts: 'not-observed', 'branding-vendor-mark': 'warn',
   },
   'dev-env': {
-    'env-production': 'fail', 'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', hsts: 'not-observed',
-    'branding-vendor-mark': 'warn',
+    'env-production': 'fail', 'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail',
+    'custom-domain-metadata': 'fail', hsts: 'not-observed', 'branding-vendor-mark': 'warn',
   },
   // The vendor's default logo and favicon come from cdn.scalekit.com, as on unbranded hosted pages.
   unbranded: { 'branding-logo': 'fail', 'branding-favicon': 'fail', 'branding-vendor-mark': 'warn' },
@@ -97,8 +99,9 @@ export const SCENARIO_CHECKS = {
     clickjacking: 'not-observed',
   },
   'http-hop': { 'https-everywhere': 'fail' },
+  // The metadata (read by the popup too) advertises iss, and the fragment carries none.
   'token-in-fragment': {
-    'oauth-authorization-response': 'fail', 'oauth-iss': 'warn', 'oauth-no-tokens-in-url': 'fail',
+    'oauth-authorization-response': 'fail', 'oauth-iss': 'fail', 'oauth-no-tokens-in-url': 'fail',
     'oauth-token-exchange': 'not-observed',
   },
   'no-pkce': { 'oauth-pkce-s256': 'fail', 'oauth-token-exchange': 'fail' },

@@ -93,7 +93,14 @@ impl Rule for MixedContent {
             unattributed += 1;
             let http = scheme_of(&ex.url).as_deref() == Some("http")
                 && !host_of(&ex.url).is_some_and(|h| vendor::is_loopback(&h));
-            if http {
+            // The page the tab showed then: an http page's own http requests are not mixed
+            // content (https-everywhere reports the page).
+            let shown_https = cx
+                .all_hops()
+                .filter(|(j, role, _)| *j < i && role.is_page())
+                .last()
+                .is_none_or(|(_, _, page)| scheme_of(&page.url).as_deref() == Some("https"));
+            if http && shown_https {
                 findings.warn(
                     format!(
                         "an http request ({}) was made while the flow's pages were shown; the trace does not say which page made it",
@@ -194,6 +201,25 @@ mod tests {
             run(&firefox("http://cdn.acme.test/logo.png")).status,
             Status::Warn
         );
+        // An http page's own http request (Firefox's favicon of an http login page) is not
+        // mixed content.
+        let http_page = good_flow()
+            .replace_in_urls("https://login.acme.test", "http://login.acme.test")
+            .resource(
+                ResourceType::Image,
+                "http://login.acme.test/favicon.ico",
+                "",
+            )
+            .edit(|t| {
+                let mut icon = t.exchanges.pop().expect("the icon");
+                icon.request_headers.clear();
+                icon.resource_type = ResourceType::Unknown;
+                icon.time_ms = t.exchanges[5].time_ms + 10.0;
+                t.exchanges.insert(6, icon);
+            })
+            .build();
+        let outcome = run(&http_page);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     }
 
     #[test]

@@ -6,13 +6,22 @@ import {
 } from '../constants.mjs';
 import { answerPreflight, corsHeaders, notFound, readJson, sendJson } from '../http.mjs';
 
-const CHALLENGE = `Bearer realm="OAuth", resource_metadata="${PRM_URL}", scope="${SCOPE}"`;
+/**
+ * The 401 challenge. A scenario other than the simulator's default names itself in the
+ * metadata URL, as a multi-tenant server would name the tenant: the metadata then answers for
+ * that scenario to anyone, a client with the scenario header or not (the extension re-reads
+ * the document without it).
+ */
+function challenge(scenario, defaultScenario) {
+  const url = scenario.name === defaultScenario ? PRM_URL : `${PRM_URL}?scenario=${encodeURIComponent(scenario.name)}`;
+  return `Bearer realm="OAuth", resource_metadata="${url}", scope="${SCOPE}"`;
+}
 
 export function createMcpHost(sim) {
   const { store } = sim;
 
-  function protectedResourceMetadata(req, res) {
-    const scenario = sim.scenarioFromRequest(req);
+  function protectedResourceMetadata(req, res, url) {
+    const scenario = sim.scenarioCalled(url.searchParams.get('scenario')) ?? sim.scenarioFromRequest(req);
     sendJson(res, 200, {
       resource: MCP_RESOURCE,
       authorization_servers: [issuerFor(scenario.authHost)],
@@ -35,7 +44,7 @@ export function createMcpHost(sim) {
     if (!grant) {
       return sendJson(res, 401, {
         jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Unauthorized' },
-      }, { ...cors, 'WWW-Authenticate': CHALLENGE });
+      }, { ...cors, 'WWW-Authenticate': challenge(sim.scenarioFromRequest(req), sim.defaultScenario) });
     }
     let request;
     try {
@@ -58,7 +67,7 @@ export function createMcpHost(sim) {
   return async function handleMcp(req, res, { url }) {
     if (req.method === 'OPTIONS') return answerPreflight(req, res, CLIENT_ORIGIN);
     if (req.method === 'GET' && url.pathname === '/.well-known/oauth-protected-resource/mcp') {
-      return protectedResourceMetadata(req, res);
+      return protectedResourceMetadata(req, res, url);
     }
     if (req.method === 'POST' && url.pathname === '/mcp') return rpc(req, res);
     return notFound(res, corsHeaders(req, CLIENT_ORIGIN));
