@@ -2,41 +2,21 @@
 // its examples/server/simpleStreamableHttp.js with --oauth, unmodified) answering 401 to a form
 // that a web page submits to its MCP endpoint: a navigation, not a script's request, so CORS
 // does not apply to it even though the browser sends an Origin. Written to
-// crates/flowlens-cli/tests/fixtures/real/mcp-sdk-401-form-navigation.har:
+// crates/flowlens-cli/tests/fixtures/mcp-sdk-401-form-navigation.har:
 //   node record-mcp-sdk-401.mjs
-// (The SDK server is started here directly, not through a launcher of tests/e2e/servers/.)
 
-import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, RUN_DIR, launchBrowser, startSim, stopSim } from './harness.mjs';
+import { start } from './servers/mcp-sdk.mjs';
 
-const SDK_SERVER = path.join(REPO_ROOT, 'tests/e2e/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js');
 const TARGET = path.join(REPO_ROOT, 'crates/flowlens-cli/tests/fixtures/mcp-sdk-401-form-navigation.har');
-const MCP_PORT = 39_000 + Math.floor(Math.random() * 1000);
 
-async function waitFor(url) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await fetch(url, { method: 'POST' });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => { setTimeout(resolve, 100); });
-    }
-  }
-}
-
-const server = spawn(process.execPath, [SDK_SERVER, '--oauth'], {
-  env: { ...process.env, MCP_PORT: String(MCP_PORT), MCP_AUTH_PORT: String(MCP_PORT + 1) },
-  stdio: 'ignore',
-});
+const server = await start({ strict: false });
 await startSim();
 const scratch = path.join(RUN_DIR, 'recording-mcp-sdk.har');
 try {
-  const mcp = `http://localhost:${MCP_PORT}/mcp`;
-  await waitFor(mcp);
+  const mcp = server.url;
   const context = await launchBrowser({
     recordHar: { path: scratch, content: 'embed', mode: 'full' },
     extraArgs: [],
@@ -59,6 +39,6 @@ try {
   console.log(`${path.basename(TARGET)}: ${har.log.entries.length} entries`);
 } finally {
   await rm(scratch, { force: true });
-  server.kill('SIGTERM');
+  await server.stop();
   await stopSim();
 }

@@ -83,15 +83,16 @@ pub struct FlowEnd {
     pub form: Option<Vec<Param>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EndVia {
-    /// The browser requested the callback URL.
-    Request,
-    /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
-    Location,
-    /// A page of the authorization server POSTed it to the callback (`response_mode=form_post`).
-    FormPost,
+crate::vocab::string_enum! {
+    /// How the end of a flow was seen.
+    pub enum EndVia {
+        /// The browser requested the callback URL.
+        Request => "request",
+        /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
+        Location => "location",
+        /// A page of the authorization server POSTed it to the callback (`response_mode=form_post`).
+        FormPost => "form-post",
+    }
 }
 
 impl FlowEnd {
@@ -268,7 +269,7 @@ impl Builder<'_> {
             return None;
         }
         let html =
-            crate::text::prefix_at_char_boundary(&body.text, crate::page::html::MAX_HTML_SCAN);
+            crate::stdx::cut::prefix_at_char_boundary(&body.text, crate::page::html::MAX_HTML_SCAN);
         let cut = body.truncated || html.len() < body.text.len();
         let facts = crate::page::html::snapshot_from_html(&ex.url, html, cut);
         let scripted = crate::page::html::looks_scripted(&facts, html);
@@ -565,6 +566,8 @@ impl Builder<'_> {
                     .get("resource")
                     .map(str::to_string)
             });
+        // Refresh tokens this flow's token responses issued: their refreshes belong to it.
+        let mut refresh_tokens: Vec<String> = Vec::new();
         for i in end.exchange + 1..self.trace.exchanges.len() {
             let ex = self.exchange(i);
             if ex.time_ms - t_end > FOLLOW_UP_WINDOW_MS {
@@ -573,9 +576,15 @@ impl Builder<'_> {
             if self.claimed[i] {
                 continue;
             }
-            if ex.form_value("grant_type") == Some("authorization_code")
-                && (code.is_none() || ex.form_value("code") == code.as_deref())
-            {
+            let grant_type = ex.form_value("grant_type");
+            let redeems_code = grant_type == Some("authorization_code")
+                && (code.is_none() || ex.form_value("code") == code.as_deref());
+            let refreshes = grant_type == Some("refresh_token")
+                && ex
+                    .form_value("refresh_token")
+                    .is_some_and(|t| refresh_tokens.iter().any(|r| r == t));
+            if redeems_code || refreshes {
+                refresh_tokens.extend(issued_refresh_token(ex));
                 self.claim(hops, i, Role::TokenRequest);
             } else if roles::is_mcp_request(ex)
                 && resource
@@ -590,6 +599,13 @@ impl Builder<'_> {
 
 /// Parameters that make an authorization response.
 const RESPONSE_PARAMS: &[&str] = &["code", "error", "access_token", "id_token"];
+
+/// The refresh token a token response issued, when its body shows one.
+fn issued_refresh_token(ex: &Exchange) -> Option<String> {
+    let body = ex.response_body_text().filter(|t| t.len() <= 1024 * 1024)?;
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get("refresh_token")?.as_str().map(str::to_string)
+}
 
 /// The URL is an authorization response at the client's `redirect_uri`.
 fn is_callback_url(url: &str, redirect_uri: Option<&str>) -> bool {

@@ -1,18 +1,19 @@
 //! Analysis exports: the same `flowlens.report/v1` as the CLI, from a trace or from the
 //! recorder's stored events.
 
-use flowlens_core::discovery::{self, FetchedDocument};
+use flowlens_core::bundle::{self, Redaction};
+use flowlens_core::fetched::{self, FetchedDocument};
+use flowlens_core::manual::Answers as ManualAnswers;
+use flowlens_core::open::{self, InputKind};
 use flowlens_core::recorder::{self, Event, TabState};
-use flowlens_core::report::{markdown, Report};
+use flowlens_core::render::markdown;
+use flowlens_core::report::{Report, ReportBuilder};
 use flowlens_core::rules;
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::{Profile, Trace};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::bundle::{
-    analyze_opened, apply_manual, bundle, open_file, ManualAnswers, OpenedKind, Redaction,
-};
 use crate::convert::{from_js, from_js_or_default, to_js};
 
 /// `analyze(trace, profile?)`: a `Trace` in its JSON form (what the CLI reads) to a report.
@@ -62,13 +63,12 @@ pub fn recording_analysis(
     documents: &[FetchedDocument],
 ) -> (Trace, Report) {
     let mut trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
-    discovery::attach_fetched(&mut trace, documents);
-    let mut report = flowlens_core::analyze(&trace, profile);
-    report.source.name = state
-        .last_url
-        .as_ref()
-        .map(|u| flowlens_core::redact::mask_url(u));
-    apply_manual(&mut report, manual);
+    fetched::attach_fetched(&mut trace, documents);
+    let mut builder = ReportBuilder::new(&trace, profile).manual_answers(manual);
+    if let Some(url) = &state.last_url {
+        builder = builder.source_name(flowlens_core::redact::mask_url(url));
+    }
+    let report = builder.build();
     (trace, report)
 }
 
@@ -96,13 +96,13 @@ pub fn analyze_recording(
 
 /// `metadataRequests(state, chunks)` → the URLs of the discovery documents the popup may
 /// fetch itself (GET, no cookies or credentials): ones the recorded flow requested and whose
-/// bodies a browser extension cannot see ([`discovery::bodies_to_fetch`]).
+/// bodies a browser extension cannot see ([`fetched::bodies_to_fetch`]).
 #[wasm_bindgen(js_name = metadataRequests)]
 pub fn metadata_requests(state: JsValue, chunks: JsValue) -> Result<JsValue, JsError> {
     let state: TabState = from_js(state, "trace state")?;
     let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
     let trace = recorder::trace_from_events(&state, chunks.into_iter().flatten());
-    to_js(&discovery::bodies_to_fetch(&trace))
+    to_js(&fetched::bodies_to_fetch(&trace))
 }
 
 /// `exportBundle(state, chunks, profile?, manual?, key, documents?)` → `Uint8Array` of the
@@ -133,7 +133,7 @@ pub fn export_bundle(
     };
     let documents: Vec<FetchedDocument> = from_js_or_default(documents, "fetched documents")?;
     let (trace, report) = recording_analysis(&state, chunks, &profile, &manual, &documents);
-    Ok(bundle(&trace, &report, redaction))
+    Ok(bundle::write(&trace, &report, &profile, redaction))
 }
 
 /// A section of the checklist: id and title (the options page's "sections to skip").
@@ -167,7 +167,7 @@ pub struct FileLoader {
 
 #[derive(Serialize)]
 struct Opened {
-    kind: OpenedKind,
+    kind: InputKind,
     report: Report,
     screenshots: Vec<Screenshot>,
     pages: Vec<PageSnapshot>,
@@ -206,12 +206,18 @@ impl FileLoader {
                 &JsValue::from_f64(total as f64),
             );
         };
-        let (kind, mut trace) =
-            open_file(&self.bytes, &mut progress).map_err(|e| JsError::new(&e))?;
+        let opened = open::open(std::io::Cursor::new(&self.bytes), &mut progress)
+            .map_err(|e| JsError::new(&e.to_string()))?;
         drop(self.bytes);
-        let report = analyze_opened(&trace, &self.name, &profile);
+        let mut trace = opened.trace;
+        // An export is judged as the popup judged it: with its own profile and answers.
+        let profile = opened.profile.unwrap_or(profile);
+        let report = ReportBuilder::new(&trace, &profile)
+            .source_name(self.name)
+            .manual_answers(&opened.answers)
+            .build();
         to_js(&Opened {
-            kind,
+            kind: opened.kind,
             report,
             screenshots: std::mem::take(&mut trace.screenshots),
             pages: std::mem::take(&mut trace.pages),

@@ -10,7 +10,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::convert::from_js;
-use crate::view_model::{self, CheckView, HopView, ManualView, PopupInput, PopupView, SectionView};
+use flowlens_core::render::view::{
+    self as view_model, CheckView, HopView, ManualView, PopupInput, PopupView, SectionView,
+};
 
 /// `renderPopup(root, input)`: replaces the content of `root` with the popup for `input`
 /// (`{report, screenshots, state, activeTab, selectedFlow, incognito, hostAccess, …}`). When

@@ -15,7 +15,6 @@ mod icons;
 mod package;
 mod setup;
 mod test;
-mod zip;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

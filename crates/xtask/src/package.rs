@@ -14,9 +14,9 @@
 
 use std::path::{Path, PathBuf};
 
+use flowlens_core::archive::ZipWriter;
 use serde_json::Value;
 
-use crate::zip::ZipWriter;
 use crate::Result;
 
 /// What a packaged extension holds: the manifest and the extension folder (which contains
@@ -67,7 +67,7 @@ pub fn run(root: &Path) -> Result<Vec<PathBuf>> {
             } else {
                 std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?
             };
-            zip.add(name, &data)
+            zip.add_deflated(name, &data)
                 .map_err(|e| format!("zip {name}: {e}"))?;
         }
         let bytes = zip.finish().map_err(|e| e.to_string())?;

@@ -43,6 +43,15 @@ export const GOOD = {
   'network-allowlist': 'pass',
   'mcp-401-challenge': 'pass',
   'mcp-discovery': 'pass',
+  // What a client that runs the flow itself checks (`flowlens connect`): the extension keeps no
+  // response body (no token response, no JSON-RPC answer) and the browser client makes no
+  // active checks. The session id the server issued is a header, which the extension sees.
+  'oauth-token-response': 'not-observed',
+  'oauth-code-replay': 'not-observed',
+  'oauth-refresh': 'not-observed',
+  'mcp-authorized-call': 'not-observed',
+  'mcp-invalid-token': 'not-observed',
+  'mcp-session-id': 'pass',
 };
 
 /** A flow that stops before the consent page: nothing there to judge. */
@@ -66,6 +75,7 @@ const NO_CALLBACK = {
   'oauth-authorization-response': 'fail',
   'oauth-iss': 'not-observed',
   'oauth-token-exchange': 'not-observed',
+  'mcp-session-id': 'not-observed',
 };
 
 /**

@@ -5,11 +5,12 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::model;
-use super::{base64, time};
+use super::time;
 use super::{
     MAX_FORM_FIELDS, MAX_HEADERS, MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_REQUEST_BODY,
     MAX_URL,
 };
+use crate::stdx::base64;
 use crate::trace::{Body, CaptureInfo, Exchange, Header, Param, ResourceType, Response, Trace};
 
 /// Accumulates exchanges and what had to be cut, skipped or guessed, for the capture notes.
@@ -99,7 +100,7 @@ fn sniff(text: &str) -> BodyKind {
     }
 }
 
-pub(super) use crate::text::prefix_at_char_boundary as cut;
+pub(super) use crate::stdx::cut::prefix_at_char_boundary as cut;
 
 /// The text of a JSON string kept raw: borrowed when it has no escapes.
 fn raw_text(raw: &RawValue) -> Option<Cow<'_, str>> {
@@ -563,7 +564,7 @@ impl Importer {
             (c, b) => c.or(b),
         };
         Trace {
-            source: "har".to_string(),
+            source: crate::vocab::SourceKind::Har,
             capture: CaptureInfo {
                 started_ms: started,
                 stopped_ms: stopped,

@@ -24,7 +24,6 @@ use std::io::Read;
 
 use crate::trace::Trace;
 
-pub(crate) mod base64;
 mod convert;
 pub mod export;
 mod model;

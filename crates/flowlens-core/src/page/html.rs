@@ -14,7 +14,7 @@
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
-use crate::text::prefix_at_char_boundary;
+use crate::stdx::cut::prefix_at_char_boundary;
 use crate::trace::{
     Button, FaviconLink, FieldFacts, FormFacts, FormField, Heading, ImageFacts, LinkFacts,
     NameHint, PageSnapshot,

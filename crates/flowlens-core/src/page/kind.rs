@@ -263,7 +263,7 @@ impl<'p> Signals<'p> {
             )
             .find(|t| says(t, DENY_WORDS).is_some());
         // Bounded: a hostile snapshot may carry megabytes of text.
-        let cap = |t: &'p str, max: usize| crate::text::prefix_at_char_boundary(t, max);
+        let cap = |t: &'p str, max: usize| crate::stdx::cut::prefix_at_char_boundary(t, max);
         let mut text = String::new();
         text.push_str(cap(page.title.as_deref().unwrap_or(""), 1024));
         for h in page.headings.iter().take(30) {
@@ -485,7 +485,7 @@ impl<'p> Signals<'p> {
         if self.approve.is_some() && self.deny.is_some() {
             return None;
         }
-        let cap = |t: &str| crate::text::prefix_at_char_boundary(t, 1024).to_string();
+        let cap = |t: &str| crate::stdx::cut::prefix_at_char_boundary(t, 1024).to_string();
         let heading_text = std::iter::once(cap(self.page.title.as_deref().unwrap_or("")))
             .chain(self.page.headings.iter().take(30).map(|h| cap(&h.text)))
             .collect::<Vec<_>>()

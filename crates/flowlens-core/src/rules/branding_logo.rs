@@ -4,8 +4,8 @@ use crate::page::choose;
 use crate::params::scheme_of;
 use crate::rules::branding::{branded_pages, BrandedPage, NO_CONSENT_PAGE};
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::vendor;
 
 declare_rule! {

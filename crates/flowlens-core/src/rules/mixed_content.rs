@@ -3,8 +3,8 @@ use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::{host_of, scheme_of};
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::vendor;
 
 declare_rule! {
@@ -86,7 +86,13 @@ impl Rule for MixedContent {
         let mut unattributed = 0usize;
         for i in cx.exchange_window() {
             let ex = cx.exchange(i);
-            if cx.flow.contains(i) || ex.is_document() || ex.method.eq_ignore_ascii_case("OPTIONS")
+            // A script's fetch of the flow is judged by its role (a client's own requests,
+            // made outside any page, are fetches too); what is left are the loads a page made
+            // itself, typed or, in a HAR without types, unknown.
+            if cx.flow.contains(i)
+                || ex.is_document()
+                || ex.method.eq_ignore_ascii_case("OPTIONS")
+                || ex.resource_type == crate::trace::ResourceType::Fetch
             {
                 continue;
             }

@@ -1,15 +1,22 @@
-//! What the popup shows, decided without the DOM (so it is tested on the host).
+//! What the popup and the viewer show, decided without the DOM (so it is tested on the host):
+//! the report's renderer for the extension.
 //!
 //! [`build`] turns the popup's input (a report, the recording's state, what the browser said
-//! about incognito) into a [`PopupView`]; [`crate::dom`] only writes it out as elements.
+//! about incognito) into a [`PopupView`], a plain struct; the extension's DOM code
+//! (`flowlens-wasm`'s `dom.rs`) only writes it out as elements, page-controlled strings as
+//! text.
 
-use flowlens_core::check::{Evidence, Status};
-use flowlens_core::flow::Role;
-use flowlens_core::recorder::{Phase, TabState};
-use flowlens_core::report::{CheckReport, Report};
-use flowlens_core::rules;
-use flowlens_core::trace::{PageSnapshot, Screenshot};
 use serde::Deserialize;
+
+use super::evidence::{self, EvidenceSyntax, ABSENT};
+use super::status::{look, SUMMARY_ORDER};
+use crate::check::Evidence;
+use crate::flow::Role;
+use crate::recorder::{Phase, TabState};
+use crate::report::{CheckReport, FlowReport, Report};
+use crate::rules;
+use crate::trace::{PageSnapshot, Screenshot};
+use crate::vocab::{string_enum, Status};
 
 /// What the popup script hands over.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -91,8 +98,17 @@ pub struct CannotRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
-    pub level: &'static str,
+    pub level: NoticeLevel,
     pub text: String,
+}
+
+string_enum! {
+    /// How much a notice matters (its wire name is the element's class).
+    pub enum NoticeLevel {
+        /// Something stops Flowlens from seeing the flow.
+        Warn => "warn",
+        Info => "info",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,7 +205,7 @@ pub fn build(input: &PopupInput) -> PopupView {
     });
     if input.missing_chunks > 0 {
         notices.push(Notice {
-            level: "warn",
+            level: NoticeLevel::Warn,
             text: format!(
                 "{} stored part(s) of this recording are missing (the browser's session storage \
                  refused a write): the events in them were not observed.",
@@ -200,7 +216,7 @@ pub fn build(input: &PopupInput) -> PopupView {
     let Some(report) = &input.report else {
         if cannot_record.is_none() {
             notices.push(Notice {
-                level: "info",
+                level: NoticeLevel::Info,
                 text: "No authorization flow recorded yet. Start one in any tab (Flowlens \
                        records by itself when a page asks for an authorization), or press Record."
                     .into(),
@@ -229,7 +245,7 @@ pub fn build(input: &PopupInput) -> PopupView {
     if let (Some(active), Some(state)) = (input.active_tab, state) {
         if active != state.tab && !state.followers.contains(&active) {
             notices.push(Notice {
-                level: "info",
+                level: NoticeLevel::Info,
                 text: format!(
                     "Nothing recorded in this tab; showing the most recent recording (tab {}).",
                     state.tab
@@ -238,7 +254,7 @@ pub fn build(input: &PopupInput) -> PopupView {
         }
     }
     notices.extend(report.notes.iter().map(|n| Notice {
-        level: "info",
+        level: NoticeLevel::Info,
         text: n.clone(),
     }));
 
@@ -258,7 +274,7 @@ pub fn build(input: &PopupInput) -> PopupView {
         .count();
     if not_observed > 0 {
         notices.push(Notice {
-            level: "info",
+            level: NoticeLevel::Info,
             text: format!(
                 "{not_observed} check(s) could not be judged from what was recorded (not observed): \
                  open them to see what was missing."
@@ -343,11 +359,11 @@ fn incognito_notices(info: &IncognitoInfo, browser: Option<Browser>) -> Vec<Noti
     };
     match (info.allowed, info.current_window) {
         (Some(false), true) => vec![Notice {
-            level: "warn",
+            level: NoticeLevel::Warn,
             text: format!("{here}: flows here are not recorded. {how}"),
         }],
         (Some(false), false) => vec![Notice {
-            level: "info",
+            level: NoticeLevel::Info,
             text: format!("{there}, so flows run there are not recorded. {how}"),
         }],
         _ => Vec::new(),
@@ -366,7 +382,7 @@ fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     let host = state
         .last_url
         .as_deref()
-        .and_then(flowlens_core::params::host_of)
+        .and_then(crate::params::host_of)
         .map(|h| format!(" · {h}"))
         .unwrap_or_default();
     let incognito = if state.incognito != Some(true) {
@@ -379,24 +395,15 @@ fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     format!("Tab {} · {phase}{host}{incognito}", state.tab)
 }
 
-const STATUS_ORDER: [Status; 6] = [
-    Status::Fail,
-    Status::Warn,
-    Status::Pass,
-    Status::NotObserved,
-    Status::Manual,
-    Status::Skipped,
-];
-
 fn summary(checks: &[&CheckReport]) -> Vec<(Status, usize)> {
-    STATUS_ORDER
+    SUMMARY_ORDER
         .iter()
         .map(|&s| (s, checks.iter().filter(|c| c.status == s).count()))
         .filter(|(_, n)| *n > 0)
         .collect()
 }
 
-fn flow_label(flow: &flowlens_core::report::FlowReport) -> String {
+fn flow_label(flow: &FlowReport) -> String {
     let host = flow
         .hops
         .iter()
@@ -508,14 +515,7 @@ pub(crate) fn reflow(doc: &str) -> String {
 
 /// A status mark every font has (the report's emoji need an emoji font).
 pub fn glyph(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✓",
-        Status::Fail => "✗",
-        Status::Warn => "!",
-        Status::NotObserved => "–",
-        Status::Manual => "☐",
-        Status::Skipped => "»",
-    }
+    look(status).glyph
 }
 
 fn page_view(page: &PageSnapshot) -> PageView {
@@ -569,27 +569,27 @@ fn page_view(page: &PageSnapshot) -> PageView {
     }
 }
 
+/// Evidence in the popup: plain text (the DOM code sets it as text, never HTML).
+struct ViewEvidence;
+
+impl EvidenceSyntax for ViewEvidence {
+    const PART_SEPARATOR: &'static str = " · ";
+    const NOTE_SEPARATOR: &'static str = " — ";
+
+    fn url(&self, url: &str) -> String {
+        url.to_string()
+    }
+    fn field(&self, field: &str, value: Option<&str>) -> String {
+        format!("{field} = {}", value.unwrap_or(ABSENT))
+    }
+    fn note(&self, note: &str) -> String {
+        note.to_string()
+    }
+}
+
 /// One line of evidence: hop, URL, field and value, then what it shows.
 pub fn evidence_line(ev: &Evidence) -> String {
-    let mut parts = Vec::new();
-    if let Some(hop) = ev.hop {
-        parts.push(format!("hop {hop}"));
-    }
-    if let Some(url) = &ev.url {
-        parts.push(url.clone());
-    }
-    if let Some(field) = &ev.field {
-        parts.push(format!(
-            "{field} = {}",
-            ev.value.as_deref().unwrap_or("(absent)")
-        ));
-    }
-    let head = parts.join(" · ");
-    match (head.is_empty(), ev.note.is_empty()) {
-        (true, _) => ev.note.clone(),
-        (false, true) => head,
-        (false, false) => format!("{head} — {}", ev.note),
-    }
+    evidence::line(ev, &ViewEvidence)
 }
 
 /// Only the extension's own captures (JPEG or PNG data URLs) are shown as images.
@@ -600,8 +600,8 @@ pub fn is_image_data_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowlens_core::testing::good_flow;
-    use flowlens_core::{analyze, Profile};
+    use crate::testing::good_flow;
+    use crate::{analyze, Profile};
 
     #[test]
     fn reflow_joins_wrapped_lines_and_keeps_paragraphs_and_lists() {
@@ -617,7 +617,7 @@ mod tests {
     #[test]
     fn no_rule_doc_keeps_a_line_break_inside_a_sentence() {
         // A reflowed line that starts with a lower-case word continues the line before it.
-        for rule in flowlens_core::rules::registry() {
+        for rule in crate::rules::registry() {
             let meta = rule.meta();
             for text in [meta.what(), meta.why(), meta.fix()] {
                 for line in reflow(&text).lines() {
