@@ -7,12 +7,14 @@
 // itself, so that tab is skipped.
 
 import init, {
-  analyzeRecording, deploymentKey, exportBundle, pickTrace, renderPopup, reportMarkdown,
+  analyzeRecording, deploymentKey, exportBundle, metadataRequests, pickTrace, renderPopup,
+  reportMarkdown,
 } from './pkg/flowlens_popup.js';
 import {
   BROWSER, ext, hostAccess, onHostAccessChange, requestHostAccess,
 } from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
+import { MetadataDocuments } from './metadata.js';
 import {
   PROFILE_KEY, loadChunks, loadManual, loadProfile, loadStates, saveManual,
 } from './storage.js';
@@ -37,6 +39,9 @@ const confirmBox = document.getElementById('unredacted-confirm');
 // deployment (its key computed in Rust).
 let current = null;
 
+/** Discovery documents the popup fetched (see metadata.js), kept while it is open. */
+const metadata = new MetadataDocuments();
+
 async function whichTab() {
   const asked = Number.parseInt(new URLSearchParams(location.search).get('tab') ?? '', 10);
   const own = await ext.tabs.getCurrent().catch(() => undefined);
@@ -58,6 +63,7 @@ const mark = (name, since) => { timings[name] = Math.round(performance.now() - s
 
 async function render() {
   let t = performance.now();
+  let metadataState = 'done';
   const [states, profile, incognito, access] = await Promise.all([
     loadStates(),
     loadProfile(),
@@ -73,8 +79,16 @@ async function render() {
     const stored = await loadChunks(state);
     missing = stored.missing;
     t = mark('chunksMs', t);
-    result = analyzeRecording(state, stored.chunks, profile, current.manual);
+    const wanted = metadataRequests(state, stored.chunks);
+    const known = metadata.known(wanted);
+    result = analyzeRecording(state, stored.chunks, profile, current.manual, known);
     t = mark('analyzeMs', t);
+    // Documents not fetched yet: fetch them, then render again with the checks they settle.
+    // The body's data-metadata says whether this render had them all (for automation).
+    metadataState = known.length === wanted.length ? 'done' : 'fetching';
+    if (metadataState === 'fetching') {
+      metadata.fetchMissing(wanted).then((arrived) => { if (arrived) render(); });
+    }
   }
   current.shown = state?.trace ?? null;
   current.state = state;
@@ -96,6 +110,7 @@ async function render() {
     pages: result?.pages ?? [],
   });
   mark('renderMs', t);
+  document.body.dataset.metadata = metadataState;
   if (focused) {
     const note = [...view.querySelectorAll('textarea.manual-note')].find((n) => n.dataset.manualId === focused.id);
     note?.focus();
@@ -141,7 +156,8 @@ async function exportZip(live) {
   const key = live ? null : crypto.getRandomValues(new Uint8Array(32));
   let bytes;
   try {
-    bytes = exportBundle(current.state, stored.chunks, current.profile, current.manual, key);
+    const documents = metadata.known(metadataRequests(current.state, stored.chunks));
+    bytes = exportBundle(current.state, stored.chunks, current.profile, current.manual, key, documents);
   } finally {
     key?.fill(0);
   }

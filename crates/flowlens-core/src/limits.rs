@@ -37,12 +37,22 @@ pub const MAX_HTML_BODY: usize = 512 * 1024;
 
 // -- Page snapshots (the extension's content script, `extension/content.js`) -----------------
 
+// The same caps apply to a page read from a HAR's HTML (`page::html`), so that a page judged
+// from a HAR and the same page seen by the extension have the same facts.
+
 /// Page-controlled texts (titles, headings, button labels, names) are cut at this size.
 pub const MAX_PAGE_TEXT: usize = 1024;
-/// Entries kept per list of a snapshot (buttons, headings, hidden fields, "powered by" texts).
-pub const MAX_PAGE_LIST: usize = 30;
-/// Logo candidates kept per page.
-pub const MAX_LOGOS: usize = 50;
+/// The page's visible text is kept up to this many bytes.
+pub const MAX_PAGE_BODY_TEXT: usize = 8 * 1024;
+/// Entries kept per list of a snapshot (buttons, headings, links, hidden fields, "powered
+/// by" texts).
+pub const MAX_PAGE_LIST: usize = 60;
+/// Forms kept per page.
+pub const MAX_PAGE_FORMS: usize = 20;
+/// Form fields kept per page.
+pub const MAX_PAGE_FIELDS: usize = 200;
+/// Images kept per page (logo candidates, chosen in `page::choose`).
+pub const MAX_PAGE_IMAGES: usize = 100;
 /// Declared favicons kept per page.
 pub const MAX_FAVICONS: usize = 10;
 /// Images looked at per page when looking for logos.
@@ -83,8 +93,11 @@ pub struct ScriptLimits {
     pub max_request_body: usize,
     pub max_url: usize,
     pub max_page_text: usize,
+    pub max_page_body_text: usize,
     pub max_page_list: usize,
-    pub max_logos: usize,
+    pub max_page_forms: usize,
+    pub max_page_fields: usize,
+    pub max_page_images: usize,
     pub max_favicons: usize,
     pub max_images_scanned: usize,
     pub max_text_nodes: usize,
@@ -94,8 +107,11 @@ pub const SCRIPT_LIMITS: ScriptLimits = ScriptLimits {
     max_request_body: MAX_REQUEST_BODY,
     max_url: MAX_URL,
     max_page_text: MAX_PAGE_TEXT,
+    max_page_body_text: MAX_PAGE_BODY_TEXT,
     max_page_list: MAX_PAGE_LIST,
-    max_logos: MAX_LOGOS,
+    max_page_forms: MAX_PAGE_FORMS,
+    max_page_fields: MAX_PAGE_FIELDS,
+    max_page_images: MAX_PAGE_IMAGES,
     max_favicons: MAX_FAVICONS,
     max_images_scanned: MAX_IMAGES_SCANNED,
     max_text_nodes: MAX_TEXT_NODES,

@@ -31,6 +31,11 @@ pub struct Profile {
     /// Checklist sections that do not apply ("bring-your-own-auth", "enterprise-auth"...):
     /// every check of these sections, automated or manual, is reported `skipped`.
     pub skip_sections: Vec<Section>,
+    /// Origins of your browser-based clients (`https://app.acme.com`): requests from them
+    /// must be readable, so a missing CORS answer to one is a failure, and `flowlens probe`
+    /// asks as the first of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub web_client_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +55,15 @@ impl Profile {
 
     pub fn has_custom_domains(&self) -> bool {
         !self.custom_domains.is_empty()
+    }
+
+    /// The origin is one of the profile's web client origins (scheme, host and port; a
+    /// trailing slash and the case of the host do not matter).
+    pub fn is_web_client_origin(&self, origin: &str) -> bool {
+        let norm = |o: &str| o.trim().trim_end_matches('/').to_ascii_lowercase();
+        self.web_client_origins
+            .iter()
+            .any(|w| norm(w) == norm(origin))
     }
 
     /// The profile marks this section as not applying.
@@ -152,6 +166,25 @@ impl Profile {
                 skip_sections.push(section);
             }
         }
+        let mut web_client_origins: Vec<String> = Vec::new();
+        for (i, raw) in self.web_client_origins.iter().enumerate() {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            match url::Url::parse(raw) {
+                Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
+                    let origin = u.origin().ascii_serialization();
+                    if !web_client_origins.contains(&origin) {
+                        web_client_origins.push(origin);
+                    }
+                }
+                _ => errors.push(ProfileError {
+                    field: format!("web_client_origins[{i}]"),
+                    message: format!("{raw:?} is not an http(s) origin (https://app.acme.com)"),
+                }),
+            }
+        }
         if !errors.is_empty() {
             return Err(ProfileErrors(errors));
         }
@@ -166,6 +199,7 @@ impl Profile {
                 primary_button: text(self.colors.primary_button),
             },
             skip_sections,
+            web_client_origins,
         })
     }
 
@@ -197,6 +231,7 @@ impl Profile {
                 primary_button: self.colors.primary_button.clone().unwrap_or_default(),
             },
             skip_sections: self.skip_sections.clone(),
+            web_client_origins: self.web_client_origins.join("\n"),
         }
     }
 }
@@ -214,6 +249,8 @@ pub struct ProfileForm {
     pub client_id: String,
     pub colors: ProfileColorsForm,
     pub skip_sections: Vec<Section>,
+    /// One origin a line; the options page has no field for it yet.
+    pub web_client_origins: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +274,7 @@ impl ProfileForm {
                 primary_button: Some(self.colors.primary_button.clone()),
             },
             skip_sections: self.skip_sections.clone(),
+            web_client_origins: lines(&self.web_client_origins),
         }
         .normalized()
     }

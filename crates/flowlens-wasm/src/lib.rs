@@ -11,10 +11,12 @@
 //! - worker: `new Recorder()`, `.restore(states, buffers, now)`, `.observe(kind, details)`,
 //!   `.flush()`, `.writeFailed(actions, error)`, `.record(tab, now)`, `.stop(tab, now)`,
 //!   `.clear(tab)`: the service worker's recorder ([`recorder`]).
-//! - popup: `analyze(trace, profile)`, `analyzeRecording(state, chunks, profile, manual)`,
-//!   `exportBundle(state, chunks, profile, manual, key)`, `reportMarkdown(report)`, `rules()`,
-//!   `sections()`, `pickTrace(states, tab, exclude)` ([`analysis`]; the export bundle and the
-//!   file opener are the core's `bundle` and `open`); `profileFromForm(form)`,
+//! - popup: `analyze(trace, profile)`,
+//!   `analyzeRecording(state, chunks, profile, manual, documents)`,
+//!   `metadataRequests(state, chunks)`,
+//!   `exportBundle(state, chunks, profile, manual, key, documents)`, `reportMarkdown(report)`,
+//!   `rules()`, `sections()`, `pickTrace(states, tab, exclude)` ([`analysis`]; the export
+//!   bundle and the file opener are the core's `bundle` and `open`); `profileFromForm(form)`,
 //!   `profileForm(profile)`, `deploymentKey(profile)` ([`profile`]).
 //! - both: `version()`, `limits()`.
 //! - popup (the viewer's Web Worker): `new FileLoader(name, size)`, `.push(chunk)`,

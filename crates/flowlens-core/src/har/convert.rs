@@ -572,6 +572,7 @@ impl Importer {
                 creator,
                 dropped_events: 0,
                 notes,
+                ..CaptureInfo::default()
             },
             exchanges: self.exchanges,
             ..Trace::default()

@@ -218,6 +218,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
         creator: Some(format!("Flowlens {} (browser extension)", crate::VERSION)),
         dropped_events: state.dropped + u64::from(state.lost_events),
         notes: notes(state, documents, trace.pages.is_empty()),
+        ..CaptureInfo::default()
     };
     trace
 }
