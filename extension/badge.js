@@ -6,22 +6,25 @@
 // The service worker's own module (flowlens_worker, the recorder) says the recording mark. The
 // verdict needs the analysis, which is in the view module: its glue is imported statically
 // (an MV3 service worker may not import() dynamically) but its wasm is fetched and compiled
-// only when a flow first needs a verdict, so the worker's start stays as cheap as before.
+// only when a flow first needs a verdict, so the worker's start stays as cheap as before. The
+// analysis gets the flow's discovery documents, fetched as the popup fetches them
+// (metadata.js), so that the badge and the popup give the same verdict.
 
 import { recordingBadge } from './pkg/flowlens_worker.js';
 import initView, { Analysis } from './pkg/flowlens_view.js';
 import { ext, setBadge } from './browser.js';
+import { MetadataDocuments } from './metadata.js';
 import { loadChunks, loadProfile } from './storage.js';
 
 const asJson = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
-const parsed = (value) => (typeof value === 'string' ? JSON.parse(value) : value);
-const traceOf = (state) => state.trace ?? state.tab;
 
 /** Tab id -> the badge it shows (to show again where a navigation cleared it). */
 const shown = new Map();
 /** Trace -> what its state was when last judged, so a verdict is computed once per change. */
 const judged = new Map();
 let view = null;
+/** The discovery documents of the flows judged (see metadata.js), while the worker runs. */
+const metadata = new MetadataDocuments();
 
 function viewModule() {
   view ??= initView({ module_or_path: new URL('./pkg/flowlens_view_bg.wasm', import.meta.url) });
@@ -30,18 +33,18 @@ function viewModule() {
 
 /** The recorder's actions were stored: badges follow the states written and removed. */
 export function updateBadges(actions) {
-  for (const state of actions.states ?? []) {
-    show(parsed(state)).catch((error) => console.warn('Flowlens: badge not updated', error));
+  // States to write are `{trace, json}`, removed ones the states themselves.
+  for (const stored of actions.states ?? []) {
+    show(JSON.parse(stored.json)).catch((error) => console.warn('Flowlens: badge not updated', error));
   }
-  for (const state of actions.removed ?? []) {
-    const gone = parsed(state);
-    judged.delete(traceOf(gone));
+  for (const gone of actions.removed ?? []) {
+    judged.delete(gone.trace);
     apply(gone, null);
   }
 }
 
 async function show(state) {
-  const trace = traceOf(state);
+  const trace = state.trace;
   const recording = recordingBadge(state);
   if (recording) {
     judged.delete(trace);
@@ -61,13 +64,21 @@ async function show(state) {
   if (judged.get(trace) === signature) apply(state, badge);
 }
 
-/** The verdict's badge: the recording analysed by the view module. */
+/**
+ * The verdict's badge: the recording analysed by the view module, with the discovery
+ * documents the popup would fetch for it (so the badge and the popup agree).
+ */
 async function verdictOf(state) {
   const [, stored, profile] = await Promise.all([viewModule(), loadChunks(state), loadProfile()]);
   const analysis = new Analysis();
   try {
     analysis.showRecording(asJson(state), stored.chunks.map(asJson));
     analysis.setProfile(asJson(profile));
+    const wanted = JSON.parse(analysis.metadataRequests());
+    if (wanted.length > 0) {
+      await metadata.fetchMissing(wanted);
+      analysis.setDocuments(JSON.stringify(metadata.known(wanted)));
+    }
     const badge = analysis.badge();
     return badge ? JSON.parse(badge) : null;
   } finally {
@@ -77,7 +88,7 @@ async function verdictOf(state) {
 
 /** The trace's tab and the tabs and popup windows its flow opened. */
 function apply(state, badge) {
-  for (const tab of [traceOf(state), ...(state.followers ?? [])]) {
+  for (const tab of [state.trace, ...(state.followers ?? [])]) {
     if (badge) shown.set(tab, badge);
     else shown.delete(tab);
     setBadge(tab, badge);

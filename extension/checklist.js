@@ -8,14 +8,19 @@
 // side panel follows it as the user switches tabs), else the most recent recording. When the
 // page is open as a tab, its "active tab" is itself, so that tab is skipped.
 //
+// The discovery documents of the flow, which a browser extension cannot read from the
+// recording, are fetched by the page itself (metadata.js; Rust names them) and given to the
+// analysis; the body's data-metadata says whether the last render had them all.
+//
 // Export, JSON and Markdown load the files module (flowlens_files) when first used: the first
 // paint needs only the view module.
 
-import init, { Analysis, pickTrace } from './pkg/flowlens_view.js';
+import init, { Analysis, deploymentKey, pickTrace } from './pkg/flowlens_view.js';
 import {
   BROWSER, ext, hostAccess, onHostAccessChange, requestHostAccess,
 } from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
+import { MetadataDocuments } from './metadata.js';
 import { wireViewControls } from './view-controls.js';
 import {
   DISMISSED_KEY, PROFILE_KEY, STATE_PREFIX, chunkKey, loadChecklistSettings, loadChunks,
@@ -27,7 +32,7 @@ const asJson = (value) => (typeof value === 'string' ? value : JSON.stringify(va
 const parsed = (value) => (typeof value === 'string' ? JSON.parse(value) : value);
 
 /** The trace key of a stored state. */
-const traceOf = (state) => state.trace ?? state.tab;
+const traceOf = (state) => state.trace;
 
 /** Timings of the last updates, for scripts/bench/extension.mjs (body[data-timings]). */
 const timings = {};
@@ -60,7 +65,11 @@ export async function startChecklist({ surface }) {
     state: null,
     missing: 0,
     profile: settings.profile,
-    manual: settings.manual,
+    /** The profile's deployment (its key from Rust): the manual answers are kept per deployment. */
+    deployment: null,
+    manual: {},
+    /** Discovery documents this page fetched, kept while it is open. */
+    metadata: new MetadataDocuments(),
     /** Manual item ids changed here and not saved yet. */
     unsaved: new Set(),
     context: {
@@ -78,6 +87,8 @@ export async function startChecklist({ surface }) {
   if (!pinned) page.tab = active && active.id !== page.ownTab ? active.id : null;
   await wasm;
   timings.initMs = Math.round(performance.now() - started);
+  page.deployment = deploymentKey(asJson(page.profile));
+  page.manual = settings.manualOf(page.deployment);
   page.analysis = new Analysis();
   page.analysis.setProfile(asJson(page.profile));
   page.analysis.setAnswers(asJson(page.manual));
@@ -128,6 +139,7 @@ function render(page) {
   timings.analyzeMs = Math.round(performance.now() - t);
   t = performance.now();
   page.analysis.render(page.view);
+  followMetadata(page);
   const done = performance.now();
   timings.renderMs = Math.round(done - t);
   if (page.changedAt !== undefined) {
@@ -152,6 +164,26 @@ function render(page) {
   // Without access to websites a recording would stay empty.
   if (record) record.disabled = page.context.host_access === false || (page.tab === null && !page.state);
 }
+
+/**
+ * The discovery documents the recording names (Rust says which, from the report just built):
+ * fetched once each, then given to the analysis, which renders again with the checks they
+ * settle. data-metadata says whether this render had them all (for automation).
+ */
+function followMetadata(page) {
+  const wanted = page.state ? JSON.parse(page.analysis.metadataRequests()) : [];
+  const missing = wanted.length - page.metadata.known(wanted).length;
+  document.body.dataset.metadata = missing === 0 ? 'done' : 'fetching';
+  if (missing === 0) return;
+  page.metadata.fetchMissing(wanted).then((arrived) => {
+    if (!arrived) return;
+    page.analysis.setDocuments(documentsOf(page));
+    scheduleRender(page);
+  }).catch((error) => console.warn('Flowlens: metadata not fetched', error));
+}
+
+/** Every document the page fetched, as JSON (Rust takes the ones of the recording shown). */
+const documentsOf = (page) => JSON.stringify(page.metadata.all());
 
 /** One render after the current burst of changes. */
 function scheduleRender(page) {
@@ -220,7 +252,7 @@ async function saveAnswers(page) {
   const ids = [...page.unsaved];
   page.unsaved.clear();
   const edits = Object.fromEntries(ids.map((id) => [id, page.manual[id]]));
-  await saveManualAnswers(page.profile, edits);
+  await saveManualAnswers(page.deployment, edits);
 }
 
 /** Answers changed in another page: taken, except the ones this page has not saved yet. */
@@ -271,7 +303,7 @@ async function exportZip(page, live) {
   const key = live ? null : crypto.getRandomValues(new Uint8Array(32));
   let bytes;
   try {
-    bytes = module.exportBundle(...recording, asJson(page.profile), asJson(page.manual), key);
+    bytes = module.exportBundle(...recording, asJson(page.profile), asJson(page.manual), key, documentsOf(page));
   } finally {
     key?.fill(0);
   }
@@ -282,7 +314,7 @@ async function exportZip(page, live) {
 async function exportReport(page, format) {
   const [module, recording] = await Promise.all([files(), storedRecording(page)]);
   if (!recording) return;
-  const text = module.exportReport(...recording, asJson(page.profile), asJson(page.manual), format);
+  const text = module.exportReport(...recording, asJson(page.profile), asJson(page.manual), format, documentsOf(page));
   if (format === 'json') download('flowlens-report.json', 'application/json', text);
   else download('flowlens-report.md', 'text/markdown', text);
 }
@@ -388,14 +420,15 @@ function listen(page) {
       // Another profile, other answers (and other expectations).
       queue = queue.then(async () => {
         page.profile = changes[PROFILE_KEY].newValue ?? null;
-        page.manual = await loadManual(page.profile);
+        page.deployment = deploymentKey(asJson(page.profile));
+        page.manual = await loadManual(page.deployment);
         page.analysis.setProfile(asJson(page.profile));
         page.analysis.setAnswers(asJson(page.manual));
         render(page);
       });
       return;
     }
-    const key = manualKey(page.profile);
+    const key = manualKey(page.deployment);
     if (key in changes) {
       answersChanged(page, changes[key].newValue);
       scheduleRender(page);

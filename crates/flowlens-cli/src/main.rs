@@ -61,6 +61,14 @@ enum Command {
     /// Sends an unauthenticated MCP initialize request, then follows discovery as an MCP
     /// client does. Never sends credentials. Exit 2 names the step that could not run.
     Probe(commands::probe::ProbeArgs),
+    /// Connect to an MCP server as its client, through the whole OAuth flow: discovery,
+    /// registration, sign-in and consent in Chromium (watched over the DevTools protocol,
+    /// or driven by a steps file), the token exchange and authorized calls, then the checks
+    /// only a client can make (refresh, a replayed code, altered and expired tokens). One
+    /// trace, the whole checklist.
+    ///
+    /// Exit 2 names the step where the run stopped, after the report of what was seen.
+    Connect(Box<commands::connect::ConnectArgs>),
     /// List the rules in checklist order.
     Rules {
         #[arg(long, short, value_enum, default_value_t = RulesFormat::Text)]
@@ -151,6 +159,7 @@ fn main() -> ExitCode {
             all,
         } => commands::check::run(&files, profile.as_deref(), format, detail(all)),
         Command::Probe(args) => commands::probe::run(args),
+        Command::Connect(args) => commands::connect::run(*args),
         Command::Rules { format, manual } => {
             commands::rules::run(format, manual).map(|()| ExitCode::SUCCESS)
         }

@@ -134,7 +134,7 @@ fn exit_codes_follow_the_checks() {
     );
     assert_eq!(
         vendor.stdout.lines().last(),
-        Some("✗ Not ready: 5 blockers")
+        Some("✗ Not ready: 6 blockers")
     );
     // Otherwise the exit code says whether the report counts a failure.
     for name in ["custom-domain-byoa.har", "state-damaged.har"] {
@@ -157,7 +157,7 @@ fn the_text_leads_with_the_verdict_and_folds_what_passed_unless_all() {
     let path = fixture("vendor-default-domain.har");
     let summary = exec(flowlens().arg("check").arg(&path)).stdout;
     let lines: Vec<&str> = summary.lines().collect();
-    assert_eq!(lines[2], "✗ Not ready: 5 blockers", "{summary}");
+    assert_eq!(lines[2], "✗ Not ready: 6 blockers", "{summary}");
     // Blockers are numbered: ` 1. ✗ custom-domain-authorize  Authorization URL on …`.
     let ranked: Vec<&str> = lines
         .iter()
@@ -172,6 +172,7 @@ fn the_text_leads_with_the_verdict_and_folds_what_passed_unless_all() {
             "custom-domain-pages",
             "custom-domain-metadata",
             "env-production",
+            "branding-logo",
             "branding-favicon"
         ],
         "custom domain first, then checklist order"
@@ -185,14 +186,14 @@ fn the_text_leads_with_the_verdict_and_folds_what_passed_unless_all() {
     );
     assert!(
         summary.contains(
-            "  Core auth flows                    12 pass · 1 not observed · 0 of 14 reviewed\n"
+            "  Core auth flows                    1 warn · 12 pass · 3 not observed · 0 of 13 reviewed\n"
         ),
         "{summary}"
     );
     for folded in ["manual-runbook", "oauth-pkce-s256", "Timeline of flow 1"] {
         assert!(!summary.contains(folded), "{folded} is folded");
     }
-    assert_eq!(lines.last(), Some(&"✗ Not ready: 5 blockers"));
+    assert_eq!(lines.last(), Some(&"✗ Not ready: 6 blockers"));
 
     let all = exec(flowlens().args(["check", "--all"]).arg(&path)).stdout;
     for listed in [
@@ -204,7 +205,7 @@ fn the_text_leads_with_the_verdict_and_folds_what_passed_unless_all() {
     }
     assert!(!all.contains("more (--all)"));
     assert!(all.starts_with(&lines[..3].join("\n")));
-    assert_eq!(all.lines().last(), Some("✗ Not ready: 5 blockers"));
+    assert_eq!(all.lines().last(), Some("✗ Not ready: 6 blockers"));
 }
 
 #[test]
@@ -536,6 +537,42 @@ fn profiles() {
             .arg(fixture("custom-domain-byoa.har")),
     );
     assert_input_error(&run_type, "w.toml: invalid profile: invalid type");
+
+    // The options page's rules: a domain is normalised, a value that cannot be compared is
+    // refused with the field it is in.
+    let (_dir, odd) = temp_file(
+        "d.toml",
+        "custom_domains = [\"https://Auth.Acme.test/\", \"auth acme\"]\n",
+    );
+    let run_odd = exec(
+        flowlens()
+            .arg("check")
+            .arg("--profile")
+            .arg(&odd)
+            .arg(fixture("custom-domain-byoa.har")),
+    );
+    assert_input_error(
+        &run_odd,
+        "d.toml: invalid profile: custom_domains[1]: \"auth acme\" is not a host name",
+    );
+    let (_dir, normalised) = temp_file(
+        "n.toml",
+        "custom_domains = [\"https://Auth.Acme.test/oauth\"]\n",
+    );
+    let run_normalised = exec(
+        flowlens()
+            .args(["check", "--all"])
+            .arg("--profile")
+            .arg(&normalised)
+            .arg(fixture("custom-domain-byoa.har")),
+    );
+    assert!(
+        run_normalised
+            .stdout
+            .contains("the authorization URL is on the custom domain auth.acme.test"),
+        "{}",
+        run_normalised.stdout
+    );
 
     let run_missing = exec(
         flowlens()

@@ -105,6 +105,18 @@ impl Answer {
     }
 }
 
+/// Manual items that an automated check answers when the trace holds its evidence, as
+/// (manual item, rule id). Such evidence comes from a client that exercises the server
+/// (`flowlens connect`: the authorized calls, a replayed code, invalid tokens, a refresh);
+/// when the rule's status for some flow is pass, warn or fail, the report builder shows the
+/// rule in the item's place instead of the manual item.
+pub const ANSWERED_BY: &[(&str, &str)] = &[
+    ("manual-api-clients", "mcp-authorized-call"),
+    ("manual-invalid-codes", "oauth-code-replay"),
+    ("manual-expired-tokens", "mcp-invalid-token"),
+    ("manual-session-refresh", "oauth-refresh"),
+];
+
 use Section::*;
 
 static ITEMS: &[ManualItem] = &[
@@ -648,6 +660,33 @@ mod tests {
             assert!(!item.seed.is_empty(), "{} names no seed item", item.id);
             assert_ne!(item.section, Section::Capture);
         }
+    }
+
+    #[test]
+    fn a_check_with_evidence_takes_the_place_of_the_item_it_answers() {
+        use crate::testing::{good_client_run, good_flow};
+        for (item, rule) in ANSWERED_BY {
+            assert!(find(item).is_some(), "{item} is not a manual item");
+            assert!(crate::rules::find(rule).is_some(), "{rule} is not a rule");
+        }
+        let profile = crate::Profile::default();
+        let recorded = crate::analyze(&good_flow().build(), &profile);
+        let client = crate::analyze(&good_client_run().build(), &profile);
+        for (item, rule) in ANSWERED_BY {
+            let has = |r: &crate::Report, id: &str| r.checks.iter().any(|c| c.id == id);
+            assert!(
+                has(&recorded, item),
+                "{item} stays while {rule} is not observed"
+            );
+            assert!(!has(&client, item), "{item} gives way to {rule}");
+            assert!(has(&client, rule));
+        }
+        assert_eq!(client.counts.manual, items().len() - ANSWERED_BY.len());
+        // Informed, not answered: the session item stays.
+        assert!(client
+            .checks
+            .iter()
+            .any(|c| c.id == "manual-mcp-session-management"));
     }
 
     #[test]

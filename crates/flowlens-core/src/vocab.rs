@@ -159,6 +159,8 @@ string_enum! {
         Extension => "extension",
         /// `flowlens probe`.
         Probe => "probe",
+        /// `flowlens connect`: the client's requests and the browser it drove.
+        Connect => "connect",
         /// Built by tests.
         Test => "test",
         /// Not said (an empty or unknown value in a trace file).

@@ -4,9 +4,8 @@
 //! as a [`Trace`] (source `probe`), so that the same rules as for a recorded browser flow
 //! judge it:
 //!
-//! 1. an unauthenticated MCP `initialize` request (Streamable HTTP, with an `Origin` header
-//!    as a browser-based client sends it), which must be answered by a 401 with a Bearer
-//!    challenge;
+//! 1. an unauthenticated MCP `initialize` request (Streamable HTTP), which must be answered by
+//!    a 401 with a Bearer challenge;
 //! 2. protected-resource metadata: the challenge's `resource_metadata` URL, else the
 //!    path-aware then the root well-known URL;
 //! 3. authorization-server metadata for the first of `authorization_servers`, at the
@@ -20,6 +19,12 @@
 //! connection, time-outs, a redirect loop, an oversized response, an answer that is not a 401)
 //! is a [`ProbeError`] naming the step.
 //!
+//! By default the probe is a native client (a desktop app, a CLI, a server-side agent, the
+//! most common MCP clients): it sends no `Origin`, and CORS is not judged; the report says
+//! that browser-based clients were not checked. Given a web client's origin
+//! ([`Options::origin`], `--origin` or the profile's `web_client_origins`) it asks as that
+//! client, and an answer the browser would not let it read fails.
+//!
 //! The probe never sends credentials: no cookies are kept and no `Authorization` header is
 //! ever set.
 
@@ -27,14 +32,14 @@ use std::time::{Duration, Instant};
 
 use flowlens_core::report::ReportBuilder;
 use flowlens_core::trace::{Body, Header, Trace};
-use flowlens_core::vocab::CheckId;
+use flowlens_core::vocab::{CheckId, SourceKind};
 use flowlens_core::{Profile, Report};
 use serde_json::Value;
 use url::Url;
 
 mod challenge;
 mod error;
-mod http;
+pub mod http;
 
 pub use challenge::{bearer as bearer_challenge, Challenge};
 pub use error::{FailureKind, ProbeError, Step};
@@ -46,10 +51,6 @@ use http::{Client, ClientConfig, Outgoing};
 /// The MCP protocol version the probe announces (header and `initialize` body).
 pub const PROTOCOL_VERSION: &str = "2025-11-25";
 
-/// The `Origin` the probe sends by default, as a browser-based MCP client would. `.invalid`
-/// never resolves, so no server can mistake it for a real site.
-pub const DEFAULT_ORIGIN: &str = "https://flowlens.invalid";
-
 /// The checks a probe can see, in the core's rule ids. Every other checklist item needs a
 /// recorded browser flow (authorization request, login and consent pages, callback, tokens)
 /// and is left out of a probe report; a note says how many.
@@ -60,7 +61,7 @@ pub const PROBE_CHECKS: &[CheckId] = &[
     CheckId::new("env-production"),
     CheckId::new("https-everywhere"),
     CheckId::new("hsts"),
-    // The probe sends a foreign `Origin`, so the CORS answers of the metadata are judged.
+    // Judged when the probe asks as a web client (an `Origin`); else not observed, saying so.
     CheckId::new("cors"),
 ];
 
@@ -76,13 +77,17 @@ pub struct Options {
     pub max_redirects: usize,
     /// Accept any TLS certificate. Only for local test servers: said in the report's notes.
     pub insecure: bool,
-    /// The `Origin` header sent with every request, as a browser-based client would send it
-    /// (so the server's CORS answer is recorded); `None` to probe as a native client.
+    /// The `Origin` header sent with every request, as your browser-based client on that site
+    /// sends it (its CORS answers are then judged, and a missing one fails); `None` (the
+    /// default) probes as a native client, and the first of the profile's
+    /// `web_client_origins` is used when there is one.
     pub origin: Option<String>,
     /// The `MCP-Protocol-Version` header and `initialize` protocol version.
     pub protocol_version: String,
     /// Fixed addresses for host names, like curl's `--resolve`.
     pub resolve: Vec<ResolveOverride>,
+    /// Certificates (DER) to trust instead of the web roots, like curl's `--cacert`.
+    pub ca_certs: Vec<Vec<u8>>,
     /// Expectations (custom domains) for the rules.
     pub profile: Profile,
 }
@@ -94,10 +99,26 @@ impl Default for Options {
             max_body_bytes: 1024 * 1024,
             max_redirects: 5,
             insecure: false,
-            origin: Some(DEFAULT_ORIGIN.to_string()),
+            origin: None,
             protocol_version: PROTOCOL_VERSION.to_string(),
             resolve: Vec::new(),
+            ca_certs: Vec::new(),
             profile: Profile::default(),
+        }
+    }
+}
+
+impl Options {
+    /// The HTTP client settings these options ask for, with this `User-Agent`.
+    pub fn client_config(&self, user_agent: &str) -> ClientConfig {
+        ClientConfig {
+            timeout: self.timeout,
+            max_body_bytes: self.max_body_bytes,
+            max_redirects: self.max_redirects,
+            insecure: self.insecure,
+            ca_certs: self.ca_certs.clone(),
+            user_agent: user_agent.to_string(),
+            resolve: self.resolve.clone(),
         }
     }
 }
@@ -118,8 +139,87 @@ pub struct Probe {
 /// could not run: the URL is not usable, a request failed at the transport level, timed out,
 /// looped or was too large, or the server did not answer the `initialize` request with 401.
 pub fn probe(url: &str, options: &Options) -> Result<Probe, ProbeError> {
+    let (options, note) = as_client(options);
+    let client = Client::new(
+        options.client_config(&format!("flowlens-probe/{}", env!("CARGO_PKG_VERSION"))),
+    );
+    let mut discovery = discover(&client, url, SourceKind::Probe, &options)?;
+    discovery.notes.insert(0, note);
+    Ok(finish(discovery, &options))
+}
+
+/// Who the probe asks as: a native client (no `Origin`) unless given a web client's origin,
+/// or the first of the profile's `web_client_origins`; an origin given is one of the profile's
+/// web clients from then on (its answers must be readable). With the note that says which.
+fn as_client(options: &Options) -> (Options, String) {
+    let mut options = options.clone();
+    if let Some(origin) = &options.origin {
+        let origin = origin.trim_end_matches('/').to_string();
+        if !options.profile.is_web_client_origin(&origin) {
+            options.profile.web_client_origins.push(origin.clone());
+        }
+        options.origin = Some(origin);
+    } else {
+        options.origin = options
+            .profile
+            .web_client_origins
+            .first()
+            .map(|o| o.trim_end_matches('/').to_string());
+    }
+    let note = match &options.origin {
+        None => "Browser-based clients were not checked: the probe asked as a native client (no \
+                 Origin header), as desktop and server-side MCP clients do. Probe again with \
+                 --origin https://your-web-client.example (or list web_client_origins in the \
+                 profile) to check that a web client on that site can read every answer."
+            .to_string(),
+        Some(origin) => {
+            let others = options.profile.web_client_origins.len().saturating_sub(1);
+            let mut note = format!(
+                "The probe asked as the browser-based client on {origin}: every answer must let \
+                 it read the response (CORS)."
+            );
+            if others > 0 {
+                note.push_str(&format!(
+                    " The profile lists {others} other web client origin(s): probe again with \
+                     --origin for each."
+                ));
+            }
+            note
+        }
+    };
+    (options, note)
+}
+
+/// What discovery found, where an MCP client goes on to register and send the user to sign
+/// in; with everything recorded so far.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// The MCP server URL (fragment removed).
+    pub mcp: Url,
+    /// The Bearer challenge of the 401, when there was one.
+    pub challenge: Option<Challenge>,
+    /// The protected-resource metadata document that was used, with its exchange index.
+    pub resource_metadata: Option<(usize, Value)>,
+    /// The authorization server discovery went on with (`authorization_servers[0]`).
+    pub issuer: Option<Url>,
+    /// The authorization-server metadata document, with its exchange index.
+    pub authorization_server_metadata: Option<(usize, Value)>,
+    /// Every request so far (source as given to [`discover`]).
+    pub trace: Trace,
+    /// What the rules cannot express (redirects followed, fallback URLs...), for the report.
+    pub notes: Vec<String>,
+}
+
+/// Runs the three discovery steps with `client`, recording into a trace of this `source`:
+/// the part of the flow the probe and `flowlens connect` share.
+pub fn discover(
+    client: &Client,
+    url: &str,
+    source: SourceKind,
+    options: &Options,
+) -> Result<Discovery, ProbeError> {
     let mcp = parse_input(url)?;
-    let mut run = Run::new(options);
+    let mut run = Run::new(options, client, source);
     if options.insecure {
         run.note(
             "--insecure: TLS certificates were NOT verified. Use it only for local test \
@@ -127,10 +227,21 @@ pub fn probe(url: &str, options: &Options) -> Result<Probe, ProbeError> {
         );
     }
     let challenge = run.initialize(&mcp)?;
-    if let Some(issuer) = run.resource_metadata(&mcp, challenge.as_ref())? {
-        run.authorization_server_metadata(&issuer)?;
+    let mut issuer = None;
+    let mut as_metadata = None;
+    if let Some(found) = run.resource_metadata(&mcp, challenge.as_ref())? {
+        as_metadata = run.authorization_server_metadata(&found)?;
+        issuer = Some(found);
     }
-    Ok(run.finish(&mcp))
+    Ok(Discovery {
+        mcp,
+        challenge,
+        resource_metadata: run.prm.take(),
+        issuer,
+        authorization_server_metadata: as_metadata,
+        trace: run.trace,
+        notes: run.notes,
+    })
 }
 
 /// Checks the URL given by the user: absolute, http or https, with a host.
@@ -164,35 +275,34 @@ fn parse_input(input: &str) -> Result<Url, ProbeError> {
     Ok(url)
 }
 
-/// One probe in progress.
+/// Discovery in progress.
 struct Run<'a> {
     options: &'a Options,
-    client: Client,
+    client: &'a Client,
     trace: Trace,
     notes: Vec<String>,
+    /// The protected-resource metadata used, once found.
+    prm: Option<(usize, Value)>,
 }
 
 impl<'a> Run<'a> {
-    fn new(options: &'a Options) -> Self {
-        let client = Client::new(ClientConfig {
-            timeout: options.timeout,
-            max_body_bytes: options.max_body_bytes,
-            max_redirects: options.max_redirects,
-            insecure: options.insecure,
-            user_agent: format!("flowlens-probe/{}", env!("CARGO_PKG_VERSION")),
-            resolve: options.resolve.clone(),
-        });
+    fn new(options: &'a Options, client: &'a Client, source: SourceKind) -> Self {
         let mut trace = Trace {
-            source: flowlens_core::vocab::SourceKind::Probe,
+            source,
             ..Trace::default()
         };
         trace.capture.started_ms = Some(http::now_ms());
-        trace.capture.creator = Some(format!("flowlens-probe {}", env!("CARGO_PKG_VERSION")));
+        trace.capture.creator = Some(format!(
+            "flowlens-{} {}",
+            source.as_str(),
+            env!("CARGO_PKG_VERSION")
+        ));
         Self {
             options,
             client,
             trace,
             notes: Vec::new(),
+            prm: None,
         }
     }
 
@@ -364,10 +474,10 @@ impl<'a> Run<'a> {
         self.step_note(
             step,
             format!(
-                "the server does not allow the probe's Origin {origin} (as a browser-based MCP \
-                 client from another site would send it). If it allows only your own web \
-                 clients, probe again as one of them (flowlens probe --origin \
-                 https://your-client.example) or as a native client (--no-origin)"
+                "the server does not allow the Origin {origin}: a browser-based MCP client on \
+                 that site cannot read its answer. If the server allows only other web \
+                 clients, probe again as one of them (--origin); native clients (no Origin) \
+                 are not affected"
             ),
         );
     }
@@ -406,6 +516,7 @@ impl<'a> Run<'a> {
             );
             return Ok(None);
         };
+        self.prm = Some((index, metadata.clone()));
         let servers = metadata.get("authorization_servers");
         let issuer = match servers.and_then(Value::as_array) {
             Some(list) if !list.is_empty() => {
@@ -449,11 +560,14 @@ impl<'a> Run<'a> {
     }
 
     /// Step 3: authorization-server metadata, in the MCP specification's order.
-    fn authorization_server_metadata(&mut self, issuer: &Url) -> Result<(), ProbeError> {
+    fn authorization_server_metadata(
+        &mut self,
+        issuer: &Url,
+    ) -> Result<Option<(usize, Value)>, ProbeError> {
         let step = Step::AuthorizationServerMetadata;
         let candidates = flowlens_core::discovery::authorization_server_metadata_urls(issuer);
         let deadline = self.deadline();
-        let Some((_, metadata)) = self.first_json(step, &candidates, deadline)? else {
+        let Some((index, metadata)) = self.first_json(step, &candidates, deadline)? else {
             self.step_note(
                 step,
                 format!(
@@ -461,7 +575,7 @@ impl<'a> Run<'a> {
                     candidates.join(", ")
                 ),
             );
-            return Ok(());
+            return Ok(None);
         };
         // No rule judges the RFC 9207 flag on its own (oauth-iss needs the callback).
         let iss_flag = metadata.get("authorization_response_iss_parameter_supported");
@@ -474,7 +588,7 @@ impl<'a> Run<'a> {
                  sign-in to check the iss actually sent",
             );
         }
-        Ok(())
+        Ok(Some((index, metadata)))
     }
 
     /// GETs each URL in turn until one answers 2xx with a JSON object; notes the others.
@@ -521,19 +635,17 @@ impl<'a> Run<'a> {
         }
         Ok(None)
     }
+}
 
-    fn finish(mut self, mcp: &Url) -> Probe {
-        self.trace.capture.stopped_ms = Some(http::now_ms());
-        self.trace.capture.notes = std::mem::take(&mut self.notes);
-        let report = ReportBuilder::new(&self.trace, &self.options.profile)
-            .source_name(mcp.to_string())
-            .only(PROBE_CHECKS, left_out_note)
-            .build();
-        Probe {
-            report,
-            trace: self.trace,
-        }
-    }
+fn finish(discovery: Discovery, options: &Options) -> Probe {
+    let mut trace = discovery.trace;
+    trace.capture.stopped_ms = Some(http::now_ms());
+    trace.capture.notes = discovery.notes;
+    let report = ReportBuilder::new(&trace, &options.profile)
+        .source_name(discovery.mcp.to_string())
+        .only(PROBE_CHECKS, left_out_note)
+        .build();
+    Probe { report, trace }
 }
 
 /// What a probe report says about the checklist results it leaves out.

@@ -5,8 +5,9 @@
 //! them and the page it was written into, and an update (a new chunk of events, a tick)
 //! changes only what differs.
 
+use flowlens_core::fetched::FetchedDocument;
 use flowlens_core::manual::{Answer, Answers as ManualAnswers};
-use flowlens_core::recorder::{self, Event, TabState};
+use flowlens_core::recorder::{self, StoredEvents, TabState};
 use flowlens_core::render::{badge, view as view_model};
 use flowlens_core::report::verdict;
 use flowlens_core::report::Report;
@@ -20,7 +21,7 @@ use web_sys::Element;
 #[cfg(feature = "files")]
 use crate::convert::from_json;
 use crate::convert::{from_json_or_default, to_json};
-use crate::recording::{read_chunks, read_state, recording_analysis};
+use crate::recording::{read_chunks, read_state, recording_analysis, Judged};
 use crate::{dom, mount};
 
 /// What the page knows beside the recording: the browser, its windows and permissions, and
@@ -62,7 +63,7 @@ enum Source {
     /// A recorded tab: its state and the events of its chunks `0..chunks`.
     Recording {
         state: TabState,
-        events: Vec<Event>,
+        events: StoredEvents,
         chunks: u32,
     },
     /// A report made elsewhere (the viewer's parser; files module only).
@@ -77,6 +78,9 @@ pub(crate) struct Shown {
     report: Option<Report>,
     screenshots: Vec<Screenshot>,
     pages: Vec<PageSnapshot>,
+    /// Discovery documents whose bodies the page may fetch for a recording.
+    #[cfg_attr(feature = "files", serde(skip))]
+    wanted: Vec<String>,
 }
 
 #[wasm_bindgen]
@@ -84,6 +88,8 @@ pub struct Analysis {
     source: Source,
     profile: Profile,
     manual: ManualAnswers,
+    /// Discovery documents the page fetched (see `metadataRequests`).
+    documents: Vec<FetchedDocument>,
     context: PageContext,
     /// The report of a recording, built when first needed after a change.
     built: Option<Shown>,
@@ -96,6 +102,7 @@ impl Default for Analysis {
             source: Source::Nothing,
             profile: Profile::default(),
             manual: ManualAnswers::default(),
+            documents: Vec::new(),
             context: PageContext::default(),
             built: None,
             root: None,
@@ -115,7 +122,7 @@ impl Analysis {
     #[wasm_bindgen(js_name = showRecording)]
     pub fn show_recording(&mut self, state: &str, chunks: Vec<String>) -> Result<(), JsError> {
         let state = read_state(state)?;
-        let events = read_chunks(&chunks)?;
+        let events = read_chunks(&chunks);
         self.source = Source::Recording {
             chunks: state.chunks,
             state,
@@ -145,10 +152,10 @@ impl Analysis {
             return Ok(false);
         };
         let added = chunks.len() as u32;
-        if shown.tab != state.tab || first != *read || first + added != state.chunks {
+        if shown.trace != state.trace || first != *read || first + added != state.chunks {
             return Ok(false);
         }
-        events.append(&mut read_chunks(&chunks)?);
+        events.read(chunks.iter().map(String::as_str));
         *read = state.chunks;
         *shown = state;
         self.built = None;
@@ -166,7 +173,7 @@ impl Analysis {
     #[wasm_bindgen(getter)]
     pub fn trace(&self) -> Option<f64> {
         match &self.source {
-            Source::Recording { state, .. } => Some(state.tab as f64),
+            Source::Recording { state, .. } => Some(state.trace as f64),
             _ => None,
         }
     }
@@ -202,6 +209,24 @@ impl Analysis {
         let note = note.filter(|n| !n.trim().is_empty());
         self.manual.insert(id, Answer { ticked, note });
         self.built = None;
+    }
+
+    /// The discovery documents the page fetched, as JSON:
+    /// `[{url, status, content_type, text, truncated, time_ms, error}]`. Each goes into the
+    /// trace when the recording requested its URL ([`flowlens_core::fetched`]).
+    #[wasm_bindgen(js_name = setDocuments)]
+    pub fn set_documents(&mut self, documents: Option<String>) -> Result<(), JsError> {
+        self.documents = from_json_or_default(documents, "fetched documents")?;
+        self.built = None;
+        Ok(())
+    }
+
+    /// The URLs of the discovery documents the page may fetch itself (GET, no cookies or
+    /// credentials), as JSON: ones the recording requested and whose bodies a browser
+    /// extension cannot see ([`flowlens_core::fetched::bodies_to_fetch`]).
+    #[wasm_bindgen(js_name = metadataRequests)]
+    pub fn metadata_requests(&mut self) -> Result<String, JsError> {
+        to_json(&self.shown().wanted)
     }
 
     /// What the page knows beside the recording ([`PageContext`]), as JSON.
@@ -262,13 +287,25 @@ impl Analysis {
             return shown;
         }
         self.built.get_or_insert_with(|| match &self.source {
-            Source::Recording { state, events, .. } if !events.is_empty() => {
-                let (mut trace, report) =
-                    recording_analysis(state, events.clone(), &self.profile, &self.manual);
+            Source::Recording { state, events, .. }
+                if !events.events.is_empty() || events.damaged > 0 =>
+            {
+                let Judged {
+                    mut trace,
+                    report,
+                    wanted,
+                } = recording_analysis(
+                    state,
+                    events.clone(),
+                    &self.profile,
+                    &self.manual,
+                    &self.documents,
+                );
                 Shown {
                     report: Some(report),
                     screenshots: std::mem::take(&mut trace.screenshots),
                     pages: std::mem::take(&mut trace.pages),
+                    wanted,
                 }
             }
             _ => Shown::default(),

@@ -457,21 +457,33 @@ fn manual(check: &CheckView, manual: &ManualView, open: bool) -> VElement {
         .attr("aria-label", format!("Reviewed: {}", check.title))
         .flag("checked", manual.ticked)
         .flag("disabled", !manual.editable);
-    let note = h("textarea")
-        .class("manual-note")
-        .attr("data-manual-id", &check.id)
-        .attr("rows", "2")
-        .attr("aria-label", format!("Note on {}", check.title))
-        .attr(
-            "placeholder",
-            "Note (kept in this browser, exported with the report)",
+    let has_note = !manual.note.trim().is_empty();
+    // Read-only (the viewer): a note is shown as text, and no empty field is offered.
+    let note = if manual.editable {
+        Some(
+            h("textarea")
+                .class("manual-note")
+                .attr("data-manual-id", &check.id)
+                .attr("rows", "2")
+                .attr("aria-label", format!("Note on {}", check.title))
+                .attr(
+                    "placeholder",
+                    "Note (kept in this browser, exported with the report)",
+                )
+                .text(&manual.note),
         )
-        .flag("disabled", !manual.editable)
-        .text(&manual.note);
-    let more = if manual.note.trim().is_empty() {
-        "What to verify, note"
     } else {
-        "What to verify, note ✎"
+        has_note.then(|| {
+            h("p")
+                .class("manual-note-text")
+                .child(h("span").class("fact-name").text("Note:"))
+                .text(&manual.note)
+        })
+    };
+    let more = match (manual.editable, has_note) {
+        (_, true) => "What to verify, note ✎",
+        (true, false) => "What to verify, note",
+        (false, false) => "What to verify",
     };
     let mut details = h("details")
         .class("manual-more")
@@ -480,7 +492,7 @@ fn manual(check: &CheckView, manual: &ManualView, open: bool) -> VElement {
     if open {
         details = details
             .child(h("p").class("check-summary").text(&check.summary))
-            .child(note);
+            .maybe(note);
     }
     h("div")
         .class(format!("check manual {}", check.status))
@@ -722,6 +734,59 @@ mod tests {
         assert!(body_of(&tree, "custom-domain-authorize"));
         assert!(!body_of(&tree, "custom-domain-pages"));
         assert!(tree.text_content().contains("Where it is fixed"));
+    }
+
+    /// The viewer (read only): a manual item's note shows as text; no empty, disabled field
+    /// is offered where nothing was noted.
+    #[test]
+    fn a_read_only_review_shows_notes_as_text_and_no_empty_fields() {
+        use flowlens_core::manual::{Answer, Answers};
+        let mut answers = Answers::default();
+        answers.insert(
+            "manual-runbook".into(),
+            Answer {
+                ticked: true,
+                note: Some("runbook at wiki/oncall".into()),
+            },
+        );
+        let trace = good_flow().build();
+        let report = flowlens_core::report::ReportBuilder::new(&trace, &Profile::default())
+            .manual_answers(&answers)
+            .build();
+        let view = build(&PopupInput {
+            report: Some(report),
+            read_only: true,
+            ..PopupInput::default()
+        });
+        let opened = ["manual-runbook".to_string(), "manual-alerts".to_string()];
+        let tree = root(popup(
+            &view,
+            &Choices {
+                panel: Panel::Review,
+                opened: &opened,
+                ..Choices::default()
+            },
+        ));
+        let item = |id: &str| {
+            tree.descendants()
+                .into_iter()
+                .find(|e| e.get("data-check") == Some(id))
+                .expect("the item")
+        };
+        for id in ["manual-runbook", "manual-alerts"] {
+            assert!(
+                !item(id).descendants().iter().any(|e| e.tag == "textarea"),
+                "{id}: no field to type in"
+            );
+        }
+        assert!(item("manual-runbook")
+            .text_content()
+            .contains("Note:runbook at wiki/oncall"));
+        let alerts = item("manual-alerts").text_content();
+        assert!(
+            alerts.contains("What to verify") && !alerts.contains("What to verify, note"),
+            "{alerts}"
+        );
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! keyed redaction, zip, the report as JSON and Markdown), loaded when used: by the popup on
 //! an export, by the viewer (which also renders with its `Analysis.showOpened`).
 //!
-//! `exportBundle(state, chunks, profile, manual, key)`, `exportReport(state, chunks, profile,
-//! manual, format)` and `new FileLoader(name, size)`.
+//! `exportBundle(state, chunks, profile, manual, key, documents)`, `exportReport(state,
+//! chunks, profile, manual, format, documents)` and `new FileLoader(name, size)`.
 
 use flowlens_core::bundle::{self, Redaction};
+use flowlens_core::fetched::FetchedDocument;
 use flowlens_core::manual::Answers as ManualAnswers;
 use flowlens_core::open::{self, InputKind};
-use flowlens_core::recorder::TabState;
+use flowlens_core::recorder::{StoredEvents, TabState};
 use flowlens_core::render::markdown;
 use flowlens_core::report::{Report, ReportBuilder};
 use flowlens_core::trace::{PageSnapshot, Screenshot};
@@ -17,12 +18,15 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{from_json_or_default, to_js};
-use crate::recording::{read_chunks, read_state, recording_analysis};
+use crate::recording::{read_chunks, read_state, recording_analysis, Judged};
 
-/// `exportBundle(state, chunks, profile?, manual?, key)` → `Uint8Array` of the export zip
-/// (the core's `bundle`), redacted with `key` (32 random bytes from `crypto.getRandomValues`,
-/// used once; JavaScript drops it). `key` `null` exports live secrets: the popup passes it
-/// only after the user confirmed an unredacted export.
+/// `exportBundle(state, chunks, profile?, manual?, key, documents?)` → `Uint8Array` of the
+/// export zip (the core's `bundle`), redacted with `key` (32 random bytes from
+/// `crypto.getRandomValues`, used once; JavaScript drops it). `key` `null` exports live
+/// secrets: the popup passes it only after the user confirmed an unredacted export.
+/// `documents` are the discovery documents the page fetched (JSON, as `setDocuments` takes
+/// them): their bodies go into the HAR, so `flowlens check` on the export judges what the
+/// page judged.
 #[wasm_bindgen(js_name = exportBundle)]
 pub fn export_bundle(
     state: &str,
@@ -30,8 +34,9 @@ pub fn export_bundle(
     profile: Option<String>,
     manual: Option<String>,
     key: Option<Vec<u8>>,
+    documents: Option<String>,
 ) -> Result<Vec<u8>, JsError> {
-    let (state, events, profile, manual) = read_recording(state, &chunks, profile, manual)?;
+    let mut recording = read_recording(state, &chunks, profile, manual, documents)?;
     let redaction = match key {
         Some(key) => Redaction::Redacted(
             key.try_into()
@@ -39,16 +44,36 @@ pub fn export_bundle(
         ),
         None => Redaction::Unredacted,
     };
-    let (trace, report) = recording_analysis(&state, events, &profile, &manual);
-    Ok(bundle::write(&trace, &report, &profile, redaction))
+    let Judged { trace, report, .. } = recording.judge();
+    Ok(bundle::write(
+        &trace,
+        &report,
+        &recording.profile,
+        redaction,
+    ))
 }
 
-type Recording = (
-    TabState,
-    Vec<flowlens_core::recorder::Event>,
-    Profile,
-    ManualAnswers,
-);
+/// A recording and what it is judged with.
+struct Recording {
+    state: TabState,
+    events: Option<StoredEvents>,
+    profile: Profile,
+    manual: ManualAnswers,
+    documents: Vec<FetchedDocument>,
+}
+
+impl Recording {
+    fn judge(&mut self) -> Judged {
+        let events = self.events.take().unwrap_or_default();
+        recording_analysis(
+            &self.state,
+            events,
+            &self.profile,
+            &self.manual,
+            &self.documents,
+        )
+    }
+}
 
 /// A recording and what it is judged with, each as JSON.
 fn read_recording(
@@ -56,16 +81,18 @@ fn read_recording(
     chunks: &[String],
     profile: Option<String>,
     manual: Option<String>,
+    documents: Option<String>,
 ) -> Result<Recording, JsError> {
-    Ok((
-        read_state(state)?,
-        read_chunks(chunks)?,
-        from_json_or_default(profile, "profile")?,
-        from_json_or_default(manual, "manual answers")?,
-    ))
+    Ok(Recording {
+        state: read_state(state)?,
+        events: Some(read_chunks(chunks)),
+        profile: from_json_or_default(profile, "profile")?,
+        manual: from_json_or_default(manual, "manual answers")?,
+        documents: from_json_or_default(documents, "fetched documents")?,
+    })
 }
 
-/// `exportReport(state, chunks, profile?, manual?, format)`: the report alone, as
+/// `exportReport(state, chunks, profile?, manual?, format, documents?)`: the report alone, as
 /// `flowlens.report/v1` JSON (`format` "json") or the Markdown go-live review ("markdown");
 /// secrets masked as in every report.
 #[wasm_bindgen(js_name = exportReport)]
@@ -75,9 +102,9 @@ pub fn export_report(
     profile: Option<String>,
     manual: Option<String>,
     format: &str,
+    documents: Option<String>,
 ) -> Result<String, JsError> {
-    let (state, events, profile, manual) = read_recording(state, &chunks, profile, manual)?;
-    let (_, report) = recording_analysis(&state, events, &profile, &manual);
+    let Judged { report, .. } = read_recording(state, &chunks, profile, manual, documents)?.judge();
     match format {
         "json" => serde_json::to_string_pretty(&report)
             .map(|json| format!("{json}\n"))

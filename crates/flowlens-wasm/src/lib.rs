@@ -5,18 +5,23 @@
 //! values at the JavaScript boundary and writes the view into the page with web-sys.
 //!
 //! Three modules are built from this crate (features), so each page loads only what it uses:
-//! - `worker` → `flowlens_worker`: `new Recorder()`, `.restore(states)`, `.observe(kind,
-//!   details)`, `.flush()`, `.record(tab, now)`, `.stop(tab, now)`, `.clear(tab)`, and
-//!   `recordingBadge(state)` ([`recorder`]).
+//! - `worker` → `flowlens_worker`: `new Recorder()`, `.restore(states, buffers, now)`,
+//!   `.observe(kind, details)`, `.flush()`, `.writeFailed(actions, error)`, `.record(tab,
+//!   now)`, `.stop(tab, now)`, `.clear(tab)`, `recordingBadge(state)` ([`recorder`]), and
+//!   `limits()`.
 //! - `view` → `flowlens_view`, the first paint of the popup, side panel, options page and
 //!   viewer: `new Analysis()` ([`analysis`]: `.showRecording(state, chunks)`,
 //!   `.appendChunks(state, first, chunks)`, `.showOpened(json)`, `.setProfile`,
-//!   `.setAnswers`, `.setAnswer`, `.setContext`, `.render(root)`, `.markdown()`,
-//!   `.reportJson()`, `.badge()`), `sections()`, `rules()`, `pickTrace(states, tab, exclude)`.
-//!   [`dom`] describes the view as elements, [`mount`] writes them and keeps the page in step.
+//!   `.setAnswers`, `.setAnswer`, `.setContext`, `.metadataRequests()`, `.setDocuments`,
+//!   `.render(root)`, `.badge()`), `sections()`, `rules()`, `pickTrace(states, tab,
+//!   exclude)`; `profileFromForm(form)`, `profileForm(profile)`, `deploymentKey(profile)`
+//!   ([`profile`]). It takes and gives JSON strings. [`dom`] describes the view as elements, [`mount`] writes them and keeps
+//!   the page in step.
 //! - `files` → `flowlens_files`, loaded when used: `exportBundle(state, chunks, profile,
-//!   manual, key)` and the viewer parser's `new FileLoader(name, size)`, `.push(chunk)`,
+//!   manual, key, documents)`, `exportReport(state, chunks, profile, manual, documents,
+//!   format)` and the viewer parser's `new FileLoader(name, size)`, `.push(chunk)`,
 //!   `.finish(profile, onProgress)` ([`files`]).
+//! - all three: `version()`.
 
 #[cfg(feature = "view")]
 pub mod analysis;
@@ -27,6 +32,8 @@ pub mod dom;
 pub mod files;
 #[cfg(feature = "view")]
 pub mod mount;
+#[cfg(feature = "view")]
+pub mod profile;
 #[cfg(feature = "worker")]
 pub mod recorder;
 #[cfg(any(feature = "view", feature = "files"))]
@@ -48,4 +55,12 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn version() -> String {
     flowlens_core::VERSION.to_string()
+}
+
+/// `limits()`: the caps the service worker applies before the core sees a value
+/// (`flowlens_core::limits`), so they are defined once.
+#[cfg(feature = "worker")]
+#[wasm_bindgen]
+pub fn limits() -> Result<JsValue, JsError> {
+    convert::to_js(&flowlens_core::limits::SCRIPT_LIMITS)
 }

@@ -50,12 +50,14 @@ pub fn run(root: &Path) -> Result {
         "warnings",
     ]))?;
 
-    step("Rust tests (exported and redacted HARs validated by npm har-validator among them)");
+    step("Rust tests (exported and redacted HARs validated by npm har-validator, flowlens connect against the simulator and the MCP SDK's demo server among them)");
     run_command(
         cargo_in(root)
             .args(["test", "--workspace"])
-            // Without it the validator test skips when node_modules is absent; here it is set up.
-            .env("FLOWLENS_REQUIRE_HAR_VALIDATOR", "1"),
+            // Without them the validator and `flowlens connect` end-to-end tests skip when
+            // node_modules (or Chromium) is absent; here both are set up.
+            .env("FLOWLENS_REQUIRE_HAR_VALIDATOR", "1")
+            .env("FLOWLENS_REQUIRE_CONNECT_E2E", "1"),
     )?;
 
     step("core purity: builds for wasm32, no web or async dependency");

@@ -4,9 +4,9 @@
 // test of its own; it never gets a per-browser entry here.
 
 /**
- * The exact status of every automated check on the good flow. Two cannot be judged by the
- * extension at all: they read the metadata documents' response bodies, which webRequest never
- * shows (the HAR import judges them).
+ * The exact status of every automated check on the good flow. custom-domain-metadata and
+ * mcp-discovery read the metadata documents' bodies, which webRequest never shows: the popup
+ * fetches them itself (credential-free GETs of the URLs the flow requested).
  */
 export const GOOD = {
   'capture-complete': 'pass',
@@ -15,7 +15,7 @@ export const GOOD = {
   cors: 'pass',
   'custom-domain-authorize': 'pass',
   'custom-domain-pages': 'pass',
-  'custom-domain-metadata': 'not-observed',
+  'custom-domain-metadata': 'pass',
   hsts: 'pass',
   'branding-logo': 'pass',
   'branding-favicon': 'pass',
@@ -42,7 +42,16 @@ export const GOOD = {
   'referrer-policy': 'pass',
   'network-allowlist': 'pass',
   'mcp-401-challenge': 'pass',
-  'mcp-discovery': 'not-observed',
+  'mcp-discovery': 'pass',
+  // What a client that runs the flow itself checks (`flowlens connect`): the extension keeps no
+  // response body (no token response, no JSON-RPC answer) and the browser client makes no
+  // active checks. The session id the server issued is a header, which the extension sees.
+  'oauth-token-response': 'not-observed',
+  'oauth-code-replay': 'not-observed',
+  'oauth-refresh': 'not-observed',
+  'mcp-authorized-call': 'not-observed',
+  'mcp-invalid-token': 'not-observed',
+  'mcp-session-id': 'pass',
 };
 
 /** A flow that stops before the consent page: nothing there to judge. */
@@ -66,6 +75,7 @@ const NO_CALLBACK = {
   'oauth-authorization-response': 'fail',
   'oauth-iss': 'not-observed',
   'oauth-token-exchange': 'not-observed',
+  'mcp-session-id': 'not-observed',
 };
 
 /**
@@ -73,12 +83,14 @@ const NO_CALLBACK = {
  * Vendor footers are warnings (removing them is a paid add-on), vendor logos and favicons fail.
  */
 export const SCENARIO_CHECKS = {
+  // The metadata the client read names the vendor host: the popup reads it too (it fetches it).
   'vendor-default': {
-    'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', hsts: 'not-observed', 'branding-vendor-mark': 'warn',
+    'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', 'custom-domain-metadata': 'fail',
+    hsts: 'not-observed', 'branding-vendor-mark': 'warn',
   },
   'dev-env': {
-    'env-production': 'fail', 'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', hsts: 'not-observed',
-    'branding-vendor-mark': 'warn',
+    'env-production': 'fail', 'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail',
+    'custom-domain-metadata': 'fail', hsts: 'not-observed', 'branding-vendor-mark': 'warn',
   },
   // The vendor's default logo and favicon come from cdn.scalekit.com, as on unbranded hosted pages.
   unbranded: { 'branding-logo': 'fail', 'branding-favicon': 'fail', 'branding-vendor-mark': 'warn' },
@@ -97,8 +109,9 @@ export const SCENARIO_CHECKS = {
     clickjacking: 'not-observed',
   },
   'http-hop': { 'https-everywhere': 'fail' },
+  // The metadata (read by the popup too) advertises iss, and the fragment carries none.
   'token-in-fragment': {
-    'oauth-authorization-response': 'fail', 'oauth-iss': 'warn', 'oauth-no-tokens-in-url': 'fail',
+    'oauth-authorization-response': 'fail', 'oauth-iss': 'fail', 'oauth-no-tokens-in-url': 'fail',
     'oauth-token-exchange': 'not-observed',
   },
   'no-pkce': { 'oauth-pkce-s256': 'fail', 'oauth-token-exchange': 'fail' },
@@ -113,12 +126,14 @@ export const SCENARIO_CHECKS = {
 export const EXPECTED_VERDICTS = {
   good: { kind: 'ready', line: 'Ready for launch', blockers: [] },
   'vendor-default': {
-    kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['custom-domain-authorize', 'custom-domain-pages'],
+    kind: 'not-ready',
+    line: 'Not ready: 3 blockers',
+    blockers: ['custom-domain-authorize', 'custom-domain-pages', 'custom-domain-metadata'],
   },
   'dev-env': {
     kind: 'not-ready',
-    line: 'Not ready: 3 blockers',
-    blockers: ['custom-domain-authorize', 'custom-domain-pages', 'env-production'],
+    line: 'Not ready: 4 blockers',
+    blockers: ['custom-domain-authorize', 'custom-domain-pages', 'custom-domain-metadata', 'env-production'],
   },
   unbranded: { kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['branding-logo', 'branding-favicon'] },
   'slug-name': { kind: 'not-ready', line: 'Not ready: 1 blocker', blockers: ['branding-app-name'] },
@@ -134,7 +149,9 @@ export const EXPECTED_VERDICTS = {
   },
   'http-hop': { kind: 'not-ready', line: 'Not ready: 1 blocker', blockers: ['https-everywhere'] },
   'token-in-fragment': {
-    kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['oauth-authorization-response', 'oauth-no-tokens-in-url'],
+    kind: 'not-ready',
+    line: 'Not ready: 3 blockers',
+    blockers: ['oauth-authorization-response', 'oauth-iss', 'oauth-no-tokens-in-url'],
   },
   'no-pkce': { kind: 'not-ready', line: 'Not ready: 2 blockers', blockers: ['oauth-pkce-s256', 'oauth-token-exchange'] },
 };

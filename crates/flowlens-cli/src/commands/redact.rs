@@ -120,7 +120,7 @@ fn summary(input: &Path, to: &str, entries: u64, receipt: &Receipt) -> String {
 }
 
 /// A fresh key for this run, from the operating system.
-fn random_key() -> Result<[u8; 32], String> {
+pub(crate) fn random_key() -> Result<[u8; 32], String> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key)
         .map_err(|e| format!("no random source for the redaction key: {e}"))?;

@@ -5,7 +5,8 @@
 //! [`Exchange`](crate::trace::Exchange)s as they come, so a 200 MB file is read with a few
 //! megabytes of memory besides the trace itself (see `scan.rs` for how).
 //!
-//! What is kept, so that a trace stays small and safe to hold:
+//! What is kept, so that a trace stays small and safe to hold (the limits are
+//! [`crate::limits`], the same as the extension's recorder applies):
 //! - request and response headers (values cut at [`MAX_HEADER_VALUE`], at most
 //!   [`MAX_HEADERS`] per message, exact duplicates once, HTTP/2 pseudo-headers dropped since
 //!   they repeat the method and URL); static subresources (scripts, styles, images, fonts,
@@ -17,11 +18,20 @@
 //!   body (scripts, styles, images) is dropped without being decoded;
 //! - URLs cut at [`MAX_URL`].
 //!
+//! [`MAX_HEADER_VALUE`]: crate::limits::MAX_HEADER_VALUE
+//! [`MAX_HEADERS`]: crate::limits::MAX_HEADERS
+//! [`MAX_REQUEST_BODY`]: crate::limits::MAX_REQUEST_BODY
+//! [`MAX_JSON_BODY`]: crate::limits::MAX_JSON_BODY
+//! [`MAX_HTML_BODY`]: crate::limits::MAX_HTML_BODY
+//! [`MAX_URL`]: crate::limits::MAX_URL
+//!
 //! Everything cut, skipped or guessed is counted and said in `trace.capture.notes`. Only a
 //! broken document is an error ([`HarError`]); an entry of the wrong shape is skipped.
 
 use std::io::Read;
 
+#[cfg(test)]
+use crate::limits::{MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_REQUEST_BODY, MAX_URL};
 use crate::trace::Trace;
 
 mod convert;
@@ -37,20 +47,6 @@ pub use convert::LEAN_HEADERS;
 use model::{Creator, Entry, List, Obj, Page};
 use scan::Scanner;
 pub use time::format_rfc3339_ms;
-
-/// JSON response bodies larger than this are not kept.
-pub const MAX_JSON_BODY: usize = 1024 * 1024;
-/// HTML response bodies are cut at this size (and marked truncated).
-pub const MAX_HTML_BODY: usize = 512 * 1024;
-/// JSON request bodies are cut at this size.
-pub const MAX_REQUEST_BODY: usize = 64 * 1024;
-/// Header values and form field values are cut at this size.
-pub const MAX_HEADER_VALUE: usize = 64 * 1024;
-/// URLs are cut at this size (no OAuth URL comes near it; data: URLs do).
-pub const MAX_URL: usize = 64 * 1024;
-/// Headers kept per request or response, and form fields per body.
-pub const MAX_HEADERS: usize = 512;
-pub const MAX_FORM_FIELDS: usize = 512;
 
 /// Why a file could not be imported. Positions are 1-based; columns count bytes.
 #[derive(Debug, thiserror::Error)]

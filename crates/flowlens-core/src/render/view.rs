@@ -31,7 +31,7 @@ pub use verdict::{mark as verdict_mark, ChecksView, FlowTitle, Fold, SectionFold
 
 /// What the popup script hands over.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct PopupInput {
     pub report: Option<Report>,
     pub screenshots: Vec<Screenshot>,
@@ -64,7 +64,7 @@ pub enum Browser {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct IncognitoInfo {
     /// `extension.isAllowedIncognitoAccess()`.
     pub allowed: Option<bool>,
@@ -281,14 +281,16 @@ pub fn build(input: &PopupInput) -> PopupView {
         text: no_host_access(input.browser),
         button: "Allow access to all websites",
     });
-    if input.missing_chunks > 0 {
+    // Parts the recorder knows it lost are in its notes, with the reason.
+    let lost = input.state.as_ref().map_or(0, |s| s.lost_chunks);
+    let missing = input.missing_chunks.saturating_sub(lost);
+    if missing > 0 {
         notices.push(Notice::new(
             "missing-chunks",
             NoticeLevel::Warn,
             format!(
-                "{} stored part(s) of this recording are missing (the browser's session storage \
-                 refused a write): the events in them were not observed.",
-                input.missing_chunks
+                "{missing} stored part(s) of this recording are missing (the browser's session \
+                 storage refused a write): the events in them were not observed."
             ),
         ));
     }
@@ -328,7 +330,7 @@ pub fn build(input: &PopupInput) -> PopupView {
     };
     let state = input.state.as_ref();
     if let (Some(active), Some(state)) = (input.active_tab, state) {
-        if active != state.tab && !state.followers.contains(&active) {
+        if !state.is_fed_by(active) {
             let from = state
                 .last_url
                 .as_deref()
@@ -342,7 +344,15 @@ pub fn build(input: &PopupInput) -> PopupView {
             ));
         }
     }
-    notices.extend(report.notes.iter().map(|n| Notice::of_note(n)));
+    // The status line says the recorder's phase; its note would say it a second time.
+    let phase_note = state.and_then(crate::recorder::fold::phase_note);
+    notices.extend(
+        report
+            .notes
+            .iter()
+            .filter(|n| Some(n.as_str()) != phase_note.as_deref())
+            .map(|n| Notice::of_note(n)),
+    );
 
     let latest = report.flows.iter().map(|f| f.index).max();
     let shown = input
@@ -904,10 +914,10 @@ mod tests {
             .checks
             .iter()
             .all(|c| c.status == Status::Warn));
-        assert_eq!(
-            checks.warnings.line,
-            format!("{} warning", checks.warnings.checks.len())
-        );
+        let warnings = checks.warnings.checks.len();
+        assert!(warnings > 0, "the good flow has warnings to fold");
+        let plural = if warnings == 1 { "" } else { "s" };
+        assert_eq!(checks.warnings.line, format!("{warnings} warning{plural}"));
         assert!(checks
             .not_observed
             .checks
@@ -1020,11 +1030,33 @@ mod tests {
         assert_eq!(again.notices[1].id, "note-events-were-dropped-at-the-cap");
     }
 
+    /// The status line says the recorder's phase: its note in the report is not a notice too,
+    /// except where no recording state is shown (the viewer of an export).
+    #[test]
+    fn the_recorders_phase_is_said_once() {
+        let mut report = analyze(&good_flow().build(), &Profile::default());
+        let state = TabState {
+            trace: 7,
+            phase: Phase::Recording,
+            ..TabState::default()
+        };
+        let note = crate::recorder::fold::phase_note(&state).expect("a recording's note");
+        report.notes = vec![note.clone()];
+        let live = build(&PopupInput {
+            state: Some(state),
+            ..input_for(report.clone())
+        });
+        assert_eq!(live.status_line, "Recording");
+        assert!(live.notices.iter().all(|n| n.text != note));
+        let exported = build(&input_for(report));
+        assert!(exported.notices.iter().any(|n| n.text == note));
+    }
+
     #[test]
     fn the_flow_is_named_never_by_a_tab_id() {
         let report = vendor_domain_report();
         let state = TabState {
-            tab: 1_254_491_857,
+            trace: 1_254_491_857,
             phase: Phase::Finishing,
             last_url: Some("https://app.acme.test/callback?code=x".into()),
             incognito: Some(true),

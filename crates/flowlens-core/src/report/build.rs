@@ -88,6 +88,18 @@ impl<'a> ReportBuilder<'a> {
                 checks.push(self.manual_check(item));
             }
         }
+        // A manual item that a check answered with evidence (a `flowlens connect` run) gives
+        // way to that check.
+        let answered: Vec<&str> = manual::ANSWERED_BY
+            .iter()
+            .filter(|(_, rule)| {
+                checks.iter().any(|c| {
+                    c.id == *rule && matches!(c.status, Status::Pass | Status::Warn | Status::Fail)
+                })
+            })
+            .map(|(item, _)| *item)
+            .collect();
+        checks.retain(|c| !answered.contains(&c.id.as_str()));
         let mut left_out = 0;
         if let Some(only) = &self.only {
             let before = checks.len();

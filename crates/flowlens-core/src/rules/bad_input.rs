@@ -6,8 +6,8 @@
 use crate::check::Status;
 use crate::rules::{registry, Context};
 use crate::testing::{
-    good_flow, good_flow_with_pages, AS_METADATA_HOP, AUTHORIZE_HOP, BYOA_LOGIN_HOP, CHALLENGE_HOP,
-    CONSENT_HOP, PRM_HOP, TOKEN_HOP,
+    good_client_run, good_flow, good_flow_with_pages, AS_METADATA_HOP, AUTHORIZE_HOP,
+    BYOA_LOGIN_HOP, CHALLENGE_HOP, CONSENT_HOP, PRM_HOP, TOKEN_HOP,
 };
 use crate::trace::{Body, FaviconLink, FormField, Header, LogoCandidate, PageSnapshot, Trace};
 use crate::{Outcome, Profile};
@@ -48,6 +48,25 @@ const EXPECTED: &[(&str, Status, Status)] = &[
     ("network-allowlist", Status::Pass, Status::Pass),
     ("mcp-401-challenge", Status::Pass, Status::Pass),
     ("mcp-discovery", Status::Pass, Status::Pass),
+    // What only a client that runs the flow sees: passes on good_client_run.
+    ("oauth-token-response", Status::Warn, Status::Warn),
+    (
+        "oauth-code-replay",
+        Status::NotObserved,
+        Status::NotObserved,
+    ),
+    ("oauth-refresh", Status::NotObserved, Status::NotObserved),
+    (
+        "mcp-authorized-call",
+        Status::NotObserved,
+        Status::NotObserved,
+    ),
+    (
+        "mcp-invalid-token",
+        Status::NotObserved,
+        Status::NotObserved,
+    ),
+    ("mcp-session-id", Status::NotObserved, Status::NotObserved),
 ];
 
 #[test]
@@ -65,11 +84,14 @@ fn the_fixtures_give_the_expected_statuses() {
             "{id} on good_flow_with_pages"
         );
     }
-    // Every rule of the registry passes the fully recorded good flow, whoever wrote it.
-    for (id, outcome) in &pages {
+    // Every rule of the registry passes the good flow as a client that runs it records it,
+    // whoever wrote the rule.
+    let client = outcomes(&good_client_run().build(), &profile);
+    assert_eq!(client.len(), registry().len());
+    for (id, outcome) in &client {
         assert!(
             matches!(outcome.status, Status::Pass | Status::Skipped),
-            "{id} on good_flow_with_pages: {outcome:?}"
+            "{id} on good_client_run: {outcome:?}"
         );
     }
 }
@@ -117,6 +139,47 @@ fn hostile_snapshot(url: &str, time_ms: f64) -> PageSnapshot {
         has_password_field: false,
         buttons: vec!["Allow".into(); 10_000],
         headings: vec![nasty.into(); 10_000],
+        images: (0..10_000)
+            .map(|i| crate::trace::ImageFacts {
+                src: format!("https://x.test/{nasty}{i}-logo.png"),
+                alt: Some(nasty.into()),
+                hint: "brand ".repeat(1000),
+                natural_width: u32::MAX,
+                natural_height: u32::MAX,
+                ..crate::trace::ImageFacts::default()
+            })
+            .collect(),
+        forms: vec![
+            crate::trace::FormFacts {
+                method: nasty.into(),
+                action: nasty.into(),
+                fields: (0..10_000)
+                    .map(|i| crate::trace::FieldFacts {
+                        kind: if i % 2 == 0 { "checkbox" } else { "password" }.into(),
+                        name: format!("scope{nasty}"),
+                        value: Some(nasty.into()),
+                        ..crate::trace::FieldFacts::default()
+                    })
+                    .collect(),
+            };
+            10
+        ],
+        links: vec![
+            crate::trace::LinkFacts {
+                text: "Deny".into(),
+                href: nasty.into(),
+            };
+            10_000
+        ],
+        name_hints: vec![
+            crate::trace::NameHint {
+                hint: "server-name".into(),
+                text: nasty.into(),
+            };
+            10_000
+        ],
+        list_items: vec![nasty.into(); 10_000],
+        text: Some(format!("{nasty}{}", "x".repeat(5 * 1024 * 1024))),
         image_count: u32::MAX,
         truncated: true,
     }
