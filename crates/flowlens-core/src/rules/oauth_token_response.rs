@@ -18,7 +18,10 @@ declare_rule! {
     /// - `token_type` is `Bearer` (any case) or `DPoP`;
     /// - `expires_in` is a positive number of seconds, and not more than a day;
     /// - the scope granted is the scope asked for (`scope` may be left out when it is the
-    ///   same, RFC 6749 §5.1);
+    ///   same, RFC 6749 §5.1). When a `resource` was asked for, OpenID Connect's own scopes
+    ///   (`openid`, `profile`, `email`, `address`, `phone`, `offline_access`) may be left out
+    ///   of the access token's scope: they are for the ID token, the userinfo endpoint and the
+    ///   refresh token, not for the resource (oidc-provider does this);
     /// - when the access token is a JWT, its `aud` names the `resource` the client asked
     ///   the token for (RFC 8707). An opaque token's audience cannot be read and is not judged.
     ///
@@ -158,7 +161,11 @@ fn judge_scope(cx: &Context<'_>, hop: usize, response: &Value, findings: &mut Fi
         return;
     };
     let (w, g) = (scopes(wanted), scopes(granted));
-    let missing: Vec<&str> = w.iter().filter(|s| !g.contains(s)).copied().collect();
+    let for_resource = asked(cx, hop, "resource").is_some();
+    let (missing, openid_only): (Vec<&str>, Vec<&str>) = w
+        .iter()
+        .filter(|s| !g.contains(s))
+        .partition(|s| !(for_resource && OPENID_SCOPES.contains(s)));
     let extra: Vec<&str> = g.iter().filter(|s| !w.contains(s)).copied().collect();
     let evidence = at(&format!("asked for {}", visible(wanted, 200)))
         .field("scope", Some(&visible(granted, 200)));
@@ -178,10 +185,29 @@ fn judge_scope(cx: &Context<'_>, hop: usize, response: &Value, findings: &mut Fi
             ),
             evidence,
         );
+    } else if !openid_only.is_empty() {
+        findings.pass(
+            "scope",
+            evidence.field(
+                "left to the ID token",
+                Some(&visible(&openid_only.join(" "), 200)),
+            ),
+        );
     } else {
         findings.pass("scope", evidence);
     }
 }
+
+/// OpenID Connect's scopes: they ask for the ID token's claims, the userinfo endpoint and a
+/// refresh token, so a token for a `resource` need not carry them.
+const OPENID_SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
 
 /// Judges a JWT access token's audience; `false` when the token is opaque.
 fn judge_audience(
@@ -243,7 +269,7 @@ fn judge_audience(
 mod tests {
     use super::*;
     use crate::stdx::base64::{Engine, URL_SAFE_NO_PAD};
-    use crate::testing::{good_flow, run_rule, TOKEN_HOP};
+    use crate::testing::{good_authorize_url, good_flow, run_rule, AUTHORIZE_HOP, TOKEN_HOP};
     use crate::{Profile, Status};
 
     fn jwt(claims: &str) -> String {
@@ -301,6 +327,44 @@ mod tests {
             "scope": scope,
         })
         .to_string()
+    }
+
+    /// The good flow, asking for `scope` (with or without its `resource`) in the authorization
+    /// request, and answered with `body`.
+    fn asking(scope: &str, resource: bool, body: &str) -> crate::Trace {
+        let mut url = good_authorize_url().replace("scope=calendar%3Aread", scope);
+        if !resource {
+            url = url.replace("&resource=https%3A%2F%2Fmcp.acme.test%2Fmcp", "");
+        }
+        let mut trace = with_response(body);
+        trace.exchanges[AUTHORIZE_HOP].url = url;
+        if !resource {
+            if let Some(form) = trace.exchanges[TOKEN_HOP].form.as_mut() {
+                form.retain(|p| p.name != "resource");
+            }
+        }
+        trace
+    }
+
+    #[test]
+    fn openid_scopes_may_stay_out_of_a_resources_token_but_no_others() {
+        let aud = r#"["res_1","https://mcp.acme.test/mcp"]"#;
+        let granted = body(aud, "calendar:read", 3600);
+        let openid = "scope=openid%20profile%20email%20calendar%3Aread";
+        let outcome = run(&asking(openid, true, &granted));
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        let json = serde_json::to_string(&outcome).expect("json");
+        assert!(json.contains("email openid profile"), "{json}");
+        // Without a resource, the token is the OpenID one: the scopes must be there.
+        let outcome = run(&asking(openid, false, &granted));
+        assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+        // A resource scope left out is still one fewer than asked.
+        let outcome = run(&asking(
+            "scope=openid%20calendar%3Aread%20calendar%3Awrite",
+            true,
+            &granted,
+        ));
+        assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
     }
 
     #[test]
