@@ -622,6 +622,17 @@ fn a_redirect_that_never_comes_back_stops_after_the_wait() {
     assert_eq!(check(&report, "byoa-login-endpoint")["status"], "pass");
 }
 
+/// The child's stdout, read to the end on a thread of its own: a test that follows stderr
+/// first would otherwise leave a report larger than a pipe's buffer unread, and flowlens
+/// blocked writing it.
+fn stdout_reader(child: &mut Child) -> std::thread::JoinHandle<std::io::Result<String>> {
+    let mut stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    })
+}
+
 #[test]
 fn closing_the_browser_stops_the_run_at_once() {
     let Some(_browser) = ready() else { return };
@@ -643,13 +654,7 @@ fn closing_the_browser_stops_the_run_at_once() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("flowlens runs");
-    // stdout is read while stderr is followed: a report larger than a pipe's buffer would
-    // otherwise keep flowlens from ending.
-    let mut stdout = child.stdout.take().expect("stdout");
-    let report_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
+    let report_reader = stdout_reader(&mut child);
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut seen = String::new();
     let pid = loop {
@@ -717,6 +722,7 @@ fn ctrl_c_stops_the_run_and_leaves_no_browser_profile_on_disk() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("flowlens runs");
+    let report_reader = stdout_reader(&mut child);
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut seen = String::new();
     while !seen.contains("page https://login.acme.test/login") {
@@ -763,12 +769,9 @@ fn ctrl_c_stops_the_run_and_leaves_no_browser_profile_on_disk() {
         Vec::<String>::new(),
         "no profile left"
     );
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut stdout)
+    let stdout = report_reader
+        .join()
+        .expect("the reader ends")
         .expect("read");
     let report: Value = serde_json::from_str(&stdout).expect("the report of what was seen");
     assert_eq!(check(&report, "byoa-login-endpoint")["status"], "pass");
