@@ -38,12 +38,19 @@ fn open(path: &Path) -> Result<(File, u64), String> {
     Ok((file, meta.len()))
 }
 
-/// Reads a HAR file, or a Flowlens trace JSON file (an object with `exchanges`).
+/// Reads a HAR file, or a Flowlens trace JSON file (an object with `exchanges`). Of a HAR,
+/// only the exchanges authorization flows can reach are kept: memory follows the flows, not
+/// the file.
 pub fn read_trace(path: &Path) -> Result<Trace, String> {
     let name = path.display();
     let (file, len) = open(path)?;
     let progress = progress_bar(len);
-    let result = har::read_har(file, &mut |read| {
+    let mut file = Some(file);
+    let reopen = || match file.take() {
+        Some(file) => Ok(file),
+        None => File::open(path),
+    };
+    let result = har::read_har_flows(reopen, &mut |read| {
         if let Some(bar) = &progress {
             bar.set_position(read);
         }

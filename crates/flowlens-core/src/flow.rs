@@ -19,8 +19,10 @@ use crate::profile::Profile;
 use crate::trace::{Exchange, ResourceType, Trace};
 use crate::vendor;
 
+pub mod reach;
 pub(crate) mod roles;
 
+pub(crate) use reach::Keeper;
 pub use roles::Role;
 
 /// How far back before the authorization request discovery is looked for. The extension
@@ -28,6 +30,14 @@ pub use roles::Role;
 const DISCOVERY_WINDOW_MS: f64 = 5.0 * 60.0 * 1000.0;
 /// How long after the authorization response the token request and MCP calls are looked for.
 const FOLLOW_UP_WINDOW_MS: f64 = 10.0 * 60.0 * 1000.0;
+/// How long after the authorization request its page chain is followed: twice what a login
+/// request lives (about 10 minutes, 15 at most), so that `byoa-timing` still sees a login that
+/// took too long, while a page loaded an hour later in the same tab is not part of the flow.
+/// (The extension's recorder stops an unfinished flow after 15 minutes.)
+const CHAIN_WINDOW_MS: f64 = 30.0 * 60.0 * 1000.0;
+/// How many exchanges before an authorization request are searched for the redirect that led
+/// to it, and after a flow's end for the resources its last pages loaded.
+const NEARBY_EXCHANGES: usize = 64;
 
 /// One reconstructed authorization flow.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,10 +159,7 @@ impl Builder<'_> {
 
     fn is_authorization_request(&self, i: usize) -> bool {
         let ex = self.exchange(i);
-        let params = UrlParams::of(&ex.url).query;
-        params.has("response_type")
-            && params.has("client_id")
-            && (ex.is_document() || self.is_redirect_target(i))
+        carries_authorization_request(ex) && (ex.is_document() || self.is_redirect_target(i))
     }
 
     /// Some earlier exchange of the same tab redirected to exactly this URL.
@@ -162,7 +169,7 @@ impl Builder<'_> {
 
     fn redirect_source(&self, i: usize) -> Option<usize> {
         let ex = self.exchange(i);
-        (0..i).rev().take(64).find(|&j| {
+        (0..i).rev().take(NEARBY_EXCHANGES).find(|&j| {
             let prev = self.exchange(j);
             same_tab(prev, ex) && prev.redirect_target().as_deref() == Some(ex.url.as_str())
         })
@@ -230,13 +237,16 @@ impl Builder<'_> {
         hops: &mut Vec<Hop>,
     ) -> Option<FlowEnd> {
         let authorize = self.exchange(start);
-        let tab = authorize.tab.clone();
+        let (tab, t0) = (authorize.tab.clone(), authorize.time_ms);
         let mut current = start;
         for i in start..self.trace.exchanges.len() {
             if Some(i) == next_start {
                 break;
             }
             let ex = self.exchange(i);
+            if ex.time_ms - t0 > CHAIN_WINDOW_MS {
+                break;
+            }
             if i != start {
                 if self.claimed[i] || !same_tab_opt(&tab, ex) {
                     continue;
@@ -357,7 +367,7 @@ impl Builder<'_> {
         let last = end
             .map(|e| e.exchange + 1)
             .unwrap_or(self.trace.exchanges.len());
-        let last = (last + 64).min(self.trace.exchanges.len());
+        let last = (last + NEARBY_EXCHANGES).min(self.trace.exchanges.len());
         for i in start..last {
             let ex = self.exchange(i);
             if self.claimed[i] || ex.is_document() || !same_tab_opt(&tab, ex) {
@@ -406,6 +416,13 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// The request's query has `response_type` and `client_id`: an authorization request when it
+/// is also a page load.
+pub(crate) fn carries_authorization_request(ex: &Exchange) -> bool {
+    let params = UrlParams::of(&ex.url).query;
+    params.has("response_type") && params.has("client_id")
 }
 
 /// The URL is an authorization response at the client's `redirect_uri`.

@@ -10,12 +10,18 @@ use super::{
     MAX_FORM_FIELDS, MAX_HEADERS, MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_REQUEST_BODY,
     MAX_URL,
 };
+use crate::flow::Keeper;
 use crate::trace::{Body, CaptureInfo, Exchange, Header, Param, ResourceType, Response, Trace};
 
 /// Accumulates exchanges and what had to be cut, skipped or guessed, for the capture notes.
 #[derive(Default)]
 pub(super) struct Importer {
     pub exchanges: Vec<Exchange>,
+    /// Set when only what a flow can reach is kept ([`Keeper`]); `exchanges` stays empty.
+    pub keeper: Option<Keeper>,
+    /// The file's first request and last response, over every entry, kept or not.
+    started_ms: Option<f64>,
+    stopped_ms: Option<f64>,
     pub creator: Option<String>,
     pub browser: Option<String>,
     pub first_page_ms: Option<f64>,
@@ -201,7 +207,27 @@ impl Importer {
         {
             extras.apply(&mut exchange);
         }
-        self.exchanges.push(exchange);
+        self.span(&exchange);
+        match &mut self.keeper {
+            Some(keeper) => keeper.push(exchange),
+            None => self.exchanges.push(exchange),
+        }
+    }
+
+    /// Widens the capture's time span to take in this exchange.
+    fn span(&mut self, ex: &Exchange) {
+        let positive = |t: f64| (t > 0.0).then_some(t);
+        if let Some(t) = positive(ex.time_ms) {
+            self.started_ms = Some(self.started_ms.map_or(t, |s| s.min(t)));
+        }
+        let end = ex
+            .response
+            .as_ref()
+            .and_then(|r| r.time_ms)
+            .unwrap_or(ex.time_ms);
+        if let Some(t) = positive(end) {
+            self.stopped_ms = Some(self.stopped_ms.map_or(t, |s| s.max(t)));
+        }
     }
 
     /// An entry that could not be read at all (not an object, or of the wrong shape).
@@ -442,8 +468,26 @@ impl Importer {
         }
     }
 
-    /// The trace, exchanges in start order, with notes on everything not imported as is.
-    pub fn finish(mut self) -> Trace {
+    /// The trace, exchanges in start order, with notes on everything not imported as is; with
+    /// a keeper, `None` when the file was too far out of time order to drop anything early.
+    pub fn finish(mut self) -> Option<Trace> {
+        let mut kept_note = None;
+        if let Some(keeper) = self.keeper.take() {
+            let kept = keeper.finish();
+            if !kept.exact {
+                return None;
+            }
+            if kept.dropped > 0 {
+                kept_note = Some(format!(
+                    "Kept the {} exchanges that authorization flows can reach and dropped {} \
+                     others, outside every flow's time window; hop numbers count the kept \
+                     exchanges.",
+                    kept.exchanges.len(),
+                    kept.dropped,
+                ));
+            }
+            self.exchanges = kept.exchanges;
+        }
         // HAR lists entries in request order, but not every writer does: a stable sort keeps
         // the file's order for equal times.
         // Checked first: the stable sort allocates half the trace again, at its largest.
@@ -540,29 +584,18 @@ impl Importer {
                 )
             ));
         }
+        notes.extend(kept_note);
         let started = self
-            .exchanges
-            .iter()
-            .map(|e| e.time_ms)
-            .chain(self.first_page_ms)
-            .filter(|t| *t > 0.0)
+            .started_ms
+            .into_iter()
+            .chain(self.first_page_ms.filter(|t| *t > 0.0))
             .reduce(f64::min);
-        let stopped = self
-            .exchanges
-            .iter()
-            .map(|e| {
-                e.response
-                    .as_ref()
-                    .and_then(|r| r.time_ms)
-                    .unwrap_or(e.time_ms)
-            })
-            .filter(|t| *t > 0.0)
-            .reduce(f64::max);
+        let stopped = self.stopped_ms;
         let creator = match (self.creator, self.browser) {
             (Some(c), Some(b)) if c != b => Some(format!("{c} ({b})")),
             (c, b) => c.or(b),
         };
-        Trace {
+        Some(Trace {
             source: "har".to_string(),
             capture: CaptureInfo {
                 started_ms: started,
@@ -574,6 +607,6 @@ impl Importer {
             },
             exchanges: self.exchanges,
             ..Trace::default()
-        }
+        })
     }
 }

@@ -81,12 +81,34 @@ pub enum HarError {
 ///
 /// The reader is read in large chunks: wrapping it in a `BufReader` is not needed.
 pub fn read_har<R: Read>(reader: R, on_progress: &mut dyn FnMut(u64)) -> Result<Trace, HarError> {
-    read(Scanner::new(reader, on_progress))
+    let trace = read(Scanner::new(reader, on_progress), Importer::default())?;
+    Ok(trace.expect("an importer without a keeper always gives a trace"))
 }
 
 /// Reads a HAR document held in memory (the extension's viewer).
 pub fn read_har_slice(bytes: &[u8]) -> Result<Trace, HarError> {
     read_har(bytes, &mut |_| {})
+}
+
+/// Reads a HAR document keeping only the exchanges an authorization flow can reach (see
+/// [`crate::flow::reach`]), so that memory follows the flows, not the file: a 1 GB HAR of a
+/// browsing session with one flow in it takes a few megabytes. The analysis finds the same
+/// flows, hops and statuses as on the whole file; hop numbers count the kept exchanges, and a
+/// capture note says how many were dropped.
+///
+/// `open` gives the document's bytes from the start. It is called a second time, to read
+/// everything, only when the entries are too far out of time order to drop any early.
+pub fn read_har_flows<R: Read>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Trace, HarError> {
+    let mut keeping = Importer::default();
+    keeping.keeper = Some(crate::flow::Keeper::default());
+    if let Some(trace) = read(Scanner::new(open()?, on_progress), keeping)? {
+        return Ok(trace);
+    }
+    let trace = read(Scanner::new(open()?, on_progress), Importer::default())?;
+    Ok(trace.expect("an importer without a keeper always gives a trace"))
 }
 
 #[derive(PartialEq)]
@@ -96,7 +118,8 @@ enum Found {
     Seen,
 }
 
-fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
+/// The trace, or `None` when `importer`'s keeper could not decide early (see [`read_har_flows`]).
+fn read<R: Read>(mut s: Scanner<'_, R>, mut importer: Importer) -> Result<Option<Trace>, HarError> {
     s.skip_bom()?;
     match s.peek()? {
         None => return Err(HarError::Empty),
@@ -113,7 +136,6 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
         }
         Some(_) => return Err(s.syntax_here("expected a JSON value")),
     }
-    let mut importer = Importer::default();
     let mut extras = None;
     let mut log = Found::Missing;
     let mut entries = Found::Missing;
@@ -188,11 +210,13 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
         (_, Found::Missing) => Err(HarError::NotHar("no \"log.entries\" array".into())),
         (_, Found::WrongType) => Err(HarError::NotHar("\"log.entries\" is not an array".into())),
         (Found::Seen, Found::Seen) => {
-            let mut trace = importer.finish();
+            let Some(mut trace) = importer.finish() else {
+                return Ok(None);
+            };
             if let Some(extras) = extras {
                 extras.apply(&mut trace);
             }
-            Ok(trace)
+            Ok(Some(trace))
         }
     }
 }
