@@ -60,7 +60,7 @@ pub fn read_trace(path: &Path) -> Result<Trace, String> {
     }
     match result {
         Ok(trace) => Ok(trace),
-        Err(HarError::NotHar(reason)) => read_trace_json(path)
+        Err(HarError::NotHar(reason)) => read_trace_json(path, &reason)
             .unwrap_or_else(|| Err(format!("{name}: not a HAR file ({reason})"))),
         Err(HarError::Io(e)) => Err(format!("{name}: cannot read: {}", io_reason(&e))),
         Err(e) => Err(format!("{name}: {e}")),
@@ -68,10 +68,20 @@ pub fn read_trace(path: &Path) -> Result<Trace, String> {
 }
 
 /// The file as a trace, when its top level has an `exchanges` array; `None` when it is some
-/// other JSON document.
-fn read_trace_json(path: &Path) -> Option<Result<Trace, String>> {
+/// other JSON document. `not_har` says why it is no HAR, for when it is no JSON serde_json can
+/// hold either (nested past its depth limit, a lone surrogate).
+fn read_trace_json(path: &Path, not_har: &str) -> Option<Result<Trace, String>> {
     let (file, _) = open(path).ok()?;
-    let value: serde_json::Value = serde_json::from_reader(BufReader::new(file)).ok()?;
+    let value: serde_json::Value = match serde_json::from_reader(BufReader::new(file)) {
+        Ok(value) => value,
+        Err(e) if e.is_io() => return None,
+        Err(e) => {
+            return Some(Err(format!(
+                "{}: not a HAR file ({not_har}), nor a readable Flowlens trace ({e})",
+                path.display()
+            )))
+        }
+    };
     if !value
         .get("exchanges")
         .is_some_and(serde_json::Value::is_array)

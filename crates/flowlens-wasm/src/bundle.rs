@@ -174,8 +174,9 @@ pub fn open_file(
     match har::read_har(bytes, &mut |done| on_progress(done, total)) {
         Ok(trace) => Ok((OpenedKind::Har, trace)),
         Err(HarError::NotHar(reason)) => {
-            let value: serde_json::Value =
-                serde_json::from_slice(bytes).map_err(|_| format!("not a HAR file ({reason})"))?;
+            let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+                format!("not a HAR file ({reason}), nor a readable Flowlens trace ({e})")
+            })?;
             if !value
                 .get("exchanges")
                 .is_some_and(serde_json::Value::is_array)

@@ -134,7 +134,17 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>, String> {
         let name = bytes
             .get(at + 46..at + 46 + name_len)
             .ok_or("truncated zip")?;
-        let name = String::from_utf8_lossy(name).into_owned();
+        // Names appear in messages: a hostile one must not break the line or reorder it.
+        let name: String = String::from_utf8_lossy(name)
+            .chars()
+            .map(|c| {
+                if c.is_control() || flowlens_core::report::markdown::is_bidi_control(c) {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect();
         if method != 0 {
             return Err(format!(
                 "{name}: compressed zip entries cannot be read here; unzip the file and open the HAR itself"

@@ -37,6 +37,8 @@ pub(super) struct Importer {
     dropped_json_bodies: usize,
     undecodable_bodies: usize,
     attached_bodies: usize,
+    /// Entries and bodies whose strings held lone UTF-16 surrogates, read as U+FFFD.
+    mended: usize,
 }
 
 /// Headers kept for static subresources (scripts, styles, images, fonts, media): what says
@@ -106,15 +108,6 @@ fn sniff(text: &str) -> BodyKind {
 }
 
 pub(super) use crate::text::prefix_at_char_boundary as cut;
-
-/// The text of a JSON string kept raw: borrowed when it has no escapes.
-fn raw_text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let json = raw.get();
-    if let Ok(s) = serde_json::from_str::<&str>(json) {
-        return Some(Cow::Borrowed(s));
-    }
-    serde_json::from_str::<String>(json).ok().map(Cow::Owned)
-}
 
 impl Importer {
     /// Converts one entry; `None` (and counted) when it has no request URL.
@@ -230,6 +223,26 @@ impl Importer {
         }
     }
 
+    /// The next entry's strings held lone surrogates, mended before it was read.
+    pub fn mended_entry(&mut self) {
+        self.mended += 1;
+    }
+
+    /// The text of a JSON string kept raw: borrowed when it has no escapes; lone surrogates
+    /// (a body cut inside a character) mended and counted.
+    fn raw_text<'r>(&mut self, raw: &'r RawValue) -> Option<Cow<'r, str>> {
+        let json = raw.get();
+        if let Ok(s) = serde_json::from_str::<&str>(json) {
+            return Some(Cow::Borrowed(s));
+        }
+        if let Ok(s) = serde_json::from_str::<String>(json) {
+            return Some(Cow::Owned(s));
+        }
+        let text = serde_json::from_str::<String>(&super::surrogate::mend(json)?).ok()?;
+        self.mended += 1;
+        Some(Cow::Owned(text))
+    }
+
     /// An entry that could not be read at all (not an object, or of the wrong shape).
     pub fn unreadable(&mut self) {
         self.entries += 1;
@@ -309,7 +322,7 @@ impl Importer {
     /// The request body: form fields of a form POST, or a JSON body.
     fn post_data(&mut self, post: model::PostData<'_>) -> (Option<Vec<Param>>, Option<Body>) {
         let mime = post.mime_type.as_deref().unwrap_or("");
-        let text = post.text.and_then(raw_text);
+        let text = post.text.and_then(|raw| self.raw_text(raw));
         let essence = mime
             .split(';')
             .next()
@@ -412,7 +425,7 @@ impl Importer {
         if kind == BodyKind::Sniff && raw.get().len() > 8 * MAX_JSON_BODY {
             return None;
         }
-        let mut text = raw_text(raw)?;
+        let mut text = self.raw_text(raw)?;
         if content
             .encoding
             .as_deref()
@@ -572,6 +585,13 @@ impl Importer {
             notes.push(format!(
                 "{} marked base64 could not be decoded.",
                 plural(self.undecodable_bodies, "body", "bodies")
+            ));
+        }
+        if self.mended > 0 {
+            notes.push(format!(
+                "{} held a lone UTF-16 surrogate (a string cut inside a character), read as \
+                 U+FFFD.",
+                plural(self.mended, "entry or body", "entries or bodies")
             ));
         }
         if self.attached_bodies > 0 {

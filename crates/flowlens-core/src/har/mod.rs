@@ -29,6 +29,7 @@ mod convert;
 pub mod export;
 mod model;
 mod scan;
+mod surrogate;
 mod time;
 
 pub use export::{apply_extras, export, export_string, export_unredacted, har_problems};
@@ -159,7 +160,19 @@ fn read<R: Read>(mut s: Scanner<'_, R>, mut importer: Importer) -> Result<Option
                     match serde_json::from_str::<Obj<Entry<'_>>>(text) {
                         Ok(Obj(entry)) => importer.entry(entry),
                         Err(e) if e.is_data() => importer.unreadable(),
-                        Err(e) => return Err(s.json_error(span, &e)),
+                        Err(e) => {
+                            // A lone surrogate is valid JSON serde_json refuses: mend, retry.
+                            let mended =
+                                surrogate::mend(text).ok_or_else(|| s.json_error(span, &e))?;
+                            match serde_json::from_str::<Obj<Entry<'_>>>(&mended) {
+                                Ok(Obj(entry)) => {
+                                    importer.mended_entry();
+                                    importer.entry(entry);
+                                }
+                                Err(e) if e.is_data() => importer.unreadable(),
+                                Err(_) => return Err(s.json_error(span, &e)),
+                            }
+                        }
                     }
                     Ok(())
                 })

@@ -141,6 +141,8 @@ pub struct Recorder {
     pending: BTreeMap<i64, Vec<Event>>,
     /// Traces whose state changed since the last flush.
     dirty: BTreeSet<i64>,
+    /// The latest time an event gave, for one that gives none.
+    clock_ms: f64,
 }
 
 impl Recorder {
@@ -201,7 +203,15 @@ impl Recorder {
     }
 
     /// Judges one browser event.
-    pub fn observe(&mut self, event: Event) -> Actions {
+    pub fn observe(&mut self, mut event: Event) -> Actions {
+        // Storage is JSON, which holds no NaN or infinity: such a time, kept, would make the
+        // trace's state unreadable after a worker restart (found by fuzzing).
+        let time = event.time_ms_mut();
+        if time.is_finite() {
+            self.clock_ms = self.clock_ms.max(*time);
+        } else {
+            *time = self.clock_ms;
+        }
         let mut actions = self.judge(event);
         actions.flush = !self.dirty.is_empty();
         actions

@@ -483,3 +483,27 @@ fn a_burst_of_events_is_one_chunk_per_trace() {
     assert!(b.recorder.flush().is_empty(), "nothing twice");
     assert_eq!(b.stored.len(), before);
 }
+
+/// Found by fuzzing (`recorder`): an event time JSON cannot hold (infinity, NaN) made the
+/// stored state unreadable, so a restarted worker lost the recording.
+#[test]
+fn a_time_storage_cannot_hold_does_not_make_the_recording_unreadable() {
+    let mut b = Browser::new();
+    run_good_flow(&mut b, 3);
+    for bad in [f64::INFINITY, f64::NAN, f64::NEG_INFINITY] {
+        let mut r = b.base(3, "99", "https://app.acme.test/api");
+        r.time_stamp = bad;
+        b.feed(Event::BeforeRequest(r));
+    }
+    let flushed = b.recorder.flush();
+    b.apply(flushed);
+    let stored = serde_json::to_string(&b.states).expect("states as JSON");
+    let states: Vec<TabState> = serde_json::from_str(&stored).expect("the states read back");
+    for append in &b.stored {
+        let json = serde_json::to_string(&append.events).expect("events as JSON");
+        serde_json::from_str::<Vec<Event>>(&json).expect("the events read back");
+    }
+    let mut restarted = Recorder::new();
+    restarted.restore(states);
+    assert!(restarted.state(3).is_some_and(TabState::is_recording));
+}
