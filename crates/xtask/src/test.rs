@@ -3,7 +3,8 @@
 //! Format and lints, the Rust tests of every crate (rules, HAR import, CLI, probe, recorder),
 //! the core's purity (it builds for wasm32 and depends on nothing web or async), the
 //! wasm-bindgen tests in headless Chromium (recorder in a service worker, popup in a page),
-//! and the Playwright end-to-end tests of the simulated environment and the extension.
+//! the Playwright end-to-end tests of the simulated environment and the extension, and every
+//! fuzz target briefly.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,6 +13,10 @@ use std::time::Instant;
 use crate::build::run_command;
 use crate::setup::{self, cargo};
 use crate::Result;
+
+/// Seconds each fuzz target runs in `cargo xtask test`: long enough to catch what a change
+/// breaks on the seed corpora, short enough for CI; long runs are `scripts/fuzz.sh 600`.
+const FUZZ_SECONDS: &str = "30";
 
 /// Crates the core must never depend on: it runs unchanged in the CLI and in the extension.
 const FORBIDDEN_IN_CORE: &[&str] = &[
@@ -88,6 +93,13 @@ pub fn run(root: &Path) -> Result {
             .args(["playwright", "test"])
             .current_dir(root.join("tests/e2e"))
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )?;
+
+    step("fuzzing: every target for 30 s (scripts/fuzz.sh; skipped without a nightly toolchain)");
+    run_command(
+        Command::new("bash")
+            .args(["scripts/fuzz.sh", FUZZ_SECONDS])
+            .current_dir(root),
     )?;
 
     println!(

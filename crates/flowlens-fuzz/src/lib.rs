@@ -1,0 +1,388 @@
+//! What each fuzz target checks.
+//!
+//! Every input surface of Flowlens has a target here, a function of the fuzzer's bytes that
+//! panics when an invariant breaks. The cargo-fuzz targets in `fuzz/` are one-line wrappers
+//! around them (run with `scripts/fuzz.sh`), and `tests/regressions.rs` replays every input
+//! fuzzing ever found through the same functions on stable Rust, so a crash found once stays
+//! fixed.
+//!
+//! | target       | input                                   | invariants |
+//! |--------------|-----------------------------------------|------------|
+//! | `har_import` | bytes: a HAR, a trace JSON, anything    | no panic; an error is one line; an imported trace survives its JSON form and a HAR export; keeping only what flows reach gives the same answer |
+//! | `export_zip` | bytes, or a zip built from fuzzed files | no panic; a zip Flowlens writes reads back exactly |
+//! | `redact`     | a mutated trace's HAR with planted secrets | the output is JSON and a valid HAR; no planted secret survives in clear, percent-encoded or base64; equal values stay equal, different ones different; redacting twice changes nothing |
+//! | `url_params` | bytes as a URL                          | no panic; masking keeps every parameter and masks every secret one; an endpoint equals itself |
+//! | `analyze`    | a mutated seed trace, a profile, planted secrets | no panic; every rule reports; every renderer's output is safe and leaks no secret; keeping only what flows reach gives the same statuses |
+//! | `recorder`   | browser events, popup commands, worker restarts | no panic; storage holds what the recorder holds after a flush; every state survives a restart through the storage's JSON; stored traces analyse |
+//! | `profile`    | bytes as profile TOML or the options page's JSON | no panic; a profile read survives writing it back |
+//!
+//! The files are opened and reports rendered through [`open`] and [`render`] only: when
+//! those move (the opener and the output layer into the core), only those modules change.
+
+use arbitrary::Unstructured;
+use flowlens_core::har;
+use flowlens_core::{Profile, Trace};
+
+pub mod events;
+pub mod leak;
+pub mod mutate;
+pub mod open;
+pub mod plant;
+pub mod render;
+pub mod seeds;
+
+/// What a target is: a check of the fuzzer's bytes that panics when an invariant breaks.
+pub type Target = fn(&[u8]);
+
+/// Every target, by the name its cargo-fuzz target and regression directory have.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("har_import", har_import),
+    ("export_zip", export_zip),
+    ("redact", redact),
+    ("url_params", url_params),
+    ("analyze", analyze),
+    ("recorder", recorder),
+    ("profile", profile),
+];
+
+/// Bytes, as the CLI and the viewer open a file.
+pub fn har_import(data: &[u8]) {
+    let full = open::read_har(data);
+    match &full {
+        Ok(trace) => {
+            trace_json_round_trip(trace);
+            let exported = serde_json::to_vec(&har::export_unredacted(trace))
+                .unwrap_or_else(|e| panic!("the HAR export is not JSON: {e}"));
+            let again = open::read_har(&exported)
+                .unwrap_or_else(|e| panic!("a HAR Flowlens exports does not read back: {e}"));
+            assert_eq!(again.exchanges.len(), trace.exchanges.len());
+        }
+        Err(e) => one_line("HAR import error", &e.to_string()),
+    }
+    let flows = har::read_har_flows(|| Ok(data), &mut |_| {});
+    match (&full, &flows) {
+        (Ok(a), Ok(b)) => assert_eq!(
+            flow_statuses(a, &Profile::default()),
+            flow_statuses(b, &Profile::default()),
+            "keeping only what flows reach changed the statuses"
+        ),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!(
+            "the two imports disagree: {:?} vs {:?}",
+            a.as_ref().map(|_| ()),
+            b.as_ref().map(|_| ())
+        ),
+    }
+    if let Err(e) = open::open_file(data) {
+        one_line("open error", &e);
+    }
+}
+
+/// Bytes as an export zip; or, after a zero byte, files the fuzzer chose, zipped as the
+/// extension writes them and maybe damaged.
+pub fn export_zip(data: &[u8]) {
+    if let Some((&0, rest)) = data.split_first() {
+        let mut u = Unstructured::new(rest);
+        let Ok(files) = u.arbitrary::<Vec<(String, Vec<u8>)>>() else {
+            return;
+        };
+        let mut zip = open::write_zip(&files);
+        let damage: Vec<(usize, u8)> = u.arbitrary().unwrap_or_default();
+        if damage.is_empty() {
+            let read = open::zip_entries(&zip)
+                .unwrap_or_else(|e| panic!("a zip Flowlens writes does not read back: {e}"));
+            assert_eq!(read, files, "a zip Flowlens writes reads back different");
+        }
+        for (at, byte) in damage {
+            if !zip.is_empty() {
+                let i = at % zip.len();
+                zip[i] = byte;
+            }
+        }
+        check_zip(&zip);
+    } else {
+        check_zip(data);
+    }
+}
+
+fn check_zip(bytes: &[u8]) {
+    match open::zip_entries(bytes) {
+        Ok(entries) => assert!(entries.len() <= usize::from(u16::MAX)),
+        Err(e) => one_line("zip error", &e),
+    }
+    if open::is_zip(bytes) {
+        if let Err(e) = open::open_file(bytes) {
+            one_line("open error", &e);
+        }
+    }
+}
+
+/// A mutated trace's HAR with secrets planted, redacted in memory and as a stream.
+pub fn redact(data: &[u8]) {
+    use flowlens_core::redact::{stream, Redactor};
+    let mut u = Unstructured::new(data);
+    let Ok(trace) = mutate::trace(&mut u) else {
+        return;
+    };
+    let mut doc = har::export_unredacted(&trace);
+    let Ok(secrets) = plant::in_har(&mut u, &mut doc) else {
+        return;
+    };
+    let key: [u8; 32] = u.arbitrary().unwrap_or([1; 32]);
+    let input = serde_json::to_string(&doc).unwrap_or_else(|e| panic!("HAR JSON: {e}"));
+    let problems_before = har::har_problems(&doc);
+
+    let mut in_memory = doc.clone();
+    Redactor::new(key).redact_har(&mut in_memory);
+    let text = serde_json::to_string(&in_memory).unwrap_or_else(|e| panic!("HAR JSON: {e}"));
+    check_redacted("in memory", &text, &secrets, &problems_before);
+    same_equalities(&doc, &in_memory);
+
+    let streamed = redact_stream(&input, key);
+    check_redacted("streamed", &streamed, &secrets, &problems_before);
+    let streamed_doc: serde_json::Value =
+        serde_json::from_str(&streamed).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    same_equalities(&doc, &streamed_doc);
+    let again = redact_stream(&streamed, [3; 32]);
+    assert_eq!(again, streamed, "redacting a redacted HAR changed it");
+
+    fn redact_stream(input: &str, key: [u8; 32]) -> String {
+        let mut out = Vec::new();
+        stream::redact_har_stream(
+            &mut Redactor::new(key),
+            input.as_bytes(),
+            std::io::Cursor::new(Vec::new()),
+            &mut out,
+        )
+        .unwrap_or_else(|e| panic!("a HAR Flowlens exports cannot be redacted: {e}"));
+        String::from_utf8(out).unwrap_or_else(|e| panic!("redacted output is not UTF-8: {e}"))
+    }
+}
+
+fn check_redacted(label: &str, text: &str, secrets: &[String], problems_before: &[String]) {
+    for secret in secrets {
+        leak::assert_no_spelling(label, text, secret);
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{label}: not JSON: {e}"));
+    for problem in har::har_problems(&doc) {
+        assert!(
+            problems_before.contains(&problem),
+            "{label}: the redaction made the HAR invalid: {problem}"
+        );
+    }
+    open::read_har(text.as_bytes())
+        .unwrap_or_else(|e| panic!("{label}: the redacted HAR does not import: {e}"));
+}
+
+/// The `state` of every request, as the checks compare it (decoded).
+fn states(doc: &serde_json::Value) -> Vec<Option<String>> {
+    doc["log"]["entries"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    let url = e["request"]["url"].as_str().unwrap_or("");
+                    flowlens_core::params::UrlParams::of(url)
+                        .get("state")
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Requests whose `state` was equal before redaction have equal ones after, and only those.
+fn same_equalities(before: &serde_json::Value, after: &serde_json::Value) {
+    let (a, b) = (states(before), states(after));
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "the redaction changed the number of entries"
+    );
+    for i in 0..a.len() {
+        for j in i + 1..a.len() {
+            if let (Some(x), Some(y), Some(p), Some(q)) = (&a[i], &a[j], &b[i], &b[j]) {
+                assert_eq!(
+                    x == y,
+                    p == q,
+                    "state of entries {i} and {j}: {x:?} vs {y:?} became {p:?} vs {q:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Bytes as a URL: parameters, hosts, masking, redirect targets.
+pub fn url_params(data: &[u8]) {
+    use flowlens_core::params::{host_of, scheme_of, url_without_query, UrlParams};
+    use flowlens_core::redact::{is_secret_name, mask_url, Redactor};
+    let s = String::from_utf8_lossy(data);
+    let params = UrlParams::of(&s);
+    let _ = (host_of(&s), scheme_of(&s), url_without_query(&s));
+    let masked = mask_url(&s);
+    let after = UrlParams::of(&masked);
+    let names =
+        |p: &UrlParams| -> Vec<String> { p.query.0.iter().map(|p| p.name.clone()).collect() };
+    assert_eq!(
+        names(&after),
+        names(&params),
+        "masking changed the parameters of {s:?}"
+    );
+    for (p, q) in params.query.0.iter().zip(&after.query.0) {
+        if is_secret_name(&p.name) {
+            assert!(
+                q.value.starts_with('['),
+                "{:?} is not masked in {masked:?}",
+                p.name
+            );
+        }
+    }
+    assert!(
+        flowlens_core::flow::same_endpoint(&s, &s),
+        "{s:?} is not its own endpoint"
+    );
+    let _ = Redactor::new([5; 32]).redact_url(&s);
+    let ex = flowlens_core::trace::Exchange {
+        url: "https://auth.acme.test/oauth/authorize?x=1".into(),
+        response: Some(flowlens_core::trace::Response {
+            status: 302,
+            headers: vec![flowlens_core::trace::Header::new("Location", s.as_ref())],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let _ = ex.redirect_target();
+    let ex = flowlens_core::trace::Exchange {
+        url: s.to_string(),
+        ..ex
+    };
+    let _ = (ex.redirect_target(), ex.parsed_url());
+}
+
+/// A mutated seed trace analysed with a fuzzed profile and rendered in every format.
+pub fn analyze(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(mut trace) = mutate::trace(&mut u) else {
+        return;
+    };
+    let profile = mutate::profile(&mut u).unwrap_or_default();
+    let secrets = plant::in_trace(&mut u, &mut trace).unwrap_or_default();
+    let flow = u.arbitrary::<Option<u8>>().ok().flatten().map(usize::from);
+    check_analysis(&trace, &profile, &secrets, flow);
+    keeping_what_flows_reach_changes_nothing(&trace, &profile);
+}
+
+/// The analysis and every renderer on one trace; `secrets` are planted values no output may
+/// show.
+pub fn check_analysis(trace: &Trace, profile: &Profile, secrets: &[String], flow: Option<usize>) {
+    let report = flowlens_core::analyze(trace, profile);
+    let registry = flowlens_core::rules::registry();
+    for rule in registry {
+        let id = rule.meta().id;
+        let reports = report.checks.iter().filter(|c| c.id == id).count();
+        assert_eq!(
+            reports,
+            report.flows.len().max(1),
+            "{id} reports once per flow"
+        );
+    }
+    let rendered = render::all(&report, trace, flow);
+    render::check(&rendered);
+    for secret in secrets {
+        for (label, output) in [
+            ("text", &rendered.text),
+            ("markdown", &rendered.markdown),
+            ("json", &rendered.json),
+            ("popup", &rendered.popup),
+        ] {
+            leak::assert_no_piece(label, output, secret);
+        }
+    }
+}
+
+/// The trace exported as a HAR and imported twice, whole and keeping what flows reach.
+fn keeping_what_flows_reach_changes_nothing(trace: &Trace, profile: &Profile) {
+    let Ok(bytes) = serde_json::to_vec(&har::export_unredacted(trace)) else {
+        return;
+    };
+    let (Ok(all), Ok(kept)) = (
+        open::read_har(&bytes),
+        har::read_har_flows(|| Ok(&bytes[..]), &mut |_| {}),
+    ) else {
+        panic!("a HAR Flowlens exports does not read back");
+    };
+    assert_eq!(
+        flow_statuses(&kept, profile),
+        flow_statuses(&all, profile),
+        "keeping only what flows reach changed the statuses ({} of {} exchanges kept)",
+        kept.exchanges.len(),
+        all.exchanges.len()
+    );
+}
+
+fn flow_statuses(trace: &Trace, profile: &Profile) -> Vec<String> {
+    flowlens_core::analyze(trace, profile)
+        .checks
+        .iter()
+        .map(|c| format!("{:?} {} {:?}", c.flow, c.id, c.status))
+        .collect()
+}
+
+/// Browser events, popup commands and worker restarts, through the recorder and storage.
+pub fn recorder(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(steps) = events::steps(&mut u) else {
+        return;
+    };
+    let mut extension = events::Extension::default();
+    for step in steps {
+        extension.run(step);
+    }
+    extension.finish();
+}
+
+/// Bytes as the CLI's profile TOML and as the options page's profile JSON.
+pub fn profile(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        match toml::from_str::<Profile>(text) {
+            Ok(p) => {
+                let written = toml::to_string(&p)
+                    .unwrap_or_else(|e| panic!("a profile read does not write back: {e}"));
+                let again: Profile = toml::from_str(&written)
+                    .unwrap_or_else(|e| panic!("a profile written does not read back: {e}"));
+                assert_eq!(again, p);
+                let _ = flowlens_core::analyze(&seeds::traces()[0], &p);
+            }
+            Err(e) => {
+                let _ = e.span();
+                let _ = e.message();
+            }
+        }
+    }
+    if let Ok(p) = serde_json::from_slice::<Profile>(data) {
+        let json = serde_json::to_string(&p).unwrap_or_else(|e| panic!("profile JSON: {e}"));
+        let again: Profile =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("profile JSON: {e}"));
+        assert_eq!(again, p);
+    }
+}
+
+/// A trace's JSON form (trace files, the viewer's input) reads back the same.
+fn trace_json_round_trip(trace: &Trace) {
+    let json = serde_json::to_value(trace).unwrap_or_else(|e| panic!("trace JSON: {e}"));
+    let text = json.to_string();
+    let back: Trace = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("a trace's JSON does not read back: {e}"));
+    let again = serde_json::to_value(&back).unwrap_or_else(|e| panic!("trace JSON: {e}"));
+    assert!(
+        render::same_json(&json, &again),
+        "a trace changes through its JSON form"
+    );
+}
+
+fn one_line(what: &str, message: &str) {
+    assert!(!message.trim().is_empty(), "{what} is empty");
+    assert!(!message.contains('\n'), "{what} spans lines: {message:?}");
+}
