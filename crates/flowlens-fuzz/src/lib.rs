@@ -231,7 +231,8 @@ pub fn url_params(data: &[u8]) {
         "masking changed the parameters of {s:?}"
     );
     for (p, q) in params.query.0.iter().zip(&after.query.0) {
-        if is_secret_name(&p.name) {
+        // (`?code` alone has nothing to mask.)
+        if is_secret_name(&p.name) && !p.raw.is_empty() {
             assert!(
                 q.value.starts_with('['),
                 "{:?} is not masked in {masked:?}",
@@ -271,7 +272,10 @@ pub fn analyze(data: &[u8]) {
     let secrets = plant::in_trace(&mut u, &mut trace).unwrap_or_default();
     let flow = u.arbitrary::<Option<u8>>().ok().flatten().map(usize::from);
     check_analysis(&trace, &profile, &secrets, flow);
-    keeping_what_flows_reach_changes_nothing(&trace, &profile);
+    // Fewer exchanges than the keeper's margins before and after a flow: it keeps them all.
+    if trace.exchanges.len() > 2 * 64 {
+        keeping_what_flows_reach_changes_nothing(&trace, &profile);
+    }
 }
 
 /// The analysis and every renderer on one trace; `secrets` are planted values no output may
