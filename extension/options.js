@@ -3,12 +3,11 @@
 // values, never as HTML.
 
 import init, { sections } from './pkg/flowlens_popup.js';
-import { ext } from './browser.js';
+import { hostAccess, onHostAccessChange, requestHostAccess } from './browser.js';
 import { loadProfile, saveProfile } from './storage.js';
 
 const form = document.getElementById('profile');
 const saved = document.getElementById('saved');
-const ALL_SITES = { origins: ['<all_urls>'] };
 
 const lines = (text) => text.split('\n').map((line) => line.trim()).filter(Boolean);
 const optional = (text) => (text.trim() === '' ? null : text.trim());
@@ -56,7 +55,7 @@ function fillForm(profile) {
 }
 
 async function showAccess() {
-  const granted = await ext.permissions.contains(ALL_SITES);
+  const granted = await hostAccess();
   document.getElementById('access-state').textContent = granted
     ? 'Flowlens can see requests on all sites (needed to follow a flow across your domains).'
     : 'Flowlens cannot see any request yet: grant access to all sites.';
@@ -69,10 +68,10 @@ form.addEventListener('submit', async (event) => {
   saved.textContent = 'Saved.';
   setTimeout(() => { saved.textContent = ''; }, 2000);
 });
-document.getElementById('grant').addEventListener('click', async () => {
-  await ext.permissions.request(ALL_SITES).catch(() => false);
-  await showAccess();
+document.getElementById('grant').addEventListener('click', () => {
+  requestHostAccess().then(showAccess);
 });
+onHostAccessChange(showAccess);
 
 await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
 sectionBoxes();

@@ -9,7 +9,9 @@
 import init, {
   analyzeRecording, exportBundle, pickTrace, renderPopup, reportMarkdown,
 } from './pkg/flowlens_popup.js';
-import { ext } from './browser.js';
+import {
+  BROWSER, ext, hostAccess, onHostAccessChange, requestHostAccess,
+} from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
 import {
   PROFILE_KEY, loadChunks, loadManual, loadProfile, loadStates, saveManual,
@@ -55,11 +57,11 @@ const mark = (name, since) => { timings[name] = Math.round(performance.now() - s
 
 async function render() {
   let t = performance.now();
-  const [states, profile, incognito, hostAccess] = await Promise.all([
+  const [states, profile, incognito, access] = await Promise.all([
     loadStates(),
     loadProfile(),
     incognitoInfo(),
-    ext.permissions.contains({ origins: ['<all_urls>'] }).catch(() => null),
+    hostAccess(),
   ]);
   const shown = pickTrace(states, current.tab ?? undefined, current.ownTab ?? undefined);
   const state = states.find((s) => s.tab === shown) ?? null;
@@ -87,7 +89,8 @@ async function render() {
     activeTab: current.tab,
     selectedFlow: current.selectedFlow,
     incognito,
-    hostAccess,
+    browser: BROWSER,
+    hostAccess: access,
     missingChunks: missing,
     pages: result?.pages ?? [],
   });
@@ -103,7 +106,8 @@ async function render() {
   buttons.bundle.disabled = !result;
   buttons.stop.disabled = !state;
   buttons.clear.disabled = !state;
-  buttons.record.disabled = current.tab === null && !state;
+  // Without access to websites a recording would stay empty.
+  buttons.record.disabled = access === false || (current.tab === null && !state);
 }
 
 function download(name, type, data) {
@@ -187,6 +191,12 @@ async function main() {
     answer(id).note = event.target.value.trim() === '' ? null : event.target.value;
     saveAnswers();
   });
+  // Rust renders #grant-access when Flowlens cannot record; the request must be made while the
+  // click is handled (Firefox), and a change made in the browser's settings re-renders too.
+  view.addEventListener('click', (event) => {
+    if (event.target.id === 'grant-access') requestHostAccess().then(() => render());
+  });
+  onHostAccessChange(() => render());
   for (const name of ['record', 'stop', 'clear']) buttons[name].addEventListener('click', () => command(name));
   buttons.json.addEventListener('click', () => download('flowlens-report.json', 'application/json',
     `${JSON.stringify(current.result.report, null, 2)}\n`));

@@ -9,7 +9,7 @@
 // time: everything the recorder must remember is in chrome.storage.session (storage.js).
 
 import init, { Recorder } from './pkg/flowlens_worker.js';
-import { ext, extraInfoSpec } from './browser.js';
+import { captureVisibleTab, ext, extraInfoSpec } from './browser.js';
 import { isCommandMessage, isPageSnapshotMessage } from './messages.js';
 import { loadStates, writeActions } from './storage.js';
 
@@ -207,7 +207,11 @@ async function captureConsent({ tab, url }) {
   try {
     const shown = await ext.tabs.get(tab);
     if (!shown.active || withoutFragment(shown.url) !== withoutFragment(url)) return;
-    const dataUrl = await ext.tabs.captureVisibleTab(shown.windowId, { format: 'jpeg', quality: 60 });
+    const dataUrl = await captureVisibleTab(shown.windowId, { format: 'jpeg', quality: 60 });
+    if (!dataUrl) {
+      console.info('Flowlens: no consent screenshot: the browser gives none without access to websites');
+      return;
+    }
     feed('screenshot', { tabId: tab, timeStamp: Date.now(), url: shown.url, dataUrl });
   } catch (error) {
     console.info('Flowlens: no consent screenshot', error?.message ?? error);

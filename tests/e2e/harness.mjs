@@ -9,11 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { startSimServer } from './sim/server.mjs';
-import { CLIENT_ORIGIN, TEST_USER } from './sim/constants.mjs';
 import { SCENARIOS, SCENARIO_NAMES, scenarioNamed } from './sim/scenarios.mjs';
+import { walkFlow } from './drivers/flow.mjs';
+import { playwrightPage } from './drivers/page.mjs';
 
 export { HOSTS, TEST_USER } from './sim/constants.mjs';
 export { SCENARIOS, SCENARIO_NAMES, scenarioNamed };
+export { clientStartUrl } from './drivers/flow.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -178,52 +180,6 @@ export async function allowExtensionInIncognito(context, id) {
   }
 }
 
-/** The client page that starts a scenario's flow. */
-export function clientStartUrl(scenario) {
-  return `${CLIENT_ORIGIN}/?scenario=${encodeURIComponent(scenario)}`;
-}
-
-// Pages where a flow rests: either the test has to act (login, consent) or the flow is over.
-const STAGE_SELECTORS = {
-  login: 'body[data-page="login"]',
-  'login-rejected': 'body[data-page="login-rejected"]',
-  consent: 'body[data-page="consent"]',
-  'scalekit-error': 'body[data-page="scalekit-error"]',
-  done: 'body[data-done]',
-};
-
-async function waitForStage(page, stages, { timeout, failures }) {
-  const selector = stages.map((stage) => STAGE_SELECTORS[stage]).join(', ');
-  const body = await Promise.race([
-    page.waitForSelector(selector, { state: 'attached', timeout }),
-    failures.promise,
-  ]).catch((error) => {
-    throw new Error(`flow stuck waiting for ${stages.join(' | ')} at ${page.url()}: ${error.message}`);
-  });
-  const data = await body.evaluate((element) => ({ ...element.dataset }));
-  return data.done ? { stage: 'done', ...data } : { stage: data.page, ...data };
-}
-
-function readConsentFacts(page) {
-  return page.evaluate(() => {
-    const text = (selector) => document.querySelector(selector)?.textContent ?? null;
-    return {
-      url: location.href,
-      title: document.title,
-      serverName: text('#server-name'),
-      clientName: text('#client-name'),
-      redirectHost: text('#redirect-host'),
-      environmentDomain: text('#environment-domain'),
-      faviconHref: document.querySelector('link[rel~="icon"]')?.href ?? null,
-      logoSrc: document.querySelector('#logo')?.src ?? null,
-      poweredBy: Boolean(document.querySelector('#powered-by')),
-      branding: document.body.dataset.branding,
-      backgroundColor: getComputedStyle(document.body).backgroundColor,
-      primaryButtonColor: getComputedStyle(document.querySelector('#allow')).backgroundColor,
-    };
-  });
-}
-
 /**
  * Runs a scenario's flow in `page` from the client start page to where it ends: the MCP result on the
  * client callback, Scalekit's error page, or the login page's 400. Signs in and consents on the way.
@@ -243,10 +199,11 @@ function readConsentFacts(page) {
  *   consent,          // facts read from the consent page, or null
  *   dialogs,          // JavaScript dialogs that opened (dismissed), e.g. an alert from an XSS
  * }
- * The result's outcome/error/status can be compared with SCENARIOS[scenario].expected.
+ * The result's outcome/error/status can be compared with SCENARIOS[scenario].expected. The walk
+ * through the pages is drivers/flow.mjs's walkFlow, shared with Firefox; this adds what Playwright
+ * sees of the network.
  */
 export async function runFlow(page, scenario, { decision = 'allow', onConsent, stopAt, timeout = 30_000 } = {}) {
-  scenarioNamed(scenario);
   const navigations = [];
   const frameUrls = [];
   const dialogs = [];
@@ -284,55 +241,26 @@ export async function runFlow(page, scenario, { decision = 'allow', onConsent, s
   page.on('framenavigated', onFrameNavigated);
   page.on('dialog', onDialog);
 
-  const waitOptions = { timeout, failures };
-  let consent = null;
-  let reached;
+  let walked;
   try {
-    await page.goto(clientStartUrl(scenario), { timeout });
-    reached = await waitForStage(page, ['login', 'login-rejected', 'scalekit-error', 'done'], waitOptions);
-    if (reached.stage === 'login') {
-      await page.fill('#email', TEST_USER.email);
-      await page.fill('#password', TEST_USER.password);
-      await page.click('#sign-in', { noWaitAfter: true });
-      reached = await waitForStage(page, ['consent', 'scalekit-error', 'login-rejected', 'done'], waitOptions);
-    }
-    if (reached.stage === 'consent') {
-      consent = await readConsentFacts(page);
-      if (onConsent) await onConsent(page, consent);
-      if (stopAt !== 'consent') {
-        await page.click(decision === 'allow' ? '#allow' : '#deny', { noWaitAfter: true });
-        reached = await waitForStage(page, ['done', 'scalekit-error'], waitOptions);
-      }
-    }
+    walked = await walkFlow(playwrightPage(page), scenario, {
+      decision,
+      stopAt,
+      timeout,
+      failures,
+      onConsent: onConsent && ((facts) => onConsent(page, facts)),
+    });
   } finally {
     page.off('response', onResponse);
     page.off('requestfailed', onRequestFailed);
     page.off('framenavigated', onFrameNavigated);
     page.off('dialog', onDialog);
   }
-
-  const resultText = await page.locator('#result').textContent({ timeout: 1000 }).catch(() => null);
-  const outcome = {
-    done: reached.done === 'ok' ? 'authorized' : 'client-error',
-    'scalekit-error': 'scalekit-error',
-    'login-rejected': 'login-rejected',
-    consent: 'consent',
-  }[reached.stage];
-  const error = {
-    'client-error': resultText,
-    'scalekit-error': reached.error,
-    'login-rejected': `missing ${reached.missing}`,
-  }[outcome] ?? null;
   return {
-    scenario,
-    outcome,
-    error,
+    ...walked,
     status: navigations.at(-1)?.status ?? null,
-    finalUrl: page.url(),
-    resultText,
     navigations,
     frameUrls,
-    consent,
     dialogs,
   };
 }

@@ -1,12 +1,13 @@
-//! Reading inputs: HAR files, Flowlens trace JSON files and the expectations profile. Every
-//! error is one line naming the file.
+//! Reading inputs: HAR files, Flowlens exports and trace JSON files (through the core's
+//! opener), and the expectations profile. Every error is one line naming the file.
 
 use std::fs::{self, File};
-use std::io::{self, BufReader, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::path::Path;
 
-use flowlens_core::har::{self, HarError};
-use flowlens_core::{Profile, Trace};
+use flowlens_core::har::HarError;
+use flowlens_core::open::{Keep, OpenError, Opened};
+use flowlens_core::Profile;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Inputs smaller than this read too fast for a progress bar to help.
@@ -38,60 +39,41 @@ fn open(path: &Path) -> Result<(File, u64), String> {
     Ok((file, meta.len()))
 }
 
-/// Reads a HAR file, or a Flowlens trace JSON file (an object with `exchanges`). Of a HAR,
-/// only the exchanges authorization flows can reach are kept: memory follows the flows, not
-/// the file.
-pub fn read_trace(path: &Path) -> Result<Trace, String> {
-    let name = path.display();
+/// Opens a HAR file, a Flowlens export (zip) or a trace JSON file with the core's opener,
+/// with a progress bar for large files. Of a HAR, only the exchanges authorization flows reach
+/// are kept: memory follows the flows, not the file.
+pub fn read_input(path: &Path) -> Result<Opened, String> {
     let (file, len) = open(path)?;
     let progress = progress_bar(len);
-    let mut file = Some(file);
-    let reopen = || match file.take() {
-        Some(file) => Ok(file),
-        None => File::open(path),
-    };
-    let result = har::read_har_flows(reopen, &mut |read| {
+    let result = flowlens_core::open::open_keeping(file, Keep::Flows, &mut |done, total| {
         if let Some(bar) = &progress {
-            bar.set_position(read);
+            if total > 0 {
+                bar.set_length(total);
+            }
+            bar.set_position(done);
         }
     });
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    match result {
-        Ok(trace) => Ok(trace),
-        Err(HarError::NotHar(reason)) => read_trace_json(path, &reason)
-            .unwrap_or_else(|| Err(format!("{name}: not a HAR file ({reason})"))),
-        Err(HarError::Io(e)) => Err(format!("{name}: cannot read: {}", io_reason(&e))),
-        Err(e) => Err(format!("{name}: {e}")),
-    }
+    result.map_err(|e| describe(path, e))
 }
 
-/// The file as a trace, when its top level has an `exchanges` array; `None` when it is some
-/// other JSON document. `not_har` says why it is no HAR, for when it is no JSON serde_json can
-/// hold either (nested past its depth limit, a lone surrogate).
-fn read_trace_json(path: &Path, not_har: &str) -> Option<Result<Trace, String>> {
-    let (file, _) = open(path).ok()?;
-    let value: serde_json::Value = match serde_json::from_reader(BufReader::new(file)) {
-        Ok(value) => value,
-        Err(e) if e.is_io() => return None,
-        Err(e) => {
-            return Some(Err(format!(
-                "{}: not a HAR file ({not_har}), nor a readable Flowlens trace ({e})",
-                path.display()
-            )))
+/// Calls `f` with a reader of the HAR of `path`: the file, or the HAR inside a zip.
+pub fn with_har<T>(path: &Path, f: impl FnOnce(&mut dyn io::Read) -> T) -> Result<T, String> {
+    let (file, _) = open(path)?;
+    flowlens_core::open::with_har(file, f).map_err(|e| describe(path, e))
+}
+
+/// An opener's error in one line naming the file.
+pub fn describe(path: &Path, e: OpenError) -> String {
+    let name = path.display();
+    match e {
+        OpenError::Io(e) | OpenError::Har(HarError::Io(e)) => {
+            format!("{name}: cannot read: {}", io_reason(&e))
         }
-    };
-    if !value
-        .get("exchanges")
-        .is_some_and(serde_json::Value::is_array)
-    {
-        return None;
+        e => format!("{name}: {e}"),
     }
-    Some(
-        serde_json::from_value::<Trace>(value)
-            .map_err(|e| format!("{}: not a valid Flowlens trace: {e}", path.display())),
-    )
 }
 
 /// Reads the expectations profile (TOML). Unknown keys are errors: a typo must not silently

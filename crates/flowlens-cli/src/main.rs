@@ -6,18 +6,13 @@
 //! exits 1 when the runs differ; `redact` exits 0 when it wrote the redacted file.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use flowlens_core::report::Report;
-use flowlens_core::rules;
 
-mod diff_cmd;
+mod commands;
 mod input;
-mod probe;
-mod redact_cmd;
-mod text;
 
 #[derive(Parser)]
 #[command(
@@ -36,13 +31,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check HAR files (or Flowlens trace JSON files) and print the checklist report.
+    /// Check HAR files (or Flowlens exports and trace JSON files) and print the checklist report.
     ///
     /// With one file, `--format json` prints one report object; with several, a JSON array of
     /// reports in argument order (files that cannot be read are left out and reported on
     /// stderr).
     Check {
-        /// HAR files exported from browser DevTools or Playwright, or trace JSON files.
+        /// HAR files exported from browser DevTools or Playwright, the extension's export zips
+        /// (judged with the profile and manual answers they carry, unless --profile is given),
+        /// zipped HARs, or trace JSON files.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Expectations profile (TOML): custom domains, server name, login endpoint...
@@ -57,7 +54,15 @@ enum Command {
     ///
     /// Sends an unauthenticated MCP initialize request, then follows discovery as an MCP
     /// client does. Never sends credentials. Exit 2 names the step that could not run.
-    Probe(probe::ProbeArgs),
+    Probe(commands::probe::ProbeArgs),
+    /// Connect to an MCP server as its client, through the whole OAuth flow: discovery,
+    /// registration, sign-in and consent in Chromium (watched over the DevTools protocol,
+    /// or driven by a steps file), the token exchange and authorized calls, then the checks
+    /// only a client can make (refresh, a replayed code, altered and expired tokens). One
+    /// trace, the whole checklist.
+    ///
+    /// Exit 2 names the step where the run stopped, after the report of what was seen.
+    Connect(Box<commands::connect::ConnectArgs>),
     /// List the rules in checklist order.
     Rules {
         #[arg(long, short, value_enum, default_value_t = RulesFormat::Text)]
@@ -76,7 +81,7 @@ enum Command {
     /// that stay equal where the values were equal. A receipt of what was replaced goes in
     /// the file. Streams: any file size, little memory. See docs/redaction.md.
     Redact {
-        /// The HAR file to redact.
+        /// The HAR file to redact (or a Flowlens export or zip holding one).
         #[arg(value_name = "IN.har")]
         input: PathBuf,
         /// Where to write (`-` for stdout). Default: IN.redacted.har beside the input.
@@ -87,7 +92,7 @@ enum Command {
     /// change): hosts, statuses, parameters and check statuses that changed. Exits 1 when
     /// they differ.
     Diff {
-        /// Run A (HAR or trace JSON).
+        /// Run A (HAR, Flowlens export zip, or trace JSON).
         #[arg(value_name = "A")]
         a: PathBuf,
         /// Run B.
@@ -136,13 +141,16 @@ fn main() -> ExitCode {
             files,
             profile,
             format,
-        } => check(&files, profile.as_deref(), format),
-        Command::Probe(args) => probe::run(args),
-        Command::Rules { format, manual } => list_rules(format, manual).map(|()| ExitCode::SUCCESS),
-        Command::Explain { id } => explain(&id).map(|()| ExitCode::SUCCESS),
+        } => commands::check::run(&files, profile.as_deref(), format),
+        Command::Probe(args) => commands::probe::run(args),
+        Command::Connect(args) => commands::connect::run(*args),
+        Command::Rules { format, manual } => {
+            commands::rules::run(format, manual).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Explain { id } => commands::explain::run(&id).map(|()| ExitCode::SUCCESS),
         Command::Redact { input, output } => {
-            let output = redact_cmd::Output::from_arg(output.as_deref(), &input);
-            redact_cmd::run(&input, &output)
+            let output = commands::redact::Output::from_arg(output.as_deref(), &input);
+            commands::redact::run(&input, &output)
                 .map(|summary| {
                     let _ = writeln!(anstream::stderr(), "{summary}");
                     ExitCode::SUCCESS
@@ -154,7 +162,7 @@ fn main() -> ExitCode {
             b,
             profile,
             format,
-        } => diff(&a, &b, profile.as_deref(), format),
+        } => commands::diff::run(&a, &b, profile.as_deref(), format),
     };
     match result {
         Ok(code) => code,
@@ -167,167 +175,11 @@ fn main() -> ExitCode {
 
 fn error(message: &str) {
     let mut stderr = anstream::stderr();
-    let _ = writeln!(stderr, "flowlens: error: {}", text::clean(message));
-}
-
-fn diff(
-    a: &Path,
-    b: &Path,
-    profile: Option<&Path>,
-    format: RulesFormat,
-) -> Result<ExitCode, Failure> {
-    let profile = match profile {
-        Some(path) => input::read_profile(path).map_err(Failure)?,
-        None => flowlens_core::Profile::default(),
-    };
-    let ta = input::read_trace(a).map_err(Failure)?;
-    let tb = input::read_trace(b).map_err(Failure)?;
-    let (ra, rb) = (
-        flowlens_core::analyze(&ta, &profile),
-        flowlens_core::analyze(&tb, &profile),
+    let _ = writeln!(
+        stderr,
+        "flowlens: error: {}",
+        flowlens_core::render::text::clean(message)
     );
-    let d = flowlens_core::diff::diff(&ta, &ra, &tb, &rb);
-    let (na, nb) = (input::display_name(a), input::display_name(b));
-    let mut out = anstream::stdout().lock();
-    match format {
-        RulesFormat::Json => diff_cmd::render_json(&mut out, &na, &nb, &d),
-        RulesFormat::Text => diff_cmd::render_text(&mut out, &na, &nb, &d),
-    }
-    .and_then(|()| out.flush())
-    .or_else(quiet_broken_pipe)
-    .map_err(|e| Failure(format!("cannot write the diff: {e}")))?;
-    Ok(if diff_cmd::differs(&d) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn check(files: &[PathBuf], profile: Option<&Path>, format: Format) -> Result<ExitCode, Failure> {
-    let profile = match profile {
-        Some(path) => input::read_profile(path).map_err(Failure)?,
-        None => flowlens_core::Profile::default(),
-    };
-    let mut reports = Vec::new();
-    let mut unreadable = false;
-    for path in files {
-        match input::read_trace(path) {
-            Ok(trace) => {
-                let mut report = flowlens_core::analyze(&trace, &profile);
-                report.source.name = Some(input::display_name(path));
-                reports.push(report);
-            }
-            Err(message) => {
-                error(&message);
-                unreadable = true;
-            }
-        }
-    }
-    print_reports(&reports, files.len() > 1, format)
-        .or_else(quiet_broken_pipe)
-        .map_err(|e| Failure(format!("cannot write the report: {e}")))?;
-    Ok(if unreadable {
-        ExitCode::from(2)
-    } else if reports.iter().any(Report::has_failures) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn print_reports(reports: &[Report], several: bool, format: Format) -> std::io::Result<()> {
-    let mut out = anstream::stdout().lock();
-    match format {
-        Format::Json => {
-            let json = if several {
-                serde_json::to_string_pretty(reports)
-            } else if let Some(report) = reports.first() {
-                serde_json::to_string_pretty(report)
-            } else {
-                return Ok(());
-            };
-            writeln!(out, "{}", json.map_err(std::io::Error::other)?)?;
-        }
-        Format::Markdown => {
-            for (i, report) in reports.iter().enumerate() {
-                if i > 0 {
-                    writeln!(out, "\n---\n")?;
-                }
-                write!(out, "{}", flowlens_core::report::markdown::render(report))?;
-            }
-        }
-        Format::Text => {
-            for (i, report) in reports.iter().enumerate() {
-                if i > 0 {
-                    writeln!(out)?;
-                }
-                text::render(&mut out, report)?;
-            }
-        }
-    }
-    out.flush()
-}
-
-fn list_rules(format: RulesFormat, manual: bool) -> Result<(), Failure> {
-    let mut out = anstream::stdout().lock();
-    let result = match format {
-        RulesFormat::Json => {
-            #[derive(serde::Serialize)]
-            struct Row {
-                id: &'static str,
-                section: rules::Section,
-                title: &'static str,
-                kind: &'static str,
-            }
-            let mut rows: Vec<Row> = rules::registry()
-                .iter()
-                .map(|r| r.meta())
-                .map(|m| Row {
-                    id: m.id,
-                    section: m.section,
-                    title: m.title,
-                    kind: "rule",
-                })
-                .collect();
-            if manual {
-                rows.extend(flowlens_core::manual::items().iter().map(|m| Row {
-                    id: m.id,
-                    section: m.section,
-                    title: m.title,
-                    kind: "manual",
-                }));
-            }
-            serde_json::to_string_pretty(&rows)
-                .map_err(std::io::Error::other)
-                .and_then(|json| writeln!(out, "{json}"))
-        }
-        RulesFormat::Text => text::rules(&mut out, manual),
-    };
-    result
-        .or_else(quiet_broken_pipe)
-        .map_err(|e| Failure(format!("cannot write: {e}")))
-}
-
-/// `flowlens explain ID`: a rule's documentation, or a manual item's guidance.
-fn explain(id: &str) -> Result<(), Failure> {
-    let trimmed = id.trim();
-    let mut out = anstream::stdout().lock();
-    let written = if let Some(rule) = rules::find(trimmed) {
-        text::explain(&mut out, rule.meta())
-    } else if let Some(item) = flowlens_core::manual::find(trimmed) {
-        text::explain_manual(&mut out, item)
-    } else {
-        let close = close_ids(id);
-        let hint = if close.is_empty() {
-            "run `flowlens rules --manual` for the list".to_string()
-        } else {
-            format!("did you mean {}?", close.join(", "))
-        };
-        return Err(Failure(format!("unknown rule id `{id}`; {hint}")));
-    };
-    written
-        .or_else(quiet_broken_pipe)
-        .map_err(|e| Failure(format!("cannot write: {e}")))
 }
 
 /// A reader that went away (`flowlens check x.har | head`) is not an error.
@@ -336,59 +188,5 @@ fn quiet_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
         Ok(())
     } else {
         Err(e)
-    }
-}
-
-/// Rule ids close to `id`: a small edit distance, or one containing the other.
-fn close_ids(id: &str) -> Vec<&'static str> {
-    let id = id.trim().to_ascii_lowercase();
-    let ids = rules::registry()
-        .iter()
-        .map(|r| r.meta().id)
-        .chain(flowlens_core::manual::items().iter().map(|m| m.id));
-    let mut scored: Vec<(usize, &'static str)> = ids
-        .filter_map(|candidate| {
-            let distance = levenshtein(&id, candidate);
-            let contains = id.len() >= 3 && (candidate.contains(&id) || id.contains(candidate));
-            (contains || distance <= (candidate.len() / 3).max(2)).then_some((distance, candidate))
-        })
-        .collect();
-    scored.sort();
-    scored.into_iter().map(|(_, c)| c).take(5).collect()
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distance() {
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("same", "same"), 0);
-    }
-
-    #[test]
-    fn close_ids_find_typos_and_parts() {
-        assert_eq!(close_ids("oauth-pkce-s265"), ["oauth-pkce-s256"]);
-        assert_eq!(close_ids("pkce"), ["oauth-pkce-s256"]);
-        assert!(close_ids("zzzzzzzz").is_empty());
     }
 }

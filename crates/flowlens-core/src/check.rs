@@ -7,49 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::redact;
-
-/// The status of a checklist item. The names are part of the report contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Fail,
-    Warn,
-    Pass,
-    /// The trace does not show what the check needs.
-    NotObserved,
-    /// A person must verify it; the browser cannot see it.
-    Manual,
-    /// Does not apply to this flow (e.g. BYOA checks on a flow without BYOA).
-    Skipped,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Warn => "warn",
-            Status::NotObserved => "not-observed",
-            Status::Manual => "manual",
-            Status::Skipped => "skipped",
-        }
-    }
-
-    pub const ALL: [Status; 6] = [
-        Status::Pass,
-        Status::Fail,
-        Status::Warn,
-        Status::NotObserved,
-        Status::Manual,
-        Status::Skipped,
-    ];
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::vocab::Status;
 
 /// What a rule concluded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -49,6 +49,15 @@ pub struct Diff {
     pub summary: Summary,
 }
 
+impl Diff {
+    /// Whether the runs differ anywhere (hops, parameters or check statuses).
+    pub fn differs(&self) -> bool {
+        let s = &self.summary;
+        s.hops_changed + s.hops_only_a + s.hops_only_b + s.checks_changed > 0
+            || s.flows_a != s.flows_b
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub flows_a: usize,

@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use crate::manual;
-use crate::rules::{self, Section};
+use crate::rules;
+use crate::vocab::Section;
 
 /// The command that rewrites `docs/checks.md`.
 pub const REGENERATE: &str = "UPDATE_DOCS=1 cargo test -p flowlens-core --test docs";
@@ -110,6 +111,12 @@ pub fn checks_markdown() -> String {
                 .map(|s| format!("{} checklist: \"{}\"", s.seed.as_str(), s.item))
                 .collect();
             let _ = writeln!(out, "_From the {}._\n", sources.join("; "));
+            for (_, rule) in manual::ANSWERED_BY.iter().filter(|(m, _)| *m == item.id) {
+                let _ = writeln!(
+                    out,
+                    "_A report whose trace holds the evidence (a `flowlens connect` run) shows [`{rule}`](#{rule}) in its place._\n"
+                );
+            }
         }
     }
     out.trim_end().to_string() + "\n"

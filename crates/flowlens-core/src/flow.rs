@@ -72,13 +72,14 @@ pub struct FlowEnd {
     pub navigation: Option<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EndVia {
-    /// The browser requested the callback URL.
-    Request,
-    /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
-    Location,
+crate::vocab::string_enum! {
+    /// How the end of a flow was seen.
+    pub enum EndVia {
+        /// The browser requested the callback URL.
+        Request => "request",
+        /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
+        Location => "location",
+    }
 }
 
 impl Flow {
@@ -395,6 +396,8 @@ impl Builder<'_> {
                     .get("resource")
                     .map(str::to_string)
             });
+        // Refresh tokens this flow's token responses issued: their refreshes belong to it.
+        let mut refresh_tokens: Vec<String> = Vec::new();
         for i in end.exchange + 1..self.trace.exchanges.len() {
             let ex = self.exchange(i);
             if ex.time_ms - t_end > FOLLOW_UP_WINDOW_MS {
@@ -403,9 +406,15 @@ impl Builder<'_> {
             if self.claimed[i] {
                 continue;
             }
-            if ex.form_value("grant_type") == Some("authorization_code")
-                && (code.is_none() || ex.form_value("code") == code.as_deref())
-            {
+            let grant_type = ex.form_value("grant_type");
+            let redeems_code = grant_type == Some("authorization_code")
+                && (code.is_none() || ex.form_value("code") == code.as_deref());
+            let refreshes = grant_type == Some("refresh_token")
+                && ex
+                    .form_value("refresh_token")
+                    .is_some_and(|t| refresh_tokens.iter().any(|r| r == t));
+            if redeems_code || refreshes {
+                refresh_tokens.extend(issued_refresh_token(ex));
                 self.claim(hops, i, Role::TokenRequest);
             } else if roles::is_mcp_request(ex)
                 && resource
@@ -423,6 +432,13 @@ impl Builder<'_> {
 pub(crate) fn carries_authorization_request(ex: &Exchange) -> bool {
     let params = UrlParams::of(&ex.url).query;
     params.has("response_type") && params.has("client_id")
+}
+
+/// The refresh token a token response issued, when its body shows one.
+fn issued_refresh_token(ex: &Exchange) -> Option<String> {
+    let body = ex.response_body_text().filter(|t| t.len() <= 1024 * 1024)?;
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get("refresh_token")?.as_str().map(str::to_string)
 }
 
 /// The URL is an authorization response at the client's `redirect_uri`.

@@ -2,17 +2,17 @@
 //! seed checklist's guidance, so that the report covers the whole go-live checklist.
 //!
 //! The table is data, in checklist order (section, then the seeds' order: the launch
-//! checklist before the skill checklist). [`crate::analyze`] appends every item to the
+//! checklist before the skill checklist). The report builder appends every item to the
 //! report after the automated checks of its section, with `flow: null`. Ids are stable
 //! kebab-case codes prefixed `manual-` and part of the report contract, like rule ids.
 //! `docs/coverage.md` maps every seed item to a rule or one of these; a test keeps the
 //! table, the map and the seeds in step.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
 
-use crate::check::Status;
-use crate::report::CheckReport;
-use crate::rules::Section;
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::Section;
 
 /// Which seed checklist an item comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,26 +79,43 @@ pub fn find(id: &str) -> Option<&'static ManualItem> {
     ITEMS.iter().find(|m| m.id == id)
 }
 
-/// The position of a manual item in checklist order.
-pub fn position(id: &str) -> Option<usize> {
-    ITEMS.iter().position(|m| m.id == id)
+/// A person's answer on one manual item: ticked as done, and a note (the extension's
+/// checklist keeps them per deployment; a Flowlens export carries them in its report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Answer {
+    pub ticked: bool,
+    pub note: Option<String>,
 }
 
-/// The report entries of every manual item: status `manual`, the guidance as summary.
-pub(crate) fn report_items() -> impl Iterator<Item = CheckReport> {
-    ITEMS.iter().map(|m| CheckReport {
-        id: m.id.to_string(),
-        section: m.section,
-        title: m.title.to_string(),
-        flow: None,
-        status: Status::Manual,
-        summary: m.guidance.to_string(),
-        evidence: Vec::new(),
-        assumptions: Vec::new(),
-        note: None,
-        ticked: false,
-    })
+/// Answers by manual item id.
+pub type Answers = BTreeMap<String, Answer>;
+
+/// Longest note kept (characters): a note is a line or two, not a document.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+impl Answer {
+    /// The note as a report shows it: trimmed, `None` when empty, at most [`MAX_NOTE_CHARS`].
+    pub fn shown_note(&self) -> Option<String> {
+        self.note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| n.chars().take(MAX_NOTE_CHARS).collect())
+    }
 }
+
+/// Manual items that an automated check answers when the trace holds its evidence, as
+/// (manual item, rule id). Such evidence comes from a client that exercises the server
+/// (`flowlens connect`: the authorized calls, a replayed code, invalid tokens, a refresh);
+/// when the rule's status for some flow is pass, warn or fail, the report builder shows the
+/// rule in the item's place instead of the manual item.
+pub const ANSWERED_BY: &[(&str, &str)] = &[
+    ("manual-api-clients", "mcp-authorized-call"),
+    ("manual-invalid-codes", "oauth-code-replay"),
+    ("manual-expired-tokens", "mcp-invalid-token"),
+    ("manual-session-refresh", "oauth-refresh"),
+];
 
 use Section::*;
 
@@ -618,6 +635,7 @@ static ITEMS: &[ManualItem] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::Status;
     use std::collections::HashSet;
 
     #[test]
@@ -642,6 +660,33 @@ mod tests {
             assert!(!item.seed.is_empty(), "{} names no seed item", item.id);
             assert_ne!(item.section, Section::Capture);
         }
+    }
+
+    #[test]
+    fn a_check_with_evidence_takes_the_place_of_the_item_it_answers() {
+        use crate::testing::{good_client_run, good_flow};
+        for (item, rule) in ANSWERED_BY {
+            assert!(find(item).is_some(), "{item} is not a manual item");
+            assert!(crate::rules::find(rule).is_some(), "{rule} is not a rule");
+        }
+        let profile = crate::Profile::default();
+        let recorded = crate::analyze(&good_flow().build(), &profile);
+        let client = crate::analyze(&good_client_run().build(), &profile);
+        for (item, rule) in ANSWERED_BY {
+            let has = |r: &crate::Report, id: &str| r.checks.iter().any(|c| c.id == id);
+            assert!(
+                has(&recorded, item),
+                "{item} stays while {rule} is not observed"
+            );
+            assert!(!has(&client, item), "{item} gives way to {rule}");
+            assert!(has(&client, rule));
+        }
+        assert_eq!(client.counts.manual, items().len() - ANSWERED_BY.len());
+        // Informed, not answered: the session item stays.
+        assert!(client
+            .checks
+            .iter()
+            .any(|c| c.id == "manual-mcp-session-management"));
     }
 
     #[test]

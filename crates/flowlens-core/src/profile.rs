@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::Section;
+use crate::vocab::Section;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -19,6 +19,9 @@ pub struct Profile {
     pub login_endpoint: Option<String>,
     /// The client redirect URIs the flow may end at.
     pub redirect_uris: Vec<String>,
+    /// A client id registered for `flowlens connect` (a public client with a loopback
+    /// redirect URI), used instead of dynamic client registration.
+    pub client_id: Option<String>,
     /// Expected brand colors (CSS colors: `#0a66c2`, `rgb(10, 102, 194)`).
     pub colors: ProfileColors,
     /// Checklist sections that do not apply ("bring-your-own-auth", "enterprise-auth"...):

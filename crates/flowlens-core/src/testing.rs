@@ -207,11 +207,111 @@ pub fn good_flow_with_pages() -> TraceBuilder {
         .resource(ResourceType::Stylesheet, "https://login.acme.test/static/app.css", "https://login.acme.test/")
 }
 
+/// [`good_flow_with_pages`] as an MCP client that runs the flow itself records it (`flowlens
+/// connect`): a complete token response (a JWT for the MCP server, a lifetime, the scope, a
+/// refresh token), the authorized `initialize` (which opens a session) and `tools/list`, a
+/// refresh whose new token goes on in the session, and the active checks, each refused as
+/// it must be: an altered and an expired token, the session id without a token, the code
+/// redeemed a second time. Every rule passes on it.
+pub fn good_client_run() -> TraceBuilder {
+    use crate::stdx::base64::{Engine, URL_SAFE_NO_PAD};
+    let jwt = |claims: &str, signature: &str| {
+        format!(
+            "{}.{}.{signature}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"at+jwt","kid":"snk_1"}"#),
+            URL_SAFE_NO_PAD.encode(claims)
+        )
+    };
+    let claims = |exp: u64| {
+        format!(
+            r#"{{"iss":"https://auth.acme.test","sub":"usr_1","aud":["res_1","https://mcp.acme.test/mcp"],"scope":"calendar:read","exp":{exp}}}"#
+        )
+    };
+    // The builder's clock starts at 1_700_000_000 s.
+    let token = jwt(&claims(1_700_003_600), "c2lnbmF0dXJlLW9uZQ");
+    let refreshed = jwt(&claims(1_700_007_200), "c2lnbmF0dXJlLXR3bw");
+    let altered = jwt(&claims(1_700_003_600), "YWx0ZXJlZC1zaWduYXR1cmU");
+    let expired = jwt(&claims(1_699_990_000), "c2lnbmF0dXJlLW9uZQ");
+    let token_response = format!(
+        r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600,"scope":"calendar:read","refresh_token":"rt_first"}}"#
+    );
+    const MCP: &str = "https://mcp.acme.test/mcp";
+    const TOKEN_URL: &str = "https://auth.acme.test/oauth/token";
+    const SESSION: &str = "3f6c1a2e-54b8-4d0e-9a77-0c1d2e3f4a5b";
+    const INVALID: &str = r#"Bearer error="invalid_token", resource_metadata="https://mcp.acme.test/.well-known/oauth-protected-resource/mcp""#;
+    let rpc = |b: TraceBuilder, bearer: Option<&str>, session: Option<&str>, body: &str| {
+        let mut b = b
+            .fetch("POST", MCP)
+            .request_header("Content-Type", "application/json")
+            .request_header("MCP-Protocol-Version", "2025-11-25")
+            .request_body("application/json", body);
+        if let Some(t) = bearer {
+            b = b.request_header("Authorization", &format!("Bearer {t}"));
+        }
+        if let Some(s) = session {
+            b = b.request_header("Mcp-Session-Id", s);
+        }
+        b
+    };
+    let tools_list = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
+    let tools = r#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"list_events"},{"name":"create_event"}]}}"#;
+    let unauthorized =
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Unauthorized"}}"#;
+
+    let b = good_flow_with_pages().edit_exchange(TOKEN_HOP, |ex| {
+        if let Some(body) = ex.response.as_mut().and_then(|r| r.body.as_mut()) {
+            body.text = token_response;
+        }
+    });
+    let b = rpc(b, Some(&token), None, r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#)
+        .json(200, r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"acme-calendar","version":"1.0.0"}}}"#)
+        .response_header("Mcp-Session-Id", SESSION);
+    let b = rpc(
+        b,
+        Some(&token),
+        Some(SESSION),
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    )
+    .status(202);
+    let b = rpc(b, Some(&token), Some(SESSION), tools_list).json(200, tools);
+    let b = b
+        .fetch("POST", TOKEN_URL)
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "rt_first"), ("client_id", "m2m_123"), ("resource", MCP)])
+        .json(200, &format!(r#"{{"access_token":"{refreshed}","token_type":"Bearer","expires_in":3600,"refresh_token":"rt_second"}}"#))
+        .response_header("Cache-Control", "no-store");
+    let b = rpc(b, Some(&refreshed), Some(SESSION), tools_list).json(200, tools);
+    let b = rpc(b, Some(&altered), None, tools_list)
+        .json(401, unauthorized)
+        .response_header("WWW-Authenticate", INVALID);
+    let b = rpc(b, Some(&expired), None, tools_list)
+        .json(401, unauthorized)
+        .response_header("WWW-Authenticate", INVALID);
+    let b = rpc(b, None, Some(SESSION), tools_list)
+        .json(401, unauthorized)
+        .response_header("WWW-Authenticate", INVALID);
+    b.fetch("POST", TOKEN_URL)
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "SplxlOBeZQQYbYS6WxSbIA"),
+            (
+                "code_verifier",
+                "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            ),
+            ("redirect_uri", "https://app.acme.test/callback"),
+            ("resource", MCP),
+        ])
+        .json(
+            400,
+            r#"{"error":"invalid_grant","error_description":"code already used"}"#,
+        )
+        .response_header("Cache-Control", "no-store")
+}
+
 impl TraceBuilder {
     pub fn new() -> Self {
         Self {
             trace: Trace {
-                source: "test".into(),
+                source: crate::vocab::SourceKind::Test,
                 ..Trace::default()
             },
             clock: 1_700_000_000_000.0,

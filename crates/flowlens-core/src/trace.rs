@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::vocab::SourceKind;
+
 mod snapshot;
 
 pub use snapshot::{ColorFacts, FaviconLink, FormField, LogoCandidate, PageSnapshot};
@@ -19,8 +21,8 @@ pub use snapshot::{ColorFacts, FaviconLink, FormField, LogoCandidate, PageSnapsh
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Trace {
-    /// Where the trace came from ("har", "extension", "probe", "test").
-    pub source: String,
+    /// Where the trace came from.
+    pub source: SourceKind,
     /// Capture facts the checks need to judge completeness.
     pub capture: CaptureInfo,
     /// HTTP exchanges in request order. A redirect is an exchange whose response is a 3xx with

@@ -83,15 +83,23 @@ pub fn har_import(data: &[u8]) {
 pub fn export_zip(data: &[u8]) {
     if let Some((&0, rest)) = data.split_first() {
         let mut u = Unstructured::new(rest);
-        let Ok(files) = u.arbitrary::<Vec<(String, Vec<u8>)>>() else {
+        let (Ok(files), Ok(deflated)) = (u.arbitrary::<Vec<(String, Vec<u8>)>>(), u.arbitrary())
+        else {
             return;
         };
-        let mut zip = open::write_zip(&files);
+        let Some(mut zip) = open::write_zip(&files, deflated) else {
+            return;
+        };
         let damage: Vec<(usize, u8)> = u.arbitrary().unwrap_or_default();
         if damage.is_empty() {
             let read = open::zip_entries(&zip)
                 .unwrap_or_else(|e| panic!("a zip Flowlens writes does not read back: {e}"));
-            assert_eq!(read, files, "a zip Flowlens writes reads back different");
+            let written: Vec<&(String, Vec<u8>)> = files
+                .iter()
+                .filter(|(name, _)| !name.ends_with('/'))
+                .collect();
+            let read: Vec<&(String, Vec<u8>)> = read.iter().collect();
+            assert_eq!(read, written, "a zip Flowlens writes reads back different");
         }
         for (at, byte) in damage {
             if !zip.is_empty() {
@@ -107,7 +115,7 @@ pub fn export_zip(data: &[u8]) {
 
 fn check_zip(bytes: &[u8]) {
     match open::zip_entries(bytes) {
-        Ok(entries) => assert!(entries.len() <= usize::from(u16::MAX)),
+        Ok(_) => {}
         Err(e) => one_line("zip error", &e),
     }
     if open::is_zip(bytes) {

@@ -1,15 +1,11 @@
-//! Every renderer of a report, called from this one place, and what each output must never
-//! hold whatever the trace: control sequences for a terminal, raw HTML in Markdown.
-//!
-//! The CLI's text renderer lives in the binary crate today; it is compiled in here from its
-//! source file until the output layer moves into the core (then this `#[path]` goes).
+//! Every renderer of a report (the core's output layer), called from this one place, and what
+//! each output must never hold whatever the trace: control sequences for a terminal, raw HTML
+//! in Markdown.
 
-use flowlens_core::report::{markdown, Report};
+use flowlens_core::render::{json, markdown, text, view};
+use flowlens_core::report::Report;
+use flowlens_core::stdx::controls::is_bidi_control;
 use flowlens_core::Trace;
-
-#[allow(dead_code, clippy::all)]
-#[path = "../../flowlens-cli/src/text.rs"]
-mod cli_text;
 
 /// A report in every output format.
 pub struct Rendered {
@@ -22,24 +18,23 @@ pub struct Rendered {
 
 /// Renders `report` in every format; the popup shows `flow` (default: the latest).
 pub fn all(report: &Report, trace: &Trace, flow: Option<usize>) -> Rendered {
-    let mut text = Vec::new();
-    if let Err(e) = cli_text::render(&mut text, report) {
+    let mut out = Vec::new();
+    if let Err(e) = text::render(&mut out, report) {
         panic!("the text renderer failed to write to memory: {e}");
     }
-    let text = String::from_utf8(text).unwrap_or_else(|e| panic!("text output is not UTF-8: {e}"));
-    let json = serde_json::to_string(report).unwrap_or_else(|e| panic!("report JSON: {e}"));
-    let input = flowlens_wasm::view_model::PopupInput {
+    let text = String::from_utf8(out).unwrap_or_else(|e| panic!("text output is not UTF-8: {e}"));
+    let input = view::PopupInput {
         report: Some(report.clone()),
         screenshots: trace.screenshots.clone(),
         pages: trace.pages.clone(),
         selected_flow: flow,
         ..Default::default()
     };
-    let popup = format!("{:?}", flowlens_wasm::view_model::build(&input));
+    let popup = format!("{:?}", view::build(&input));
     Rendered {
         text,
         markdown: markdown::render(report),
-        json,
+        json: json::render(report),
         popup,
     }
 }
@@ -97,7 +92,7 @@ pub fn check_terminal_text(text: &str) {
             );
         } else {
             assert!(
-                c == '\n' || !(c.is_control() || markdown::is_bidi_control(c)),
+                c == '\n' || !(c.is_control() || is_bidi_control(c)),
                 "control character {c:?} in the text output: {:?}",
                 context(text, at)
             );
@@ -111,7 +106,7 @@ pub fn check_markdown(md: &str) {
     for line in md.lines() {
         for c in line.chars() {
             assert!(
-                !(c.is_control() || markdown::is_bidi_control(c)),
+                !(c.is_control() || is_bidi_control(c)),
                 "control character {c:?} in the Markdown line {line:?}"
             );
         }

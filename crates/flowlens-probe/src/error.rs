@@ -93,9 +93,9 @@ impl FailureKind {
     }
 }
 
-/// A failure of one HTTP exchange, before the probe knows which step it belongs to.
+/// A failure of one HTTP exchange, before the caller knows which step it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Failure {
+pub struct Failure {
     pub kind: FailureKind,
     pub url: String,
     pub message: String,

@@ -1,5 +1,9 @@
-//! The probe's HTTP client: ureq with rustls, no cookies, no credentials, bounded in time and
-//! size, and redirects followed by hand so that every hop is recorded as an [`Exchange`].
+//! The HTTP client of the probe and of `flowlens connect`: ureq with rustls, no cookie store,
+//! bounded in time and size, and redirects followed by hand so that every hop is recorded as
+//! an [`Exchange`]. It sends the headers it is given and nothing else: the probe gives no
+//! credentials; `flowlens connect` gives a bearer token to the MCP server it checks, and the
+//! client drops `Authorization` and `Cookie` when a redirect leaves the request's origin, as
+//! browsers do.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -7,21 +11,45 @@ use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use flowlens_core::trace::{Body, Exchange, Header, ResourceType, Response, Trace};
+use flowlens_core::trace::{Body, Exchange, Header, Param, ResourceType, Response, Trace};
 use ureq::http;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
 
-use crate::error::{Failure, FailureKind};
+pub use crate::error::{Failure, FailureKind};
 
 /// Sends every request to a fixed address for one host and port, like curl's `--resolve`:
-/// `mcp.acme.test:443:127.0.0.1`. For probing a server before its DNS exists, and for tests.
+/// `mcp.acme.test:443:127.0.0.1`, or to another port too, like curl's `--connect-to`
+/// ([`ResolveOverride::parse_connect_to`]: `mcp.acme.test:443:127.0.0.1:8443`). For probing a
+/// server before its DNS exists, and for tests. URLs, `Host` and TLS names stay as they were.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveOverride {
     pub host: String,
     pub port: u16,
     pub addr: IpAddr,
+    /// The port to connect to instead of `port` (`--connect-to`); `None` keeps `port`.
+    pub target_port: Option<u16>,
+}
+
+impl ResolveOverride {
+    /// `HOST:PORT:ADDRESS:PORT2` (curl's `--connect-to`, with an IP address as the target;
+    /// an IPv6 address in brackets: `a.test:443:[::1]:8443`).
+    pub fn parse_connect_to(s: &str) -> Result<Self, String> {
+        let usage = || {
+            format!("'{s}' is not HOST:PORT:ADDRESS:PORT (e.g. mcp.acme.test:443:127.0.0.1:8443)")
+        };
+        let (rest, target_port) = s.rsplit_once(':').ok_or_else(usage)?;
+        let target_port = target_port.parse::<u16>().map_err(|_| usage())?;
+        let mut parsed: Self = rest.parse().map_err(|_| usage())?;
+        parsed.target_port = Some(target_port);
+        Ok(parsed)
+    }
+
+    /// The socket address requests for this host and port go to.
+    pub fn socket_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.addr, self.target_port.unwrap_or(self.port))
+    }
 }
 
 impl FromStr for ResolveOverride {
@@ -44,13 +72,22 @@ impl FromStr for ResolveOverride {
             host: host.to_ascii_lowercase(),
             port,
             addr,
+            target_port: None,
         })
     }
 }
 
 impl fmt::Display for ResolveOverride {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.host, self.port, self.addr)
+        let addr = match self.addr {
+            IpAddr::V6(v6) if self.target_port.is_some() => format!("[{v6}]"),
+            other => other.to_string(),
+        };
+        write!(f, "{}:{}:{addr}", self.host, self.port)?;
+        match self.target_port {
+            Some(p) => write!(f, ":{p}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -83,7 +120,7 @@ impl Resolver for OverrideResolver {
                 .find(|o| Some(o.port) == port && o.host.eq_ignore_ascii_case(host))
             {
                 let mut addrs = self.empty();
-                addrs.push(SocketAddr::new(o.addr, o.port));
+                addrs.push(o.socket_addr());
                 return Ok(addrs);
             }
         }
@@ -91,35 +128,54 @@ impl Resolver for OverrideResolver {
     }
 }
 
-/// What the client needs from the probe's options.
+/// How the client behaves.
 #[derive(Debug, Clone)]
-pub(crate) struct ClientConfig {
+pub struct ClientConfig {
+    /// Time allowed for connecting and reading; also the default of a step's deadline.
     pub timeout: Duration,
+    /// Responses larger than this are cut there and fail with [`FailureKind::TooLarge`].
     pub max_body_bytes: u64,
     pub max_redirects: usize,
+    /// Accept any TLS certificate (local test servers only).
     pub insecure: bool,
+    /// Trust these certificates (DER) instead of the bundled web roots, like curl's
+    /// `--cacert`. Empty: the web roots.
+    pub ca_certs: Vec<Vec<u8>>,
     pub user_agent: String,
     pub resolve: Vec<ResolveOverride>,
 }
 
 /// A request to send.
 #[derive(Debug, Clone)]
-pub(crate) struct Outgoing {
+pub struct Outgoing {
     pub method: String,
     pub url: String,
     pub headers: Vec<Header>,
+    /// A body with its content type; form bodies are also recorded as form fields.
     pub body: Option<Body>,
 }
 
-pub(crate) struct Client {
+/// The HTTP client; one per probe or connection.
+pub struct Client {
     agent: Agent,
     config: ClientConfig,
 }
 
 impl Client {
     pub fn new(config: ClientConfig) -> Self {
+        let roots = if config.ca_certs.is_empty() {
+            ureq::tls::RootCerts::WebPki
+        } else {
+            let certs: Vec<ureq::tls::Certificate<'static>> = config
+                .ca_certs
+                .iter()
+                .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+                .collect();
+            ureq::tls::RootCerts::new_with_certs(&certs)
+        };
         let tls = ureq::tls::TlsConfig::builder()
             .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(roots)
             .disable_verification(config.insecure)
             .build();
         let agent_config = Agent::config_builder()
@@ -212,6 +268,13 @@ impl Client {
                     ),
                 });
             }
+            // Credentials go to the origin they were meant for, never further (as fetch does).
+            if origin_of(&target) != origin_of(&request.url) {
+                request.headers.retain(|h| {
+                    !h.name.eq_ignore_ascii_case("authorization")
+                        && !h.name.eq_ignore_ascii_case("cookie")
+                });
+            }
             // Fetch semantics: 303 becomes GET; 301 and 302 turn a POST into a GET;
             // 307 and 308 repeat the request as it was.
             let becomes_get = status == 303
@@ -231,12 +294,26 @@ impl Client {
     fn send(&self, request: &Outgoing, deadline: Instant) -> (Exchange, Result<(), Failure>) {
         let mut headers = request.headers.clone();
         headers.push(Header::new("User-Agent", &self.config.user_agent));
+        let form = request
+            .body
+            .as_ref()
+            .filter(|b| {
+                b.mime_type
+                    .to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            })
+            .map(|b| {
+                url::form_urlencoded::parse(b.text.as_bytes())
+                    .map(|(n, v)| Param::new(n, v))
+                    .collect()
+            });
         let mut exchange = Exchange {
             time_ms: now_ms(),
             method: request.method.clone(),
             url: request.url.clone(),
             resource_type: ResourceType::Fetch,
             request_headers: headers,
+            form,
             request_body: request.body.clone(),
             ..Exchange::default()
         };
@@ -486,6 +563,17 @@ fn io_failure(
     }
 }
 
+/// `scheme://host:port` of a URL, for comparing origins; `None` when it does not parse.
+fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(format!(
+        "{}://{}:{}",
+        u.scheme(),
+        u.host_str()?,
+        u.port_or_known_default()?
+    ))
+}
+
 fn timeout_phase(t: &ureq::Timeout) -> Option<&'static str> {
     match t {
         ureq::Timeout::Resolve => Some("resolving the host name"),
@@ -512,14 +600,16 @@ fn is_textual(content_type: &str, bytes: &[u8]) -> bool {
         || ct.starts_with("application/x-www-form-urlencoded")
 }
 
-pub(crate) fn now_ms() -> f64 {
+/// Now, in milliseconds since the Unix epoch (the trace's clock).
+pub fn now_ms() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or_default()
 }
 
-pub(crate) fn seconds(d: Duration) -> String {
+/// A duration as the messages show it: `10 s`, `0.3 s`.
+pub fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s.fract() == 0.0 {
         format!("{s:.0} s")
@@ -561,6 +651,39 @@ mod tests {
         ] {
             assert!(bad.parse::<ResolveOverride>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn parses_connect_to_overrides() {
+        let o =
+            ResolveOverride::parse_connect_to("Auth.acme.test:443:127.0.0.1:8443").expect("valid");
+        assert_eq!(o.host, "auth.acme.test");
+        assert_eq!(o.socket_addr(), "127.0.0.1:8443".parse().expect("address"));
+        assert_eq!(o.to_string(), "auth.acme.test:443:127.0.0.1:8443");
+        let o = ResolveOverride::parse_connect_to("a.test:443:[::1]:8443").expect("valid");
+        assert_eq!(o.socket_addr(), "[::1]:8443".parse().expect("address"));
+        assert_eq!(o.to_string(), "a.test:443:[::1]:8443");
+        for bad in [
+            "a.test:443:127.0.0.1",
+            "a.test:443:127.0.0.1:x",
+            "a.test:443:nope:1",
+        ] {
+            assert!(ResolveOverride::parse_connect_to(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://a.test/x"),
+            origin_of("https://A.test:443/y?z")
+        );
+        assert_ne!(origin_of("https://a.test/x"), origin_of("https://b.test/x"));
+        assert_ne!(origin_of("https://a.test/x"), origin_of("http://a.test/x"));
+        assert_ne!(
+            origin_of("http://127.0.0.1:1/"),
+            origin_of("http://127.0.0.1:2/")
+        );
     }
 
     #[test]

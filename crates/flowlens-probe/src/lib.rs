@@ -25,14 +25,16 @@
 
 use std::time::{Duration, Instant};
 
+use flowlens_core::report::ReportBuilder;
 use flowlens_core::trace::{Body, Header, Trace};
-use flowlens_core::{Profile, Report, Status};
+use flowlens_core::vocab::{CheckId, SourceKind};
+use flowlens_core::{Profile, Report};
 use serde_json::Value;
 use url::Url;
 
 mod challenge;
 mod error;
-mod http;
+pub mod http;
 
 pub use challenge::{bearer as bearer_challenge, Challenge};
 pub use error::{FailureKind, ProbeError, Step};
@@ -51,15 +53,15 @@ pub const DEFAULT_ORIGIN: &str = "https://flowlens.invalid";
 /// The checks a probe can see, in the core's rule ids. Every other checklist item needs a
 /// recorded browser flow (authorization request, login and consent pages, callback, tokens)
 /// and is left out of a probe report; a note says how many.
-pub const PROBE_CHECKS: &[&str] = &[
-    "mcp-401-challenge",
-    "mcp-discovery",
-    "custom-domain-metadata",
-    "env-production",
-    "https-everywhere",
-    "hsts",
+pub const PROBE_CHECKS: &[CheckId] = &[
+    CheckId::new("mcp-401-challenge"),
+    CheckId::new("mcp-discovery"),
+    CheckId::new("custom-domain-metadata"),
+    CheckId::new("env-production"),
+    CheckId::new("https-everywhere"),
+    CheckId::new("hsts"),
     // The probe sends a foreign `Origin`, so the CORS answers of the metadata are judged.
-    "cors",
+    CheckId::new("cors"),
 ];
 
 /// How to probe.
@@ -81,6 +83,8 @@ pub struct Options {
     pub protocol_version: String,
     /// Fixed addresses for host names, like curl's `--resolve`.
     pub resolve: Vec<ResolveOverride>,
+    /// Certificates (DER) to trust instead of the web roots, like curl's `--cacert`.
+    pub ca_certs: Vec<Vec<u8>>,
     /// Expectations (custom domains) for the rules.
     pub profile: Profile,
 }
@@ -95,7 +99,23 @@ impl Default for Options {
             origin: Some(DEFAULT_ORIGIN.to_string()),
             protocol_version: PROTOCOL_VERSION.to_string(),
             resolve: Vec::new(),
+            ca_certs: Vec::new(),
             profile: Profile::default(),
+        }
+    }
+}
+
+impl Options {
+    /// The HTTP client settings these options ask for, with this `User-Agent`.
+    pub fn client_config(&self, user_agent: &str) -> ClientConfig {
+        ClientConfig {
+            timeout: self.timeout,
+            max_body_bytes: self.max_body_bytes,
+            max_redirects: self.max_redirects,
+            insecure: self.insecure,
+            ca_certs: self.ca_certs.clone(),
+            user_agent: user_agent.to_string(),
+            resolve: self.resolve.clone(),
         }
     }
 }
@@ -116,8 +136,43 @@ pub struct Probe {
 /// could not run: the URL is not usable, a request failed at the transport level, timed out,
 /// looped or was too large, or the server did not answer the `initialize` request with 401.
 pub fn probe(url: &str, options: &Options) -> Result<Probe, ProbeError> {
+    let client = Client::new(
+        options.client_config(&format!("flowlens-probe/{}", env!("CARGO_PKG_VERSION"))),
+    );
+    let discovery = discover(&client, url, SourceKind::Probe, options)?;
+    Ok(finish(discovery, options))
+}
+
+/// What discovery found, where an MCP client goes on to register and send the user to sign
+/// in; with everything recorded so far.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// The MCP server URL (fragment removed).
+    pub mcp: Url,
+    /// The Bearer challenge of the 401, when there was one.
+    pub challenge: Option<Challenge>,
+    /// The protected-resource metadata document that was used, with its exchange index.
+    pub resource_metadata: Option<(usize, Value)>,
+    /// The authorization server discovery went on with (`authorization_servers[0]`).
+    pub issuer: Option<Url>,
+    /// The authorization-server metadata document, with its exchange index.
+    pub authorization_server_metadata: Option<(usize, Value)>,
+    /// Every request so far (source as given to [`discover`]).
+    pub trace: Trace,
+    /// What the rules cannot express (redirects followed, fallback URLs...), for the report.
+    pub notes: Vec<String>,
+}
+
+/// Runs the three discovery steps with `client`, recording into a trace of this `source`:
+/// the part of the flow the probe and `flowlens connect` share.
+pub fn discover(
+    client: &Client,
+    url: &str,
+    source: SourceKind,
+    options: &Options,
+) -> Result<Discovery, ProbeError> {
     let mcp = parse_input(url)?;
-    let mut run = Run::new(options);
+    let mut run = Run::new(options, client, source);
     if options.insecure {
         run.note(
             "--insecure: TLS certificates were NOT verified. Use it only for local test \
@@ -125,10 +180,21 @@ pub fn probe(url: &str, options: &Options) -> Result<Probe, ProbeError> {
         );
     }
     let challenge = run.initialize(&mcp)?;
-    if let Some(issuer) = run.resource_metadata(&mcp, challenge.as_ref())? {
-        run.authorization_server_metadata(&issuer)?;
+    let mut issuer = None;
+    let mut as_metadata = None;
+    if let Some(found) = run.resource_metadata(&mcp, challenge.as_ref())? {
+        as_metadata = run.authorization_server_metadata(&found)?;
+        issuer = Some(found);
     }
-    Ok(run.finish(&mcp))
+    Ok(Discovery {
+        mcp,
+        challenge,
+        resource_metadata: run.prm.take(),
+        issuer,
+        authorization_server_metadata: as_metadata,
+        trace: run.trace,
+        notes: run.notes,
+    })
 }
 
 /// Checks the URL given by the user: absolute, http or https, with a host.
@@ -162,35 +228,34 @@ fn parse_input(input: &str) -> Result<Url, ProbeError> {
     Ok(url)
 }
 
-/// One probe in progress.
+/// Discovery in progress.
 struct Run<'a> {
     options: &'a Options,
-    client: Client,
+    client: &'a Client,
     trace: Trace,
     notes: Vec<String>,
+    /// The protected-resource metadata used, once found.
+    prm: Option<(usize, Value)>,
 }
 
 impl<'a> Run<'a> {
-    fn new(options: &'a Options) -> Self {
-        let client = Client::new(ClientConfig {
-            timeout: options.timeout,
-            max_body_bytes: options.max_body_bytes,
-            max_redirects: options.max_redirects,
-            insecure: options.insecure,
-            user_agent: format!("flowlens-probe/{}", env!("CARGO_PKG_VERSION")),
-            resolve: options.resolve.clone(),
-        });
+    fn new(options: &'a Options, client: &'a Client, source: SourceKind) -> Self {
         let mut trace = Trace {
-            source: "probe".into(),
+            source,
             ..Trace::default()
         };
         trace.capture.started_ms = Some(http::now_ms());
-        trace.capture.creator = Some(format!("flowlens-probe {}", env!("CARGO_PKG_VERSION")));
+        trace.capture.creator = Some(format!(
+            "flowlens-{} {}",
+            source.as_str(),
+            env!("CARGO_PKG_VERSION")
+        ));
         Self {
             options,
             client,
             trace,
             notes: Vec::new(),
+            prm: None,
         }
     }
 
@@ -404,6 +469,7 @@ impl<'a> Run<'a> {
             );
             return Ok(None);
         };
+        self.prm = Some((index, metadata.clone()));
         let servers = metadata.get("authorization_servers");
         let issuer = match servers.and_then(Value::as_array) {
             Some(list) if !list.is_empty() => {
@@ -447,11 +513,14 @@ impl<'a> Run<'a> {
     }
 
     /// Step 3: authorization-server metadata, in the MCP specification's order.
-    fn authorization_server_metadata(&mut self, issuer: &Url) -> Result<(), ProbeError> {
+    fn authorization_server_metadata(
+        &mut self,
+        issuer: &Url,
+    ) -> Result<Option<(usize, Value)>, ProbeError> {
         let step = Step::AuthorizationServerMetadata;
         let candidates = flowlens_core::discovery::authorization_server_metadata_urls(issuer);
         let deadline = self.deadline();
-        let Some((_, metadata)) = self.first_json(step, &candidates, deadline)? else {
+        let Some((index, metadata)) = self.first_json(step, &candidates, deadline)? else {
             self.step_note(
                 step,
                 format!(
@@ -459,7 +528,7 @@ impl<'a> Run<'a> {
                     candidates.join(", ")
                 ),
             );
-            return Ok(());
+            return Ok(None);
         };
         // No rule judges the RFC 9207 flag on its own (oauth-iss needs the callback).
         let iss_flag = metadata.get("authorization_response_iss_parameter_supported");
@@ -472,7 +541,7 @@ impl<'a> Run<'a> {
                  sign-in to check the iss actually sent",
             );
         }
-        Ok(())
+        Ok(Some((index, metadata)))
     }
 
     /// GETs each URL in turn until one answers 2xx with a JSON object; notes the others.
@@ -519,55 +588,46 @@ impl<'a> Run<'a> {
         }
         Ok(None)
     }
-
-    fn finish(mut self, mcp: &Url) -> Probe {
-        self.trace.capture.stopped_ms = Some(http::now_ms());
-        self.trace.capture.notes = std::mem::take(&mut self.notes);
-        let report = flowlens_core::analyze(&self.trace, &self.options.profile);
-        let report = probe_report(report, mcp);
-        Probe {
-            report,
-            trace: self.trace,
-        }
-    }
 }
 
-/// Keeps the checks a probe can see, recounts, and names the probed URL.
-fn probe_report(mut report: Report, mcp: &Url) -> Report {
-    let before = report.checks.len();
-    report
-        .checks
-        .retain(|c| PROBE_CHECKS.contains(&c.id.as_str()));
-    let left_out = before - report.checks.len();
-    let mut counts = flowlens_core::report::Counts::default();
-    for c in &report.checks {
-        counts.add(c.status);
-    }
-    report.counts = counts;
-    for flow in &mut report.flows {
-        flow.status = report
-            .checks
-            .iter()
-            .filter(|c| c.flow == Some(flow.index))
-            .map(|c| c.status)
-            .min()
-            .unwrap_or(Status::NotObserved);
-    }
-    if left_out > 0 {
-        report.notes.push(format!(
-            "A probe sees discovery only: {left_out} other checklist results (the \
-             authorization request, sign-in and consent pages, callback, tokens, and the items \
-             a person verifies) are left out. Record a sign-in (HAR or the extension) and run \
-             `flowlens check` for those."
-        ));
-    }
-    report.source.name = Some(mcp.to_string());
-    report
+fn finish(discovery: Discovery, options: &Options) -> Probe {
+    let mut trace = discovery.trace;
+    trace.capture.stopped_ms = Some(http::now_ms());
+    trace.capture.notes = discovery.notes;
+    let report = ReportBuilder::new(&trace, &options.profile)
+        .source_name(discovery.mcp.to_string())
+        .only(PROBE_CHECKS, left_out_note)
+        .build();
+    Probe { report, trace }
+}
+
+/// What a probe report says about the checklist results it leaves out.
+fn left_out_note(left_out: usize) -> String {
+    format!(
+        "A probe sees discovery only: {left_out} other checklist results (the authorization \
+         request, sign-in and consent pages, callback, tokens, and the items a person verifies) \
+         are left out. Record a sign-in (HAR or the extension) and run `flowlens check` for \
+         those."
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_probe_check_is_a_rule_of_the_registry() {
+        for id in PROBE_CHECKS {
+            assert!(
+                flowlens_core::rules::find(id.as_str()).is_some(),
+                "PROBE_CHECKS names `{id}`, which no rule has"
+            );
+        }
+        let mut unique = PROBE_CHECKS.to_vec();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), PROBE_CHECKS.len(), "an id is listed twice");
+    }
 
     #[test]
     fn rejects_unusable_urls_at_the_input_step() {

@@ -180,8 +180,10 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
     let expected: Vec<&str> = flowlens_core::rules::registry()
         .iter()
         .map(|r| r.meta().id)
-        .filter(|id| PROBE_CHECKS.contains(id))
+        .filter(|id| PROBE_CHECKS.iter().any(|p| p == id))
         .collect();
+    // Every id of PROBE_CHECKS is a rule (a mistyped one would be missing here).
+    assert_eq!(expected.len(), PROBE_CHECKS.len());
     let reported: Vec<&str> = p.report.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(reported, expected);
     for check in &p.report.checks {

@@ -1,17 +1,18 @@
 //! Analysis exports: the same `flowlens.report/v1` as the CLI, from a trace or from the
 //! recorder's stored events.
 
+use flowlens_core::bundle::{self, Redaction};
+use flowlens_core::manual::Answers as ManualAnswers;
+use flowlens_core::open::{self, InputKind};
 use flowlens_core::recorder::{self, Event, TabState};
-use flowlens_core::report::{markdown, Report};
+use flowlens_core::render::markdown;
+use flowlens_core::report::{Report, ReportBuilder};
 use flowlens_core::rules;
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::{Profile, Trace};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::bundle::{
-    analyze_opened, apply_manual, bundle, open_file, ManualAnswers, OpenedKind, Redaction,
-};
 use crate::convert::{from_js, from_js_or_default, to_js};
 
 /// `analyze(trace, profile?)`: a `Trace` in its JSON form (what the CLI reads) to a report.
@@ -58,12 +59,11 @@ pub fn recording_analysis(
     manual: &ManualAnswers,
 ) -> (Trace, Report) {
     let trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
-    let mut report = flowlens_core::analyze(&trace, profile);
-    report.source.name = state
-        .last_url
-        .as_ref()
-        .map(|u| flowlens_core::redact::mask_url(u));
-    apply_manual(&mut report, manual);
+    let mut builder = ReportBuilder::new(&trace, profile).manual_answers(manual);
+    if let Some(url) = &state.last_url {
+        builder = builder.source_name(flowlens_core::redact::mask_url(url));
+    }
+    let report = builder.build();
     (trace, report)
 }
 
@@ -107,7 +107,7 @@ pub fn export_bundle(
         None => Redaction::Unredacted,
     };
     let (trace, report) = recording_analysis(&state, chunks, &profile, &manual);
-    Ok(bundle(&trace, &report, redaction))
+    Ok(bundle::write(&trace, &report, &profile, redaction))
 }
 
 /// A section of the checklist: id and title (the options page's "sections to skip").
@@ -141,7 +141,7 @@ pub struct FileLoader {
 
 #[derive(Serialize)]
 struct Opened {
-    kind: OpenedKind,
+    kind: InputKind,
     report: Report,
     screenshots: Vec<Screenshot>,
     pages: Vec<PageSnapshot>,
@@ -180,12 +180,18 @@ impl FileLoader {
                 &JsValue::from_f64(total as f64),
             );
         };
-        let (kind, mut trace) =
-            open_file(&self.bytes, &mut progress).map_err(|e| JsError::new(&e))?;
+        let opened = open::open(std::io::Cursor::new(&self.bytes), &mut progress)
+            .map_err(|e| JsError::new(&e.to_string()))?;
         drop(self.bytes);
-        let report = analyze_opened(&trace, &self.name, &profile);
+        let mut trace = opened.trace;
+        // An export is judged as the popup judged it: with its own profile and answers.
+        let profile = opened.profile.unwrap_or(profile);
+        let report = ReportBuilder::new(&trace, &profile)
+            .source_name(self.name)
+            .manual_answers(&opened.answers)
+            .build();
         to_js(&Opened {
-            kind,
+            kind: opened.kind,
             report,
             screenshots: std::mem::take(&mut trace.screenshots),
             pages: std::mem::take(&mut trace.pages),

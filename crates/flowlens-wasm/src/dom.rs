@@ -10,10 +10,13 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::convert::from_js;
-use crate::view_model::{self, CheckView, HopView, ManualView, PopupInput, PopupView, SectionView};
+use flowlens_core::render::view::{
+    self as view_model, CheckView, HopView, ManualView, PopupInput, PopupView, SectionView,
+};
 
 /// `renderPopup(root, input)`: replaces the content of `root` with the popup for `input`
-/// (`{report, screenshots, state, activeTab, selectedFlow, incognito}`).
+/// (`{report, screenshots, state, activeTab, selectedFlow, incognito, hostAccess, …}`). When
+/// Flowlens cannot record, the block `#cannot-record` holds the button `#grant-access`.
 #[wasm_bindgen(js_name = renderPopup)]
 pub fn render_popup(root: &Element, input: JsValue) -> Result<(), JsError> {
     let input: PopupInput = from_js(input, "popup input")?;
@@ -64,6 +67,18 @@ impl Writer {
         status.set_id("status-line");
         if let Some(phase) = view.phase {
             status.set_attribute("data-phase", &format!("{phase:?}").to_lowercase())?;
+        }
+
+        if let Some(cannot) = &view.cannot_record {
+            // popup.js answers the button's click with `permissions.request`.
+            let block = self.add(root, "div", "notice warn cannot-record", None)?;
+            block.set_id("cannot-record");
+            let text = self.add(&block, "p", "", None)?;
+            self.add(&text, "strong", "", Some(cannot.title))?;
+            text.append_with_str_1(&format!(" {}", cannot.text))?;
+            let button = self.add(&block, "button", "", Some(cannot.button))?;
+            button.set_id("grant-access");
+            button.set_attribute("type", "button")?;
         }
 
         let notices = self.add(root, "div", "notices", None)?;

@@ -12,24 +12,20 @@
 //!   `.stop(tab, now)`, `.clear(tab)`: the service worker's recorder ([`recorder`]).
 //! - popup: `analyze(trace, profile)`, `analyzeRecording(state, chunks, profile, manual)`,
 //!   `exportBundle(state, chunks, profile, manual, key)`, `reportMarkdown(report)`, `rules()`,
-//!   `sections()`, `pickTrace(states, tab, exclude)`, `version()` ([`analysis`], [`bundle`]).
+//!   `sections()`, `pickTrace(states, tab, exclude)`, `version()` ([`analysis`]; the export
+//!   bundle and the file opener are the core's `bundle` and `open`).
 //! - popup (the viewer's Web Worker): `new FileLoader(name, size)`, `.push(chunk)`,
 //!   `.finish(profile, onProgress)` ([`analysis`]).
-//! - popup: `renderPopup(root, input)`: the popup, rendered from a report ([`dom`], [`view_model`]).
+//! - popup: `renderPopup(root, input)`: the popup, rendered from a report ([`dom`] writes the
+//!   core's `render::view` model).
 
 #[cfg(feature = "popup")]
 pub mod analysis;
-#[cfg(feature = "popup")]
-pub mod bundle;
 mod convert;
 #[cfg(feature = "popup")]
 pub mod dom;
 #[cfg(feature = "worker")]
 pub mod recorder;
-#[cfg(feature = "popup")]
-pub mod view_model;
-#[cfg(feature = "popup")]
-pub mod zip;
 
 use wasm_bindgen::prelude::*;
 

@@ -81,3 +81,27 @@ fn without_a_recording_it_says_how_to_start() {
     assert!(text.contains("No authorization flow recorded yet"));
     assert!(text.contains("Allow in Incognito"));
 }
+
+#[wasm_bindgen_test]
+fn without_host_access_it_offers_the_button_that_asks_for_it() {
+    let root = render(serde_json::json!({ "hostAccess": false }));
+    let block = root
+        .query_selector("#cannot-record")
+        .expect("query")
+        .expect("the cannot-record block");
+    assert!(block
+        .text_content()
+        .unwrap_or_default()
+        .contains("Flowlens cannot record"));
+    let button = block
+        .query_selector("button#grant-access")
+        .expect("query")
+        .expect("the button");
+    assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
+
+    let granted = render(serde_json::json!({ "hostAccess": true }));
+    assert!(granted
+        .query_selector("#grant-access")
+        .expect("query")
+        .is_none());
+}

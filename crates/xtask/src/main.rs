@@ -15,7 +15,6 @@ mod icons;
 mod package;
 mod setup;
 mod test;
-mod zip;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +30,7 @@ fn main() -> ExitCode {
         }
         Some("build") => build_everything(&root),
         Some("test") => test::run(&root),
-        Some("package") => build::run(&root, false).and_then(|()| package::run(&root)),
+        Some("package") => build::run(&root, false).and_then(|()| package::run(&root).map(drop)),
         Some("icons") => icons::run(&root),
         _ => Err(USAGE.to_string()),
     };

@@ -1,7 +1,7 @@
 //! What a fresh machine lacks, installed on demand, so that README's two commands are the
 //! whole set-up: the wasm target, the wasm-bindgen CLI of exactly the crate's version (cached
-//! under ~/.cache/flowlens), Debian's Chromium and ChromeDriver, and the npm packages of the
-//! browser tests. Each step is skipped when its tool is already there.
+//! under ~/.cache/flowlens), Debian's Chromium, ChromeDriver and Firefox ESR, and the npm
+//! packages of the browser tests. Each step is skipped when its tool is already there.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +11,13 @@ use crate::Result;
 
 const TARGET: &str = "wasm32-unknown-unknown";
 /// Debian packages the browser tests need (never a browser downloaded by a tool).
-const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver", "libnss3-tools", "openssl"];
+const APT_PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "firefox-esr",
+    "libnss3-tools",
+    "openssl",
+];
 /// Folders with a package-lock.json whose packages the tests use.
 pub const NPM_FOLDERS: &[&str] = &["tests/e2e", "tests/har-validate"];
 
@@ -67,11 +73,12 @@ pub fn cache_bin(version: &str) -> PathBuf {
         .join("bin")
 }
 
-/// Debian's Chromium, ChromeDriver, certutil and openssl for the browser tests.
+/// Debian's Chromium, ChromeDriver, Firefox ESR, certutil and openssl for the browser tests.
 pub fn browser(_root: &Path) -> Result {
     let missing: Vec<&str> = [
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
+        ("/usr/bin/firefox-esr", "firefox-esr"),
         ("/usr/bin/certutil", "libnss3-tools"),
         ("/usr/bin/openssl", "openssl"),
     ]
@@ -123,8 +130,10 @@ pub fn npm(root: &Path) -> Result {
                 Command::new("npm")
                     .args(["ci", "--no-audit", "--no-fund"])
                     .current_dir(&dir)
-                    // Playwright must never fetch a browser: the tests use Debian's Chromium.
-                    .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+                    // Playwright and Puppeteer must never fetch a browser: the tests use
+                    // Debian's Chromium and Firefox ESR.
+                    .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+                    .env("PUPPETEER_SKIP_DOWNLOAD", "1"),
             )?;
         }
     }

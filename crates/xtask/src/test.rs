@@ -1,16 +1,18 @@
 //! `cargo xtask test`: every test of the project, in the order that fails fastest.
 //!
 //! Format and lints, the Rust tests of every crate (rules, HAR import, CLI, probe, recorder),
-//! the core's purity (it builds for wasm32 and depends on nothing web or async), the
-//! wasm-bindgen tests in headless Chromium (recorder in a service worker, popup in a page),
-//! the Playwright end-to-end tests of the simulated environment and the extension, and every
-//! fuzz target briefly.
+//! the core's purity (it builds for wasm32 and depends on nothing web or async), the store
+//! packages and `web-ext lint` of the Firefox one, the wasm-bindgen tests in headless Chromium
+//! (recorder in a service worker, popup in a page), the end-to-end tests of the simulated
+//! environment and the extension: in headless Chromium (Playwright), then in headless Firefox
+//! ESR (puppeteer-core over WebDriver BiDi), each timed; and every fuzz target briefly.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use crate::build::run_command;
+use crate::package;
 use crate::setup::{self, cargo};
 use crate::Result;
 
@@ -52,12 +54,14 @@ pub fn run(root: &Path) -> Result {
         "warnings",
     ]))?;
 
-    step("Rust tests (exported and redacted HARs validated by npm har-validator among them)");
+    step("Rust tests (exported and redacted HARs validated by npm har-validator, flowlens connect against the simulator and the MCP SDK's demo server among them)");
     run_command(
         cargo_in(root)
             .args(["test", "--workspace"])
-            // Without it the validator test skips when node_modules is absent; here it is set up.
-            .env("FLOWLENS_REQUIRE_HAR_VALIDATOR", "1"),
+            // Without them the validator and `flowlens connect` end-to-end tests skip when
+            // node_modules (or Chromium) is absent; here both are set up.
+            .env("FLOWLENS_REQUIRE_HAR_VALIDATOR", "1")
+            .env("FLOWLENS_REQUIRE_CONNECT_E2E", "1"),
     )?;
 
     step("core purity: builds for wasm32, no web or async dependency");
@@ -73,6 +77,19 @@ pub fn run(root: &Path) -> Result {
     step("extension build");
     crate::build::run(root, false)?;
 
+    step("store packages, and web-ext lint of the Firefox package (0 errors, 0 warnings)");
+    let version = package::manifest_version(&package::read_manifest(root)?)?;
+    package::run(root)?;
+    let firefox_zip = root.join(package::zip_path(package::Store::Firefox, &version));
+    run_command(
+        Command::new("npx")
+            .args(["web-ext", "lint", "--warnings-as-errors", "--source-dir"])
+            .arg(&firefox_zip)
+            .current_dir(root.join("tests/e2e"))
+            // web-ext would look for a newer version of itself on npm.
+            .env("NO_UPDATE_NOTIFIER", "1"),
+    )?;
+
     step("wasm-bindgen tests in headless Chromium");
     run_command(
         cargo_in(root)
@@ -87,13 +104,29 @@ pub fn run(root: &Path) -> Result {
             .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
     )?;
 
-    step("end-to-end tests in headless Chromium (simulated environment, extension)");
-    run_command(
-        Command::new("npx")
-            .args(["playwright", "test"])
-            .current_dir(root.join("tests/e2e"))
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
-    )?;
+    for (project, what) in [
+        (
+            "chromium",
+            "headless Chromium (simulated environment, extension, store package)",
+        ),
+        (
+            "firefox",
+            "headless Firefox ESR (the extension specs that run in both browsers)",
+        ),
+    ] {
+        step(&format!("end-to-end tests in {what}"));
+        let started_project = Instant::now();
+        run_command(
+            Command::new("npx")
+                .args(["playwright", "test", &format!("--project={project}")])
+                .current_dir(root.join("tests/e2e"))
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+        )?;
+        println!(
+            "xtask test: end-to-end tests in {project} took {}s",
+            started_project.elapsed().as_secs()
+        );
+    }
 
     step("fuzzing: every target for 30 s (scripts/fuzz.sh; skipped without a nightly toolchain)");
     run_command(

@@ -55,6 +55,14 @@ const good = Object.freeze({
   /** Whether the browser client sends PKCE, and whether the authorization server insists on it. */
   clientSendsPkce: true,
   serverRequiresPkce: true,
+  /** The authorization server refuses dynamic client registration (a client must be pre-registered). */
+  registrationRefused: false,
+  /** The token endpoint redeems an authorization code more than once (a broken one-time rule). */
+  acceptsReplayedCodes: false,
+  /** The MCP server trusts a JWT's claims without checking its signature or expiry. */
+  mcpTrustsUnverifiedJwts: false,
+  /** The MCP server serves a request that carries a known Mcp-Session-Id and no token. */
+  mcpSessionsAuthenticate: false,
   /** How the flow ends; the harness's runFlow reports the same shape. */
   expected: Object.freeze({ outcome: 'authorized' }),
 });
@@ -100,6 +108,18 @@ export const SCENARIOS = Object.freeze({
   'no-pkce': variant('no-pkce',
     'The client sends no code_challenge and the authorization server issues a code anyway.',
     { clientSendsPkce: false, serverRequiresPkce: false }),
+  'lax-tokens': variant('lax-tokens',
+    'A careless server: the token endpoint redeems a code twice, and the MCP server trusts any well-formed JWT (no signature or expiry check) and a session id without a token.',
+    { acceptsReplayedCodes: true, mcpTrustsUnverifiedJwts: true, mcpSessionsAuthenticate: true }),
+  'registration-refused': variant('registration-refused',
+    'Dynamic client registration is refused with invalid_client_metadata; only pre-registered clients work.',
+    {
+      registrationRefused: true,
+      expected: Object.freeze({
+        outcome: 'client-error',
+        error: 'POST https://auth.acme.test/api/v1/resources/res_123456789/clients:register answered 400',
+      }),
+    }),
   'xss-name': variant('xss-name',
     'The server display name carries an HTML payload; the consent page must show it as text.',
     { serverName: '<img src=x onerror=alert(1)>Acme Calendar' }),

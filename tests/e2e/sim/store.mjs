@@ -11,6 +11,7 @@ export const LIFETIMES = Object.freeze({
   consentRequest: 10 * MINUTE,
   authorizationCode: 10 * MINUTE,
   accessToken: 60 * MINUTE,
+  refreshToken: 24 * 60 * MINUTE,
 });
 
 class ExpiringMap {
@@ -53,5 +54,7 @@ export class SimStore {
     this.codes = new ExpiringMap(LIFETIMES.authorizationCode);
     /** access token → grant */
     this.tokens = new ExpiringMap(LIFETIMES.accessToken);
+    /** refresh token → grant; deleted on use (rotation) */
+    this.refreshTokens = new ExpiringMap(LIFETIMES.refreshToken);
   }
 }

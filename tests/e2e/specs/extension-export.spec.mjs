@@ -1,14 +1,15 @@
 // The popup's export bundle (one redacted zip), the manual items' ticks and notes, and the
-// viewer page (a HAR, an export or a trace opened from a file, parsed in a Web Worker).
+// viewer page (a HAR, an export or a trace opened from a file, parsed in a Web Worker), in
+// Chromium and in Firefox.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { test, expect } from '../fixtures.mjs';
-import { REPO_ROOT, TEST_USER, extensionId } from '../harness.mjs';
+import { REPO_ROOT, TEST_USER } from '../harness.mjs';
 import {
-  downloadBytes, extensionReady, openInViewer, openPopup, recordFlow, shownStatuses, unzipStored,
+  extensionReady, isExtensionOwn, openInViewer, openPopup, recordFlow, shownStatuses, textOf, unzipStored,
 } from './extension-support.mjs';
 
 test.use({ extensionPath: REPO_ROOT });
@@ -44,26 +45,27 @@ function secretsIn(har) {
   return [...secrets].filter((s) => s.length >= 12 && !/^(Lax|Strict|None|\/)$/.test(s));
 }
 
-async function exportZip(popup, { live = false } = {}) {
+/** Clicks Export (after the live-secrets confirmation when `live`); the zip's name and files. */
+async function exportZip(driver, popup, { live = false } = {}) {
+  let download;
   if (live) {
-    await popup.check('#export-unredacted');
+    await popup.click('#export-unredacted');
     await popup.click('#export');
-    await expect(popup.locator('#unredacted-confirm')).toBeVisible();
-    await expect(popup.locator('#unredacted-confirm')).toContainText('contains live secrets');
-    const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('#confirm-unredacted')]);
-    return { name: download.suggestedFilename(), files: unzipStored(await downloadBytes(download)) };
+    await popup.waitForFunction(() => document.getElementById('unredacted-confirm').checkVisibility());
+    expect(await textOf(popup, '#unredacted-confirm')).toContain('contains live secrets');
+    download = await driver.download(popup, '#confirm-unredacted');
+  } else {
+    download = await driver.download(popup, '#export');
   }
-  const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('#export')]);
-  return { name: download.suggestedFilename(), files: unzipStored(await downloadBytes(download)) };
+  return { name: download.name, bytes: download.bytes, files: unzipStored(download.bytes) };
 }
 
-test('export: one redacted zip (HAR, JSON, Markdown, screenshot) that the viewer reopens with the popup\'s statuses', async ({ context, page }, testInfo) => {
-  const flow = await recordFlow(context, page, 'good');
-  const popup = await openPopup(context, flow.tabId);
-  const requests = [];
-  popup.on('request', (r) => { if (!/^(chrome-extension|blob|data):/.test(r.url())) requests.push(r.url()); });
+test('export: one redacted zip (HAR, JSON, Markdown, screenshot) that the viewer reopens with the popup\'s statuses', async ({ driver }, testInfo) => {
+  const flow = await recordFlow(driver, await driver.firstPage(), 'good');
+  const popup = await openPopup(driver, flow.tabId);
+  const requests = await popup.watchRequests();
 
-  const redacted = await exportZip(popup);
+  const redacted = await exportZip(driver, popup);
   expect(redacted.name).toMatch(/^flowlens-export-\d{8}T\d{6}\.zip$/);
   expect(Object.keys(redacted.files).sort()).toEqual(['README.txt', 'consent.jpg', 'flow.har', 'report.json', 'report.md']);
   expect([...redacted.files['consent.jpg'].subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
@@ -80,7 +82,7 @@ test('export: one redacted zip (HAR, JSON, Markdown, screenshot) that the viewer
   expect(execFileSync('node', [VALIDATOR, harPath], { encoding: 'utf8' })).toContain('1 passed, 0 failed');
 
   // The unredacted export asks first, then holds the live values the redacted one replaced.
-  const live = await exportZip(popup, { live: true });
+  const live = await exportZip(driver, popup, { live: true });
   expect(live.name).toMatch(/-UNREDACTED\.zip$/);
   expect(live.files['README.txt'].toString('utf8')).toContain('NOT REDACTED');
   const liveHar = JSON.parse(live.files['flow.har'].toString('utf8'));
@@ -92,75 +94,79 @@ test('export: one redacted zip (HAR, JSON, Markdown, screenshot) that the viewer
   for (const secret of [...secrets, TEST_USER.password]) {
     expect(redactedText.includes(secret), `secret ${secret.slice(0, 6)}… absent from the redacted export`).toBe(false);
   }
-  expect(requests, 'nothing leaves the browser').toEqual([]);
+  expect((await requests.stop()).filter((url) => !isExtensionOwn(url)), 'nothing leaves the browser').toEqual([]);
 
   // The viewer shows, for the exported HAR and for the zip itself, what the popup showed.
   const popupStatuses = await shownStatuses(popup);
   expect(Object.keys(popupStatuses).length).toBeGreaterThan(60);
   const zipPath = testInfo.outputPath('export.zip');
-  const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('#export')]);
-  await download.saveAs(zipPath);
+  fs.writeFileSync(zipPath, (await exportZip(driver, popup)).bytes);
   for (const file of [harPath, zipPath]) {
-    const viewer = await openInViewer(context, file);
-    await expect(viewer.locator('#file-info')).toHaveAttribute('data-kind', file.endsWith('.zip') ? 'bundle' : 'har');
+    const viewer = await openInViewer(driver, file);
+    const shown = await viewer.evaluate(() => ({
+      kind: document.getElementById('file-info').dataset.kind,
+      authorizeHops: document.querySelectorAll('#timeline [data-role="authorize"]').length,
+    }));
+    expect(shown.kind).toBe(file.endsWith('.zip') ? 'bundle' : 'har');
     expect(await shownStatuses(viewer), `viewer of ${path.basename(file)}`).toEqual(popupStatuses);
-    await expect(viewer.locator('#timeline [data-role="authorize"]')).toHaveCount(1);
+    expect(shown.authorizeHops).toBe(1);
     await viewer.close();
   }
 });
 
-test('manual items: tick and note persist across popup reopen, reach the Markdown export, and skipped sections apply', async ({ context, page }) => {
-  const flow = await recordFlow(context, page, 'good');
-  let popup = await openPopup(context, flow.tabId);
-  const item = popup.locator('[data-check="manual-runbook"]');
-  await expect(item).toHaveAttribute('data-status', 'manual');
-  await expect(item).toHaveAttribute('data-ticked', 'false');
-  await expect(item.locator('.check-summary')).not.toBeEmpty();
-  expect(await popup.locator('[data-status="manual"]').count()).toBe(69);
+test('manual items: tick and note persist across popup reopen, reach the Markdown export, and skipped sections apply', async ({ driver }) => {
+  const flow = await recordFlow(driver, await driver.firstPage(), 'good');
+  let popup = await openPopup(driver, flow.tabId);
+  const ITEM = '[data-check="manual-runbook"]';
+  const manualItem = (page) => page.evaluate((selector) => {
+    const item = document.querySelector(selector);
+    return {
+      status: item.dataset.status,
+      ticked: item.dataset.ticked,
+      summary: item.querySelector('.check-summary')?.textContent ?? '',
+      boxChecked: item.querySelector('input.manual-tick').checked,
+      note: item.querySelector('textarea.manual-note').value,
+      manualCount: document.querySelectorAll('[data-status="manual"]').length,
+      boldElements: document.querySelectorAll('b').length,
+    };
+  }, ITEM);
+  const before = await manualItem(popup);
+  expect(before).toMatchObject({ status: 'manual', ticked: 'false', manualCount: 69 });
+  expect(before.summary).not.toBe('');
 
   const note = '<b>runbook</b> at wiki/oncall & reviewed';
-  await item.locator('input.manual-tick').check();
-  await item.locator('textarea.manual-note').fill(note);
-  await item.locator('textarea.manual-note').blur();
-  await expect(item).toHaveAttribute('data-ticked', 'true');
-  const sw = await extensionReady(context);
-  await expect.poll(() => sw.evaluate(() => chrome.storage.local.get(null)))
+  await popup.click(`${ITEM} input.manual-tick`);
+  await popup.fill(`${ITEM} textarea.manual-note`, note);
+  await popup.evaluate(() => document.activeElement.blur());
+  await popup.waitForFunction((selector) => document.querySelector(selector).dataset.ticked === 'true', ITEM);
+  await expect.poll(() => driver.inExtension(() => chrome.storage.local.get(null)))
     .toEqual({ 'flowlens/manual/[[],null]': { 'manual-runbook': { ticked: true, note } } });
   await popup.close();
 
-  popup = await openPopup(context, flow.tabId);
-  const again = popup.locator('[data-check="manual-runbook"]');
-  await expect(again).toHaveAttribute('data-ticked', 'true');
-  await expect(again.locator('input.manual-tick')).toBeChecked();
-  await expect(again.locator('textarea.manual-note')).toHaveValue(note);
-  await expect(popup.locator('b')).toHaveCount(0);
+  popup = await openPopup(driver, flow.tabId);
+  expect(await manualItem(popup)).toMatchObject({ ticked: 'true', boxChecked: true, note, boldElements: 0 });
 
-  const [md] = await Promise.all([popup.waitForEvent('download'), popup.click('#export-markdown')]);
-  const markdown = (await downloadBytes(md)).toString('utf8');
+  const markdown = (await driver.download(popup, '#export-markdown')).bytes.toString('utf8');
   expect(markdown).toContain('- [x] Incident response runbook written — ');
   expect(markdown).toContain('_note:_ \\<b\\>runbook\\</b\\> at wiki/oncall \\& reviewed');
-  const [zip] = await Promise.all([popup.waitForEvent('download'), popup.click('#export')]);
-  const files = unzipStored(await downloadBytes(zip));
+  const files = unzipStored((await driver.download(popup, '#export')).bytes);
   expect(files['report.md'].toString('utf8')).toContain('- [x] Incident response runbook written — ');
   const report = JSON.parse(files['report.json'].toString('utf8'));
   expect(report.checks.find((c) => c.id === 'manual-runbook')).toMatchObject({ ticked: true, note });
 
   // A section marked as not applying on the options page: all its items are skipped.
-  const id = await extensionId(context);
-  const options = await context.newPage();
-  await options.goto(`chrome-extension://${id}/extension/options.html`);
-  await options.waitForSelector('body[data-ready="true"]');
-  await options.check('input[name="skip_sections"][value="enterprise-auth"]');
+  const options = await driver.openExtensionPage('extension/options.html');
+  await options.click('input[name="skip_sections"][value="enterprise-auth"]');
   await options.click('button[type="submit"]');
-  await expect(options.locator('#saved')).toHaveText('Saved.');
+  await options.waitForFunction(() => document.getElementById('saved').textContent === 'Saved.');
   await popup.reload();
-  await popup.waitForSelector('body[data-ready="true"]');
-  const enterprise = await popup.locator('[data-section="enterprise-auth"] [data-check]')
-    .evaluateAll((checks) => checks.map((c) => c.dataset.status));
+  await popup.waitFor('body[data-ready="true"]');
+  const enterprise = await popup.evaluate(() => [...document.querySelectorAll('[data-section="enterprise-auth"] [data-check]')]
+    .map((c) => c.dataset.status));
   expect(enterprise.length).toBeGreaterThan(0);
   expect(new Set(enterprise)).toEqual(new Set(['skipped']));
   // The answers follow the deployment, not the skipped sections.
-  await expect(popup.locator('[data-check="manual-runbook"]')).toHaveAttribute('data-ticked', 'true');
+  expect((await manualItem(popup)).ticked).toBe('true');
 });
 
 /** `flowlens check --format json` on a file: the built CLI, else the CLI's committed snapshot. */
@@ -181,8 +187,8 @@ function cliReport(file) {
   return JSON.parse(fs.readFileSync(snap, 'utf8').split(/^---$/m).slice(2).join('---'));
 }
 
-test('viewer: each example HAR shows the statuses of flowlens check --format json', async ({ context }) => {
-  await extensionReady(context);
+test('viewer: each example HAR shows the statuses of flowlens check --format json', async ({ driver }) => {
+  await extensionReady(driver);
   const examples = fs.readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.har'));
   expect(examples.length).toBeGreaterThanOrEqual(3);
   for (const name of examples) {
@@ -192,15 +198,15 @@ test('viewer: each example HAR shows the statuses of flowlens check --format jso
     const expected = Object.fromEntries(cli.checks
       .filter((c) => c.flow === null || c.flow === latest)
       .map((c) => [c.id, c.status]));
-    const viewer = await openInViewer(context, file);
+    const viewer = await openInViewer(driver, file);
     expect(await shownStatuses(viewer), name).toEqual(expected);
     await viewer.close();
   }
 });
 
-test('viewer: a 100 MB HAR opens in a worker with progress while the page stays responsive', async ({ context }, testInfo) => {
+test('viewer: a 100 MB HAR opens in a worker with progress while the page stays responsive', async ({ driver }, testInfo) => {
   test.setTimeout(90_000);
-  await extensionReady(context);
+  await extensionReady(driver);
   // The good example with ~100 MB of subresource entries after the flow.
   const har = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'examples/good-custom-domain-byoa.har'), 'utf8'));
   const last = har.log.entries.at(-1);
@@ -221,10 +227,7 @@ test('viewer: a 100 MB HAR opens in a worker with progress while the page stays 
   const size = fs.statSync(file).size;
   expect(size).toBeGreaterThan(100 * 1024 * 1024);
 
-  const id = await extensionId(context);
-  const viewer = await context.newPage();
-  await viewer.goto(`chrome-extension://${id}/extension/viewer.html`);
-  await viewer.waitForSelector('body[data-ready="true"]');
+  const viewer = await driver.openExtensionPage('extension/viewer.html');
   // A timer on the page: its longest gap is how long the page was unresponsive; progress
   // texts and phases are recorded as the worker reports them.
   await viewer.evaluate(() => {
@@ -244,11 +247,16 @@ test('viewer: a 100 MB HAR opens in a worker with progress while the page stays 
     window.probe = probe;
   });
   const started = Date.now();
-  await viewer.setInputFiles('#file', file);
-  await expect(viewer.locator('#progress-box')).toBeVisible();
-  await viewer.waitForSelector('body[data-loaded]', { state: 'attached', timeout: 60_000 });
+  await viewer.uploadFile('#file', file);
+  await viewer.waitForFunction(() => document.getElementById('progress-box').checkVisibility());
+  await viewer.waitFor('body[data-loaded]', { timeout: 60_000 });
   const seconds = (Date.now() - started) / 1000;
-  expect(await viewer.locator('body').getAttribute('data-loaded'), await viewer.locator('#file-info').textContent()).toBe('true');
+  const loaded = await viewer.evaluate(() => ({
+    loaded: document.body.dataset.loaded,
+    info: document.getElementById('file-info').textContent,
+    authorize: document.querySelector('[data-check="custom-domain-authorize"]')?.dataset.status,
+  }));
+  expect(loaded.loaded, loaded.info).toBe('true');
   const probe = await viewer.evaluate(() => {
     clearInterval(window.probe.timer);
     return { ...window.probe, phases: [...window.probe.phases] };
@@ -258,6 +266,6 @@ test('viewer: a 100 MB HAR opens in a worker with progress while the page stays 
   expect(probe.texts.filter((t) => t.startsWith('parsing')).length).toBeGreaterThan(10);
   expect(probe.ticks).toBeGreaterThan(seconds * 10);
   expect(probe.maxGap, 'the page kept running its timers while the file was parsed').toBeLessThan(1000);
-  await expect(viewer.locator('[data-check="custom-domain-authorize"]')).toHaveAttribute('data-status', 'pass');
-  await expect(viewer.locator('#file-info')).toContainText('5018 requests');
+  expect(loaded.authorize).toBe('pass');
+  expect(loaded.info).toContain('5018 requests');
 });

@@ -1,78 +1,49 @@
-// The flow run in an incognito window. "Allow in Incognito" is switched on the way a user
-// does it (chrome://extensions), headlessly through chrome.developerPrivate, in a first launch
-// of the profile; the second launch starts with --incognito, so its first page is incognito.
+// The flow run in a private window (Chrome's incognito, Firefox's private browsing), in both
+// browsers. The permission is given as a user gives it: Chrome's "Allow in Incognito" through
+// chrome://extensions in a first launch of the profile, Firefox's "Run in Private Windows" (see
+// drivers/). The private tab is a tab of a private window of the same browser.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { test, expect } from '../fixtures.mjs';
-import { REPO_ROOT, extensionId, launchBrowser } from '../harness.mjs';
-import { expectChecks, openPopup, recordFlow, recordingOf, tabIdOf } from './extension-support.mjs';
+import { REPO_ROOT } from '../harness.mjs';
+import { GOOD } from './expected-statuses.mjs';
+import {
+  expectChecks, expectNoOtherAutomatedChecks, openPopup, recordFlow, recordingOf, textOf,
+} from './extension-support.mjs';
 
-async function allowInIncognito(userDataDir) {
-  const context = await launchBrowser({ extensionPath: REPO_ROOT, userDataDir });
-  try {
-    const id = await extensionId(context);
-    const page = await context.newPage();
-    await page.goto(`chrome://extensions/?id=${id}`);
-    await page.evaluate(async (extensionId) => {
-      // Developer mode first: without it the update disables the unpacked extension.
-      await chrome.developerPrivate.updateProfileConfiguration({ inDeveloperMode: true });
-      await chrome.developerPrivate.updateExtensionConfiguration({ extensionId, incognitoAccess: true });
-    }, id);
-    // The change reloads the extension; close the profile only once it is back and saved.
-    await expect.poll(() => page.evaluate(async (extensionId) => {
-      const info = await chrome.developerPrivate.getExtensionInfo(extensionId);
-      return info.state === 'ENABLED' && info.incognitoAccess.isActive;
-    }, id), { timeout: 10_000, message: 'the extension is enabled in incognito' }).toBe(true);
-  } finally {
-    await context.close();
-  }
-}
+test.use({ extensionPath: REPO_ROOT });
 
-test.describe('incognito', () => {
-  let userDataDir;
-  test.beforeEach(async () => {
-    userDataDir = await mkdtemp(path.join(os.tmpdir(), 'flowlens-incognito-'));
+test.describe('allowed in private windows', () => {
+  test.use({ driverOptions: { privateWindows: 'allowed' } });
+
+  test('a flow in a private window is recorded, with the statuses of a normal window', async ({ driver }, testInfo) => {
+    const page = await driver.privatePage();
+    const flow = await recordFlow(driver, page, 'good');
+    expect(flow.outcome).toBe('finished');
+    expect(await driver.inExtension(async (tab) => (await chrome.tabs.get(tab)).incognito, flow.tabId)).toBe(true);
+    const { state } = await recordingOf(driver, flow.tabId);
+    expect(state.incognito).toBe(true);
+
+    const popup = await openPopup(driver, flow.tabId);
+    expect(await textOf(popup, '#status-line')).toContain(driver.engine === 'firefox' ? 'private window' : 'incognito');
+    expect(await textOf(popup, '#notices')).not.toMatch(/not allowed in incognito|may not run in private windows/);
+    await expectChecks(popup, GOOD, testInfo);
+    await expectNoOtherAutomatedChecks(popup, GOOD);
   });
-  test.afterEach(async () => {
-    await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
-  });
+});
 
-  test('with "Allow in Incognito" on, a flow in an incognito window is recorded', async ({}, testInfo) => {
-    await allowInIncognito(userDataDir);
-    const context = await launchBrowser({ extensionPath: REPO_ROOT, userDataDir, incognito: true });
-    try {
-      const page = context.pages()[0] ?? await context.newPage();
-      const flow = await recordFlow(context, page, 'good');
-      expect(flow.outcome).toBe('finished');
-      const sw = context.serviceWorkers()[0];
-      expect(await sw.evaluate((tab) => chrome.tabs.get(tab).then((t) => t.incognito), flow.tabId)).toBe(true);
-      const { state } = await recordingOf(context, flow.tabId);
-      expect(state.incognito).toBe(true);
+test.describe('not allowed in private windows', () => {
+  test.use({ driverOptions: { privateWindows: 'not-allowed' } });
 
-      const popup = await openPopup(context, flow.tabId);
-      await expect(popup.locator('#status-line')).toContainText('incognito');
-      await expect(popup.locator('#notices')).not.toContainText('not allowed in incognito');
-      await expectChecks(popup, { 'custom-domain-authorize': 'pass', 'oauth-pkce-s256': 'pass' }, testInfo);
-    } finally {
-      await context.close();
-    }
-  });
-
-  test('with "Allow in Incognito" off, nothing is recorded there and the popup says how to enable it', async () => {
-    const context = await launchBrowser({ extensionPath: REPO_ROOT, userDataDir, incognito: true });
-    try {
-      const page = context.pages()[0] ?? await context.newPage();
-      const flow = await recordFlow(context, page, 'good').catch((error) => ({ error }));
-      // Without access the worker never sees the incognito tab: either the tab is unknown to
-      // it, or it has no recording.
-      if (!flow.error) expect((await recordingOf(context, flow.tabId)).state).toBeNull();
-      const popup = await openPopup(context);
-      await expect(popup.locator('#notices')).toContainText('Allow in Incognito');
-      await expect(popup.locator('[data-check]')).toHaveCount(0);
-    } finally {
-      await context.close();
-    }
+  test('nothing is recorded there and the popup says how to enable it', async ({ driver }) => {
+    const page = await driver.privatePage();
+    await driver.extensionReady();
+    const flow = await recordFlow(driver, page, 'good').catch((error) => ({ error }));
+    // Without access the extension never sees the private tab: either the tab is unknown to
+    // it, or it has no recording.
+    if (!flow.error) expect((await recordingOf(driver, flow.tabId)).state).toBeNull();
+    const popup = await openPopup(driver);
+    // Each browser's own menu path.
+    expect(await textOf(popup, '#notices')).toContain(driver.engine === 'firefox' ? 'Run in Private Windows' : 'Allow in Incognito');
+    expect(await popup.evaluate(() => document.querySelectorAll('[data-check]').length)).toBe(0);
   });
 });

@@ -2,48 +2,52 @@
 // records it, open the popup for a tab, and assert checks by their stable hooks
 // (`data-check` / `data-status`). Assertions on rules that the core does not have yet are
 // skipped with a note, so the specs tighten by themselves as rules land.
+//
+// Every helper takes either a driver (drivers/index.mjs: Chromium or Firefox) and its pages,
+// or, for the specs written for Playwright and Chromium alone, the Playwright context and
+// pages; then the pages it returns are Playwright pages too. Helpers that read a page use only
+// `evaluate`, which both kinds of page have.
 
+import { inflateRawSync } from 'node:zlib';
 import { expect } from '../fixtures.mjs';
-import { extensionId, extensionServiceWorker, runFlow } from '../harness.mjs';
+import { runFlow } from '../harness.mjs';
+import { chromiumDriver } from '../drivers/chromium.mjs';
+import { walkFlow } from '../drivers/flow.mjs';
+import { playwrightPage } from '../drivers/page.mjs';
+
+/** A Playwright context is not a driver: it has no `engine`. */
+const isDriver = (contextOrDriver) => typeof contextOrDriver.engine === 'string';
+const asDriver = async (contextOrDriver) => (isDriver(contextOrDriver) ? contextOrDriver : chromiumDriver(contextOrDriver));
+/** A page of page.mjs has `raw`; a Playwright page is wrapped. */
+const asPage = (page) => (page.raw ? page : playwrightPage(page));
+/** What a helper returns for a page: the caller's own kind. */
+const giveBack = (contextOrDriver, page) => (isDriver(contextOrDriver) ? page : page.raw);
 
 /**
- * Waits until the extension's worker runs and has its listeners registered: a page loaded
- * before that is invisible to the extension (as for a user who installs it mid-flow).
+ * Waits until the extension's background runs and has its listeners registered: a page loaded
+ * before that is invisible to the extension (as for a user who installs it mid-flow). For a
+ * Playwright context, returns the service worker.
  */
-export async function extensionReady(context) {
-  // Polled rather than awaited as an event: a worker that started while Playwright attached
-  // (a profile whose extension settings just changed) may never be announced as new.
-  const isExtension = (worker) => worker.url().startsWith('chrome-extension://');
-  await expect.poll(() => context.serviceWorkers().some(isExtension),
-    { timeout: 20_000, message: "the extension's service worker" }).toBe(true);
-  const sw = context.serviceWorkers().find(isExtension);
-  await expect.poll(() => sw.evaluate(() => typeof globalThis.flowlens?.ready === 'function'),
-    { message: 'the worker evaluated its module' }).toBe(true);
-  await sw.evaluate(() => globalThis.flowlens.ready().then(() => true));
-  return sw;
+export async function extensionReady(contextOrDriver) {
+  const driver = await asDriver(contextOrDriver);
+  await driver.extensionReady();
+  return isDriver(contextOrDriver) ? undefined : contextOrDriver.serviceWorkers()
+    .find((worker) => worker.url().startsWith('chrome-extension://'));
 }
 
-/** The browser tab id of a Playwright page (the worker knows tabs by URL). */
-export async function tabIdOf(context, page) {
-  const sw = await extensionServiceWorker(context);
-  const url = page.url();
-  const id = await sw.evaluate(async (wanted) => {
-    const tabs = await chrome.tabs.query({});
-    return tabs.find((tab) => tab.url === wanted)?.id ?? null;
-  }, url);
-  if (id === null) throw new Error(`no tab shows ${url}`);
-  return id;
+/** The browser tab id of a page (the extension knows tabs by URL). */
+export async function tabIdOf(contextOrDriver, page) {
+  return (await asDriver(contextOrDriver)).tabIdOf(asPage(page));
 }
 
 /** Everything in the extension's session storage. */
-export async function sessionStorage(context) {
-  const sw = await extensionServiceWorker(context);
-  return sw.evaluate(() => chrome.storage.session.get(null));
+export async function sessionStorage(contextOrDriver) {
+  return (await asDriver(contextOrDriver)).inExtension(() => chrome.storage.session.get(null));
 }
 
 /** The recorder state and stored events of the trace a tab feeds. */
-export async function recordingOf(context, tabId) {
-  const all = await sessionStorage(context);
+export async function recordingOf(contextOrDriver, tabId) {
+  const all = await sessionStorage(contextOrDriver);
   const state = Object.entries(all)
     .filter(([key]) => key.startsWith('flowlens/s/'))
     .map(([, value]) => value)
@@ -55,11 +59,11 @@ export async function recordingOf(context, tabId) {
 }
 
 /** Waits until the recording of a tab satisfies `predicate({state, events})`. */
-export async function waitForRecording(context, tabId, predicate, { timeout = 10_000, message } = {}) {
-  await expect.poll(async () => predicate(await recordingOf(context, tabId)), {
+export async function waitForRecording(contextOrDriver, tabId, predicate, { timeout = 10_000, message } = {}) {
+  await expect.poll(async () => predicate(await recordingOf(contextOrDriver, tabId)), {
     timeout, message: message ?? 'recording condition',
   }).toBe(true);
-  return recordingOf(context, tabId);
+  return recordingOf(contextOrDriver, tabId);
 }
 
 const isConsentSnapshot = (event) => event.kind === 'snapshot' && event.snapshot?.url?.includes('/oauth/consent');
@@ -67,31 +71,32 @@ const isConsentSnapshot = (event) => event.kind === 'snapshot' && event.snapshot
 /**
  * Runs a scenario while the extension records it. On the consent page it waits for the page
  * snapshot (a user spends seconds there; the harness would click in milliseconds), then
- * allows and waits for the end. Returns runFlow's result plus the tab id.
+ * allows and waits for the end. Returns the flow's result (harness.mjs runFlow's for a
+ * Playwright page, drivers/flow.mjs walkFlow's for a driver's page) plus the tab id.
  */
-export async function recordFlow(context, page, scenario, options = {}) {
-  await extensionReady(context);
-  const result = await runFlow(page, scenario, { ...options, stopAt: 'consent' });
-  const tabId = await tabIdOf(context, page);
+export async function recordFlow(contextOrDriver, page, scenario, options = {}) {
+  const driver = await asDriver(contextOrDriver);
+  const shared = asPage(page);
+  await driver.extensionReady();
+  const atConsent = { ...options, stopAt: 'consent' };
+  const result = page.raw ? await walkFlow(page, scenario, atConsent) : await runFlow(page, scenario, atConsent);
+  const tabId = await driver.tabIdOf(shared);
   if (result.outcome === 'consent' && options.stopAt !== 'consent') {
-    await waitForRecording(context, tabId, ({ events }) => events.some(isConsentSnapshot),
+    await waitForRecording(driver, tabId, ({ events }) => events.some(isConsentSnapshot),
       { message: 'the consent page snapshot' });
-    await page.click(options.decision === 'deny' ? '#deny' : '#allow', { noWaitAfter: true });
-    await page.waitForSelector('body[data-done], body[data-page="scalekit-error"]', { state: 'attached' });
+    await shared.click(options.decision === 'deny' ? '#deny' : '#allow');
+    await shared.waitFor('body[data-done], body[data-page="scalekit-error"]');
     result.outcome = 'finished';
-    result.finalUrl = page.url();
+    result.finalUrl = shared.url();
   }
   return { ...result, tabId };
 }
 
 /** Opens the popup as a page for a tab (`?tab=`) and waits until it rendered. */
-export async function openPopup(context, tabId) {
-  const id = await extensionId(context);
-  const popup = await context.newPage();
+export async function openPopup(contextOrDriver, tabId) {
+  const driver = await asDriver(contextOrDriver);
   const query = tabId === undefined ? '' : `?tab=${tabId}`;
-  await popup.goto(`chrome-extension://${id}/extension/popup.html${query}`);
-  await popup.waitForSelector('body[data-ready="true"]');
-  return popup;
+  return giveBack(contextOrDriver, await driver.openExtensionPage(`extension/popup.html${query}`));
 }
 
 /** Rule ids the extension's core has (its `rules()` export), read in the popup page. */
@@ -102,12 +107,26 @@ export async function ruleIds(popup) {
   });
 }
 
+/** `{check id: {status, summary, count}}` of the data-check elements on a page. */
+function checksShown(page) {
+  return page.evaluate(() => {
+    const shown = {};
+    for (const check of document.querySelectorAll('[data-check]')) {
+      const id = check.dataset.check;
+      shown[id] ??= { status: check.dataset.status, summary: check.querySelector('.check-summary')?.textContent, count: 0 };
+      shown[id].count += 1;
+    }
+    return shown;
+  });
+}
+
 /**
  * Asserts `{ruleId: status | [statuses]}` on the popup's data-check elements. Rules the core
  * does not have yet are listed in the test's annotations instead of failing.
  */
 export async function expectChecks(popup, expected, testInfo) {
   const known = new Set(await ruleIds(popup));
+  const shown = await checksShown(popup);
   const missing = [];
   for (const [id, status] of Object.entries(expected)) {
     if (!known.has(id)) {
@@ -115,11 +134,8 @@ export async function expectChecks(popup, expected, testInfo) {
       continue;
     }
     const allowed = Array.isArray(status) ? status : [status];
-    const check = popup.locator(`[data-check="${id}"]`);
-    await expect(check, `check ${id}`).toHaveCount(1);
-    const actual = await check.getAttribute('data-status');
-    expect(allowed, `check ${id} is ${actual}: ${await check.locator('.check-summary').textContent()}`)
-      .toContain(actual);
+    expect(shown[id]?.count ?? 0, `check ${id}`).toBe(1);
+    expect(allowed, `check ${id} is ${shown[id].status}: ${shown[id].summary}`).toContain(shown[id].status);
   }
   if (missing.length > 0) {
     testInfo?.annotations.push({ type: 'rules not in the core yet', description: missing.join(', ') });
@@ -128,7 +144,15 @@ export async function expectChecks(popup, expected, testInfo) {
 
 /** Roles of the popup's timeline, in order. */
 export async function timelineRoles(popup) {
-  return popup.locator('#timeline [data-role]').evaluateAll((items) => items.map((i) => i.dataset.role));
+  return popup.evaluate(() => [...document.querySelectorAll('#timeline [data-role]')].map((i) => i.dataset.role));
+}
+
+/** URLs that never leave the browser: the extension's own files, blobs and data URLs. */
+export const isExtensionOwn = (url) => /^(chrome-extension|moz-extension|blob|data):/.test(url);
+
+/** The text of the first element matching `selector` ('' when there is none). */
+export function textOf(page, selector) {
+  return page.evaluate((wanted) => document.querySelector(wanted)?.textContent ?? '', selector);
 }
 
 /** The bytes of a Playwright download. */
@@ -143,6 +167,14 @@ export async function downloadBytes(download) {
  * Throws on compressed entries (the extension writes stored ones only).
  */
 export function unzipStored(zip) {
+  return readZip(zip, { inflate: false });
+}
+
+/**
+ * The entries of a zip, through its central directory: {name: Buffer}. Deflated entries are
+ * inflated when `inflate` (the store packages are deflated), refused otherwise.
+ */
+export function readZip(zip, { inflate }) {
   let end = zip.length - 22;
   while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end -= 1;
   if (end < 0) throw new Error('not a zip: no end of central directory');
@@ -152,14 +184,19 @@ export function unzipStored(zip) {
   for (let i = 0; i < count; i += 1) {
     if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('damaged central directory');
     const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
+    const size = zip.readUInt32LE(at + 20); // compressed size (the stored size for stored entries)
     const nameLength = zip.readUInt16LE(at + 28);
     const skip = nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
     const local = zip.readUInt32LE(at + 42);
     const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    if (method !== 0) throw new Error(`${name}: compressed entry`);
     const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    files[name] = zip.subarray(dataAt, dataAt + size);
+    if (method === 0) {
+      files[name] = zip.subarray(dataAt, dataAt + size);
+    } else if (method === 8 && inflate) {
+      files[name] = inflateRawSync(zip.subarray(dataAt, dataAt + size));
+    } else {
+      throw new Error(`${name}: compressed entry (method ${method})`);
+    }
     at += 46 + skip;
   }
   return files;
@@ -167,19 +204,26 @@ export function unzipStored(zip) {
 
 /** `{check id: status}` of every data-check element on a page (popup or viewer). */
 export async function shownStatuses(page) {
-  return page.locator('[data-check]').evaluateAll((checks) => Object.fromEntries(
-    checks.map((c) => [c.dataset.check, c.dataset.status])));
+  const shown = await checksShown(page);
+  return Object.fromEntries(Object.entries(shown).map(([id, { status }]) => [id, status]));
 }
 
 /** Opens the viewer page and loads a file through its picker; waits until it is shown. */
-export async function openInViewer(context, file) {
-  const id = await extensionId(context);
-  const viewer = await context.newPage();
-  await viewer.goto(`chrome-extension://${id}/extension/viewer.html`);
-  await viewer.waitForSelector('body[data-ready="true"]');
-  await viewer.setInputFiles('#file', file);
-  await viewer.waitForSelector('body[data-loaded]', { state: 'attached', timeout: 60_000 });
-  expect(await viewer.locator('body').getAttribute('data-loaded'),
-    await viewer.locator('#file-info').textContent()).toBe('true');
-  return viewer;
+export async function openInViewer(contextOrDriver, file) {
+  const driver = await asDriver(contextOrDriver);
+  const viewer = await driver.openExtensionPage('extension/viewer.html');
+  await viewer.uploadFile('#file', file);
+  await viewer.waitFor('body[data-loaded]', { timeout: 60_000 });
+  const loaded = await viewer.evaluate(() => ({
+    loaded: document.body.dataset.loaded, info: document.getElementById('file-info')?.textContent,
+  }));
+  expect(loaded.loaded, loaded.info).toBe('true');
+  return giveBack(contextOrDriver, viewer);
+}
+
+/** Every automated check shown is one of `expected` (a new rule must be added to the table). */
+export async function expectNoOtherAutomatedChecks(popup, expected) {
+  const shown = await popup.evaluate(() => [...document.querySelectorAll('[data-check]:not([data-status="manual"]):not(.manual)')]
+    .map((c) => c.dataset.check));
+  expect(shown.filter((id) => !(id in expected)), 'automated checks without an expected status').toEqual([]);
 }

@@ -5,12 +5,13 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::model;
-use super::{base64, time};
+use super::time;
 use super::{
     MAX_FORM_FIELDS, MAX_HEADERS, MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_REQUEST_BODY,
     MAX_URL,
 };
 use crate::flow::Keeper;
+use crate::stdx::base64;
 use crate::trace::{Body, CaptureInfo, Exchange, Header, Param, ResourceType, Response, Trace};
 
 /// Accumulates exchanges and what had to be cut, skipped or guessed, for the capture notes.
@@ -107,7 +108,7 @@ fn sniff(text: &str) -> BodyKind {
     }
 }
 
-pub(super) use crate::text::prefix_at_char_boundary as cut;
+pub(super) use crate::stdx::cut::prefix_at_char_boundary as cut;
 
 impl Importer {
     /// Converts one entry; `None` (and counted) when it has no request URL.
@@ -616,7 +617,7 @@ impl Importer {
             (c, b) => c.or(b),
         };
         Some(Trace {
-            source: "har".to_string(),
+            source: crate::vocab::SourceKind::Har,
             capture: CaptureInfo {
                 started_ms: started,
                 stopped_ms: stopped,

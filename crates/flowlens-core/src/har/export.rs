@@ -19,6 +19,7 @@ use crate::redact::Redactor;
 use crate::trace::{
     CaptureInfo, Exchange, Navigation, PageSnapshot, ResourceType, Response, Screenshot, Trace,
 };
+use crate::vocab::SourceKind;
 
 /// The schema of `log._flowlens`.
 pub const EXTRAS_SCHEMA: &str = "flowlens.har-extras/v1";
@@ -73,7 +74,7 @@ fn document(trace: &Trace) -> Value {
     let entries: Vec<Value> = trace.exchanges.iter().map(entry).collect();
     let extras = Extras {
         schema: EXTRAS_SCHEMA.into(),
-        source: trace.source.clone(),
+        source: trace.source,
         capture: trace.capture.clone(),
         navigations: trace.navigations.clone(),
         pages: trace.pages.clone(),
@@ -296,7 +297,7 @@ fn resource_type_name(t: ResourceType) -> Option<&'static str> {
 #[serde(default)]
 pub struct Extras {
     pub schema: String,
-    pub source: String,
+    pub source: SourceKind,
     pub capture: CaptureInfo,
     pub navigations: Vec<Navigation>,
     pub pages: Vec<PageSnapshot>,
@@ -331,7 +332,7 @@ impl Extras {
 
     /// Puts the extras into a trace imported from the same document.
     pub fn apply(self, trace: &mut Trace) {
-        if !self.source.is_empty() {
+        if self.source != SourceKind::Unknown {
             trace.source = self.source;
         }
         let notes = std::mem::take(&mut trace.capture.notes);

@@ -24,7 +24,6 @@ use std::io::Read;
 
 use crate::trace::Trace;
 
-pub(crate) mod base64;
 mod convert;
 pub mod export;
 mod model;
@@ -103,13 +102,21 @@ pub fn read_har_flows<R: Read>(
     mut open: impl FnMut() -> std::io::Result<R>,
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<Trace, HarError> {
+    match read_har_flows_once(open()?, on_progress)? {
+        Some(trace) => Ok(trace),
+        None => read_har(open()?, on_progress),
+    }
+}
+
+/// One pass of [`read_har_flows`]: `None` when the entries came too far out of time order to
+/// drop any early, and the document must be read again with [`read_har`].
+pub fn read_har_flows_once<R: Read>(
+    reader: R,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Option<Trace>, HarError> {
     let mut keeping = Importer::default();
     keeping.keeper = Some(crate::flow::Keeper::default());
-    if let Some(trace) = read(Scanner::new(open()?, on_progress), keeping)? {
-        return Ok(trace);
-    }
-    let trace = read(Scanner::new(open()?, on_progress), Importer::default())?;
-    Ok(trace.expect("an importer without a keeper always gives a trace"))
+    read(Scanner::new(reader, on_progress), keeping)
 }
 
 #[derive(PartialEq)]

@@ -19,7 +19,7 @@ use crate::trace::{
 pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Event>) -> Trace {
     let tab = Some(state.tab.to_string());
     let mut trace = Trace {
-        source: "extension".into(),
+        source: crate::vocab::SourceKind::Extension,
         ..Trace::default()
     };
     let mut open: HashMap<String, usize> = HashMap::new();

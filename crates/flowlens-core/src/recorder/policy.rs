@@ -589,7 +589,7 @@ fn cap(s: &mut String, max: usize) -> bool {
     if s.len() <= max {
         return false;
     }
-    let end = crate::text::prefix_at_char_boundary(s, max).len();
+    let end = crate::stdx::cut::prefix_at_char_boundary(s, max).len();
     s.truncate(end);
     true
 }

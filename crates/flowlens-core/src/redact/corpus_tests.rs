@@ -2,8 +2,7 @@
 //! by each path (trace export, HAR in memory, HAR streamed); no planted secret may survive in
 //! any byte of the output, in clear, percent-encoded, escaped or base64 form.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine;
+use crate::stdx::base64::{Engine, STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{json, Value};
 
 use super::encoding::{form_encode, json_escape, rfc3986_encode};
@@ -816,7 +815,7 @@ fn a_report_takes_the_pseudonyms_of_the_export() {
     let mut report = crate::analyze(&trace, &crate::Profile::default());
     let mut r = Redactor::new([17; 32]);
     let har = crate::har::export_string(&trace, &mut r);
-    r.redact_report(&mut report);
+    report.redact(&mut r);
     let text = serde_json::to_string(&report).expect("json");
     assert!(!text.contains(crate::testing::GOOD_STATE), "{text}");
     let authorize_state = serde_json::from_str::<Value>(&har).expect("json")["log"]["entries"][4]

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::body::BodyOutcome;
 use super::encoding::Wire;
 use super::receipt::{comment_with_summary, loc, Receipt};
-use crate::har::base64::decode as decode_base64;
+use crate::stdx::base64::decode as decode_base64;
 
 use super::redactor::Redactor;
 
@@ -408,8 +408,8 @@ fn redact_string(v: &mut Value, f: impl FnOnce(&str) -> String) {
 }
 
 fn base64_encode(text: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+    use crate::stdx::base64::{Engine, STANDARD};
+    STANDARD.encode(text.as_bytes())
 }
 
 /// Removes and parses the receipt of an earlier redaction.

@@ -3,8 +3,7 @@
 //! checks read `Secure` and `SameSite`), URLs in `Location`, `Referer`, `Refresh` and `Link`,
 //! and credential headers (`X-Api-Key`, `Mcp-Session-Id`) whole.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
+use crate::stdx::base64::{Engine, STANDARD};
 
 use super::encoding::Wire;
 use super::names::{header_class, HeaderClass};

@@ -4,8 +4,7 @@
 //! the payload, which is then re-encoded. Encrypted tokens (JWE) and strings that look like a
 //! JWT but do not decode as one are pseudonymised whole.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use crate::stdx::base64::{Engine, URL_SAFE_NO_PAD};
 use serde_json::Value;
 
 use super::pseudonym::{is_pseudonym, JWT_SIG_PREFIX};

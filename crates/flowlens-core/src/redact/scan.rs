@@ -6,9 +6,8 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use crate::stdx::base64::{Engine, STANDARD, URL_SAFE_NO_PAD};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine;
 use serde_json::Value;
 
 use super::encoding::{
@@ -327,7 +326,7 @@ impl Redactor {
         let Value::String(text) = v else {
             return self.scrub_walk(v);
         };
-        let Some(bytes) = crate::har::base64::decode(text) else {
+        let Some(bytes) = crate::stdx::base64::decode(text) else {
             return match self.scrub_str(text) {
                 Some(n) => {
                     *text = n;

@@ -111,36 +111,3 @@ impl Redactor {
         }
     }
 }
-
-impl Redactor {
-    /// Redacts a report computed on the unredacted trace, for a support bundle: URLs of hops,
-    /// the flow's end and evidence are redacted, then every value this redactor has
-    /// pseudonymised (redact the trace or export it first) is replaced wherever it appears,
-    /// summaries included. Reports already mask secrets; this also replaces `state` and the
-    /// other compared values by the pseudonyms the export carries.
-    pub fn redact_report(&mut self, report: &mut crate::report::Report) {
-        self.loc = loc::LOG_OTHER;
-        for flow in &mut report.flows {
-            for hop in &mut flow.hops {
-                hop.url = self.redact_url(&hop.url);
-            }
-            if let Some(end) = &mut flow.end {
-                end.url = self.redact_url(&end.url);
-            }
-        }
-        for check in &mut report.checks {
-            for e in &mut check.evidence {
-                if let Some(u) = &e.url {
-                    e.url = Some(self.redact_url(u));
-                }
-            }
-        }
-        if let Ok(mut v) = serde_json::to_value(&*report) {
-            if self.scrub_value(&mut v) {
-                if let Ok(r) = serde_json::from_value(v) {
-                    *report = r;
-                }
-            }
-        }
-    }
-}

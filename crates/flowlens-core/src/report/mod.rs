@@ -10,10 +10,13 @@ use crate::check::{Evidence, Status};
 use crate::flow::{EndVia, Flow, Role};
 use crate::params::{host_of, UrlParams};
 use crate::redact;
-use crate::rules::Section;
 use crate::trace::Trace;
+use crate::vocab::{string_enum, Section, SourceKind};
 
-pub mod markdown;
+mod build;
+mod redaction;
+
+pub use build::ReportBuilder;
 
 pub const SCHEMA: &str = "flowlens.report/v1";
 
@@ -56,8 +59,7 @@ pub struct Report {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceInfo {
-    /// "har", "extension", "probe".
-    pub kind: String,
+    pub kind: SourceKind,
     /// The file name or tab title, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -115,8 +117,21 @@ pub struct EndReport {
     /// Secrets masked.
     pub url: String,
     pub via: EndVia,
-    /// "code", "error", "token" (a token in the URL) or "unknown".
-    pub outcome: String,
+    pub outcome: EndOutcome,
+}
+
+string_enum! {
+    /// What the flow's last redirect carried back to the client.
+    pub enum EndOutcome {
+        /// An authorization code.
+        Code => "code",
+        /// An OAuth error.
+        Error => "error",
+        /// A token in the URL (implicit grant).
+        Token => "token",
+        /// Neither.
+        Unknown => "unknown",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -237,19 +252,19 @@ pub(crate) fn flow_report(trace: &Trace, flow: &Flow, checks: &[CheckReport]) ->
     let end = flow.end.as_ref().map(|e| {
         let params = UrlParams::of(&e.url);
         let outcome = if params.has("access_token") || params.has("id_token") {
-            "token"
+            EndOutcome::Token
         } else if params.has("error") {
-            "error"
+            EndOutcome::Error
         } else if params.has("code") {
-            "code"
+            EndOutcome::Code
         } else {
-            "unknown"
+            EndOutcome::Unknown
         };
         EndReport {
             hop: e.exchange,
             url: redact::mask_url(&e.url),
             via: e.via,
-            outcome: outcome.to_string(),
+            outcome,
         }
     });
     FlowReport {

@@ -4,8 +4,8 @@ use crate::flow::roles::path_of;
 use crate::flow::Role;
 use crate::rules::branding::NO_CONSENT_PAGE;
 use crate::rules::findings::Findings;
-use crate::rules::text::{is_format_control, visible};
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::{is_format_control, visible};
 use crate::vendor;
 
 /// Words that name an environment rather than a product.

@@ -2,8 +2,8 @@ use crate::check::Outcome;
 use crate::declare_rule;
 use crate::rules::branding::{branded_pages, NO_CONSENT_PAGE};
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::vendor::branding;
 
 declare_rule! {

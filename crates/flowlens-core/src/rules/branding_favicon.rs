@@ -3,8 +3,8 @@ use crate::declare_rule;
 use crate::params::scheme_of;
 use crate::rules::branding::{branded_pages, BrandedPage, PageView, NO_CONSENT_PAGE};
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::vendor;
 
 /// Favicon links looked at per page.

@@ -3,8 +3,8 @@ use crate::declare_rule;
 use crate::rules::branding::{branded_pages, PageView, NO_CONSENT_PAGE};
 use crate::rules::context::MAX_HTML_SCAN;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::vendor;
 
 /// "Powered by" texts looked at per page.

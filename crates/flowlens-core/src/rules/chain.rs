@@ -8,8 +8,8 @@ use crate::check::{Evidence, Outcome};
 use crate::flow::roles::path_of;
 use crate::flow::Role;
 use crate::params::{host_of, UrlParams};
-use crate::rules::text::prefix_at_char_boundary;
 use crate::rules::Context;
+use crate::stdx::cut::prefix_at_char_boundary;
 use crate::trace::Exchange;
 use crate::vendor;
 

@@ -3,8 +3,8 @@ use crate::declare_rule;
 use crate::flow::Role;
 use crate::rules::chain::page_label;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::trace::Exchange;
 
 declare_rule! {

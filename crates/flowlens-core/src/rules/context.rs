@@ -3,7 +3,7 @@
 use crate::flow::{roles::snapshot_for, Flow, FlowEnd, Role};
 use crate::params::{host_of, UrlParams};
 use crate::profile::Profile;
-use crate::rules::text::{clip, prefix_at_char_boundary};
+use crate::stdx::cut::{clip, prefix_at_char_boundary, Elide};
 use crate::trace::{Exchange, PageSnapshot, Trace};
 use crate::vendor;
 
@@ -180,7 +180,10 @@ impl BodyProblem {
                 format!("the response body is {n} bytes, too large for a metadata document")
             }
             BodyProblem::Html => "the response is HTML, not JSON".into(),
-            BodyProblem::NotJson(e) => format!("the response is not valid JSON ({})", clip(e, 120)),
+            BodyProblem::NotJson(e) => format!(
+                "the response is not valid JSON ({})",
+                clip(e, 120, Elide::End)
+            ),
             BodyProblem::NotObject => "the response is JSON but not an object".into(),
         }
     }

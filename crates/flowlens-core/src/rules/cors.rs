@@ -2,8 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 
 declare_rule! {
     /// ## What it checks

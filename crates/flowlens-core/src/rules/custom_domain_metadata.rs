@@ -3,8 +3,8 @@ use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::host_of;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::vendor;
 
 /// Entries of `authorization_servers` looked at.

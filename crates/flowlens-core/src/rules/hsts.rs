@@ -2,8 +2,8 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::params::{host_of, scheme_of};
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 
 /// One year, the minimum `max-age` the HSTS preload list accepts and the usual advice.
 const ONE_YEAR_S: u64 = 365 * 24 * 60 * 60;

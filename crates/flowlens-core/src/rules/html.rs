@@ -123,7 +123,8 @@ pub(crate) fn phrase_near(
         let mut from = 0;
         while let Some(i) = lower[from..].find(phrase) {
             let start = from + i;
-            let end = super::text::prefix_at_char_boundary(&lower[start..], window).len() + start;
+            let end =
+                crate::stdx::cut::prefix_at_char_boundary(&lower[start..], window).len() + start;
             if lower[start..end].contains(needle) {
                 return Some(html[start..end].to_string());
             }

@@ -3,8 +3,8 @@ use crate::declare_rule;
 use crate::flow::Role;
 use crate::params::host_of;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 use crate::trace::Exchange;
 use crate::vendor;
 
@@ -192,13 +192,13 @@ fn judge_cors(hop: usize, ex: &Exchange, findings: &mut Findings) {
 
 /// One challenge of a `WWW-Authenticate` header.
 #[derive(Debug, PartialEq)]
-struct Challenge {
-    scheme: String,
+pub(super) struct Challenge {
+    pub(super) scheme: String,
     params: Vec<(String, String)>,
 }
 
 impl Challenge {
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(super) fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -208,7 +208,7 @@ impl Challenge {
 
 /// Parses `Bearer realm="x", resource_metadata="…", Basic realm=y` (RFC 9110 §11.6.1)
 /// leniently: unknown syntax is skipped, never an error.
-fn parse_challenges(header: &str) -> Vec<Challenge> {
+pub(super) fn parse_challenges(header: &str) -> Vec<Challenge> {
     let mut challenges: Vec<Challenge> = Vec::new();
     let mut rest = header;
     loop {

@@ -13,10 +13,9 @@ use crate::check::Outcome;
 mod bad_input;
 mod context;
 mod html;
-mod section;
 
+pub use crate::vocab::Section;
 pub use context::Context;
-pub use section::Section;
 
 // Helpers shared by several rules.
 mod authorize_param;
@@ -25,7 +24,7 @@ mod byoa;
 mod chain;
 mod findings;
 mod flow_urls;
-mod text;
+mod tokens;
 mod value_damage;
 
 // One module per rule; REGISTRY gives the checklist order.
@@ -64,6 +63,13 @@ mod network_allowlist;
 mod oauth_consent_shown;
 mod oauth_token_exchange;
 mod referrer_policy;
+// Issue 10: what only a client can test (`flowlens connect`).
+mod mcp_authorized_call;
+mod mcp_invalid_token;
+mod mcp_session_id;
+mod oauth_code_replay;
+mod oauth_refresh;
+mod oauth_token_response;
 
 /// Every rule, in the order the checklist shows them.
 static REGISTRY: &[&dyn Rule] = &[
@@ -100,6 +106,9 @@ static REGISTRY: &[&dyn Rule] = &[
     &oauth_no_tokens_in_url::OauthNoTokensInUrl,
     &oauth_consent_shown::OauthConsentShown,
     &oauth_token_exchange::OauthTokenExchange,
+    &oauth_token_response::OauthTokenResponse,
+    &oauth_code_replay::OauthCodeReplay,
+    &oauth_refresh::OauthRefresh,
     &cookies_flags::CookiesFlags,
     &clickjacking::Clickjacking,
     &mixed_content::MixedContent,
@@ -109,6 +118,9 @@ static REGISTRY: &[&dyn Rule] = &[
     // MCP authentication
     &mcp_401_challenge::Mcp401Challenge,
     &mcp_discovery::McpDiscovery,
+    &mcp_authorized_call::McpAuthorizedCall,
+    &mcp_invalid_token::McpInvalidToken,
+    &mcp_session_id::McpSessionId,
 ];
 
 /// A checklist rule.
@@ -268,6 +280,10 @@ mod tests {
             ("byoa-timing", Pass),
             ("oauth-consent-shown", Pass),
             ("oauth-token-exchange", Pass),
+            // The token response has no expires_in.
+            ("oauth-token-response", Warn),
+            ("oauth-code-replay", NotObserved),
+            ("oauth-refresh", NotObserved),
             ("cookies-flags", NotObserved),
             ("clickjacking", Fail),
             ("mixed-content", NotObserved),
@@ -275,6 +291,10 @@ mod tests {
             ("network-allowlist", Pass),
             ("mcp-401-challenge", Pass),
             ("mcp-discovery", Pass),
+            // A browser flow without the client's authorized calls and active checks.
+            ("mcp-authorized-call", NotObserved),
+            ("mcp-invalid-token", NotObserved),
+            ("mcp-session-id", NotObserved),
         ];
         let trace = crate::testing::good_flow().build();
         let profile = crate::Profile::default();

@@ -1,8 +1,9 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
-use crate::rules::text::{clip, visible};
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
+use crate::stdx::cut::{clip, Elide};
 use crate::trace::{Exchange, ResourceType};
 use crate::vendor;
 
@@ -75,7 +76,7 @@ impl Rule for NetworkAllowlist {
         };
         let mut outcome = Outcome::pass(format!(
             "the flow contacted {count} hosts: {}",
-            clip(&names.join(", "), 300)
+            clip(&names.join(", "), 300, Elide::End)
         ));
         for (host, origin, kinds) in &hosts {
             let bare = host.split(':').next().unwrap_or(host);

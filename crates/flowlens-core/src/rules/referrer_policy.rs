@@ -5,8 +5,8 @@ use crate::params::{host_of, UrlParams};
 use crate::redact;
 use crate::rules::chain::page_label;
 use crate::rules::findings::Findings;
-use crate::rules::text::visible;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::stdx::controls::visible;
 
 /// Parameters whose presence in a Referer is a leak.
 const LEAKED_PARAMS: &[&str] = &["code", "state", "login_request_id"];

@@ -159,6 +159,7 @@ impl Site {
                     host: host.into(),
                     port,
                     addr: [127, 0, 0, 1].into(),
+                    target_port: None,
                 });
             }
         }

@@ -65,6 +65,33 @@ function environmentOpenIdConfiguration(authHost) {
   };
 }
 
+const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
+
+/** https anywhere, or http on a loopback address (a native client's redirect listener). */
+function acceptableRedirectUri(uri) {
+  if (typeof uri !== 'string') return false;
+  try {
+    const url = new URL(uri);
+    return !url.hash && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname)));
+  } catch {
+    return false;
+  }
+}
+
+/** Exact match, except any port for a loopback IP redirect URI (RFC 8252 §7.3). */
+function redirectUriMatches(registered, requested) {
+  if (registered === requested) return true;
+  try {
+    const a = new URL(registered);
+    const b = new URL(requested);
+    const loopback = a.protocol === 'http:' && ['127.0.0.1', '[::1]'].includes(a.hostname);
+    return loopback && b.protocol === a.protocol && b.hostname === a.hostname
+      && b.pathname === a.pathname && b.search === a.search;
+  } catch {
+    return false;
+  }
+}
+
 export function createScalekitHost(sim) {
   const { store, signJwt } = sim;
 
@@ -91,10 +118,19 @@ export function createScalekitHost(sim) {
       return sendJson(res, 400, { error: 'invalid_client_metadata' }, cors);
     }
     const redirectUris = Array.isArray(body.redirect_uris) ? body.redirect_uris : [];
-    if (redirectUris.length === 0 || redirectUris.some((uri) => typeof uri !== 'string')) {
-      return sendJson(res, 400, { error: 'invalid_redirect_uri' }, cors);
+    if (redirectUris.length === 0 || !redirectUris.every(acceptableRedirectUri)) {
+      return sendJson(res, 400, {
+        error: 'invalid_redirect_uri',
+        error_description: 'redirect URIs must be https, or http on a loopback address (RFC 8252)',
+      }, cors);
     }
     const scenario = sim.scenarioFromRequest(req);
+    if (scenario.registrationRefused) {
+      return sendJson(res, 400, {
+        error: 'invalid_client_metadata',
+        error_description: 'dynamic registration is disabled for this resource',
+      }, cors);
+    }
     const clientId = prefixedId('m2m');
     const client = store.clients.set(clientId, {
       clientId,
@@ -119,8 +155,11 @@ export function createScalekitHost(sim) {
     const client = store.clients.get(q.get('client_id') ?? '');
     if (!client || client.authHost !== authHost) return errorPage(res, 400, 'invalid_client');
     const redirectUri = q.get('redirect_uri') ?? '';
-    // Exact string match against the registered values (OAuth 2.1 §2.3.1 / RFC 9700 §2.1).
-    if (!client.redirectUris.includes(redirectUri)) return errorPage(res, 400, 'invalid_redirect_uri');
+    // Exact string match against the registered values (OAuth 2.1 §2.3.1 / RFC 9700 §2.1), except
+    // the port of a loopback redirect URI, which a native client picks at run time (RFC 8252 §7.3).
+    if (!client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri))) {
+      return errorPage(res, 400, 'invalid_redirect_uri');
+    }
     const scenario = sim.scenarioNamed(client.scenario);
     const clientState = q.get('state');
     if (q.get('response_type') !== 'code') {
@@ -251,14 +290,40 @@ export function createScalekitHost(sim) {
     redirect(res, 303, target.href, PAGE_SECURITY_HEADERS);
   }
 
+  /** The token response of a grant; a refresh token too when offline_access was granted (rotated on use). */
+  function tokenResponse(grant) {
+    const response = {
+      access_token: issueAccessToken(grant),
+      token_type: 'Bearer',
+      expires_in: LIFETIMES.accessToken / 1000,
+      scope: grant.scope,
+    };
+    if (grant.scope.split(' ').includes('offline_access')) {
+      response.refresh_token = randomToken(32);
+      store.refreshTokens.set(response.refresh_token, { ...grant });
+    }
+    return response;
+  }
+
+  async function refresh(form, headers, fail, res) {
+    const grant = store.refreshTokens.get(form.refresh_token ?? '');
+    // Rotation: a refresh token works once; its successor comes with the new access token.
+    store.refreshTokens.delete(form.refresh_token ?? '');
+    if (!grant) return fail('invalid_grant', 'unknown, expired or used refresh token');
+    if (form.client_id !== grant.clientId) return fail('invalid_grant', 'client_id does not match the refresh token');
+    if (form.resource !== undefined && form.resource !== grant.resource) return fail('invalid_target', 'resource');
+    return sendJson(res, 200, tokenResponse(grant), headers);
+  }
+
   async function token(req, res) {
     const headers = { ...corsHeaders(req, CLIENT_ORIGIN), 'Cache-Control': 'no-store', Pragma: 'no-cache' };
     const fail = (error, description) => sendJson(res, 400, { error, error_description: description }, headers);
     const form = await readForm(req);
-    if (form.grant_type !== 'authorization_code') return fail('unsupported_grant_type', 'only authorization_code');
+    if (form.grant_type === 'refresh_token') return refresh(form, headers, fail, res);
+    if (form.grant_type !== 'authorization_code') return fail('unsupported_grant_type', 'only authorization_code and refresh_token');
     const grant = store.codes.get(form.code ?? '');
-    // One-time codes: the first lookup deletes it, a replay finds nothing.
-    store.codes.delete(form.code ?? '');
+    // One-time codes: the first lookup deletes it, a replay finds nothing (unless the scenario is lax).
+    if (!grant || !sim.scenarioNamed(grant.scenario).acceptsReplayedCodes) store.codes.delete(form.code ?? '');
     if (!grant) return fail('invalid_grant', 'unknown, expired or reused code');
     if (form.client_id !== grant.clientId) return fail('invalid_grant', 'client_id does not match the code');
     if (form.redirect_uri !== grant.redirectUri) return fail('invalid_grant', 'redirect_uri does not match');
@@ -267,12 +332,7 @@ export function createScalekitHost(sim) {
       const computed = createHash('sha256').update(form.code_verifier ?? '').digest('base64url');
       if (computed !== grant.codeChallenge) return fail('invalid_grant', 'code_verifier does not match');
     }
-    sendJson(res, 200, {
-      access_token: issueAccessToken(grant),
-      token_type: 'Bearer',
-      expires_in: LIFETIMES.accessToken / 1000,
-      scope: grant.scope,
-    }, headers);
+    sendJson(res, 200, tokenResponse(grant), headers);
   }
 
   return async function handleScalekit(req, res, { host: authHost, url }) {

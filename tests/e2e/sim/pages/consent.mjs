@@ -5,7 +5,10 @@
 import { html, raw } from '../http.mjs';
 import { MISSING_FAVICON_PATH } from '../assets.mjs';
 
-const SCOPE_DESCRIPTIONS = { 'calendar:read': 'Read your calendars and events' };
+const SCOPE_DESCRIPTIONS = {
+  'calendar:read': 'Read your calendars and events',
+  offline_access: 'Stay connected when you are away (refresh tokens)',
+};
 
 export function consentPage({ scenario, authHost, client, consentRequest, csrfToken }) {
   const { branding, serverName } = scenario;

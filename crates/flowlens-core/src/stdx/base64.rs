@@ -1,9 +1,16 @@
-//! Base64 decoding of HAR bodies (`content.encoding: "base64"`).
+//! Base64 decoding of HAR bodies (`content.encoding: "base64"`) and of any text that may be
+//! base64 in either alphabet. Encoding, and strict decoding of one alphabet, use the `base64`
+//! crate's engines, re-exported here so that every use of base64 goes through this module.
 //!
-//! Hand-rolled (twenty lines) rather than a dependency: the standard and URL-safe alphabets,
-//! padding optional, whitespace ignored, anything else rejects the body.
+//! [`decode`] is hand-rolled (twenty lines) because no engine of the crate reads both
+//! alphabets at once, as HAR writers need: padding optional, whitespace ignored, anything else
+//! rejects the body.
 
-pub(crate) fn decode(input: &str) -> Option<Vec<u8>> {
+pub use ::base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+pub use ::base64::Engine;
+
+/// Lenient decoding: both alphabets, padding optional, whitespace ignored.
+pub fn decode(input: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
     let mut acc: u32 = 0;
     let mut bits = 0;

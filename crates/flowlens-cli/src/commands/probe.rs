@@ -11,7 +11,8 @@ use clap::Args;
 use flowlens_core::Trace;
 use flowlens_probe::{Options, ResolveOverride};
 
-use crate::{input, print_reports, quiet_broken_pipe, text, Failure, Format};
+use crate::commands::check::print_reports;
+use crate::{input, quiet_broken_pipe, Failure, Format};
 
 /// The longest `--timeout` accepted: a probe is a few requests, not a download.
 const MAX_TIMEOUT_S: f64 = 300.0;
@@ -118,5 +119,9 @@ fn save_trace(path: &Path, trace: &Trace) -> Result<(), Failure> {
 
 fn warn(message: &str) {
     let mut stderr = anstream::stderr();
-    let _ = writeln!(stderr, "flowlens: warning: {}", text::clean(message));
+    let _ = writeln!(
+        stderr,
+        "flowlens: warning: {}",
+        flowlens_core::render::text::clean(message)
+    );
 }

@@ -1,19 +1,22 @@
 //! `flowlens redact IN.har -o OUT.har`: a HAR with every secret and compared value replaced by
-//! keyed pseudonyms, for a support ticket (see docs/redaction.md).
+//! keyed pseudonyms, for a support ticket (see docs/redaction.md). IN may be a Flowlens export
+//! (its HAR is redacted).
 //!
 //! The work is the core's two-pass streaming redaction; this module picks the key (32 bytes
 //! from the operating system's random source, for this run only), the scratch file (beside the
 //! output, readable by the user only, deleted on exit) and writes the output atomically: a
 //! temporary file renamed over OUT at the end, so a failed run leaves no half-written HAR.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use flowlens_core::redact::stream::{redact_har_stream, StreamError};
 use flowlens_core::redact::{Receipt, Redactor};
 
-use crate::input::io_reason as reason;
+use flowlens_core::archive::{self, ArchiveError};
+use flowlens_core::open::MAX_UNZIPPED_HAR;
+
+use crate::input::{io_reason as reason, with_har};
 
 /// Where the redacted HAR goes.
 pub enum Output {
@@ -41,12 +44,8 @@ impl Output {
 /// Redacts `input` into `output`; the one-line summary for stderr, or the one-line error.
 pub fn run(input: &Path, output: &Output) -> Result<String, String> {
     let name = input.display();
-    let meta =
-        std::fs::metadata(input).map_err(|e| format!("{name}: cannot open: {}", reason(&e)))?;
-    if meta.is_dir() {
-        return Err(format!("{name}: is a directory, not a file"));
-    }
-    let file = File::open(input).map_err(|e| format!("{name}: cannot open: {}", reason(&e)))?;
+    // Opened first, so that a missing or unreadable input is said before anything is created.
+    crate::input::with_har(input, |_| ())?;
     let mut redactor = Redactor::new(random_key()?);
     let dir = match output {
         Output::File(path) => path
@@ -66,12 +65,22 @@ pub fn run(input: &Path, output: &Output) -> Result<String, String> {
     let describe = |e: StreamError| match e {
         StreamError::Json(e) => format!("{name}: invalid JSON: {e}"),
         StreamError::NotHar(why) => format!("{name}: not a HAR file ({why})"),
+        StreamError::Io(e) if archive::is_over_cap(&e) => format!(
+            "{name}: {}",
+            ArchiveError::TooLarge {
+                name: "the HAR in the zip".into(),
+                limit: MAX_UNZIPPED_HAR,
+            }
+        ),
         StreamError::Io(e) => format!("{name}: cannot redact: {}", reason(&e)),
     };
     let entries = match output {
         Output::Stdout => {
             let stdout = io::stdout().lock();
-            redact_har_stream(&mut redactor, file, scratch, stdout).map_err(describe)?
+            with_har(input, |har| {
+                redact_har_stream(&mut redactor, har, scratch, stdout)
+            })?
+            .map_err(describe)?
         }
         Output::File(path) => {
             let mut out = tempfile::NamedTempFile::new_in(&dir).map_err(|e| {
@@ -81,8 +90,10 @@ pub fn run(input: &Path, output: &Output) -> Result<String, String> {
                     reason(&e)
                 )
             })?;
-            let entries = redact_har_stream(&mut redactor, file, scratch, out.as_file_mut())
-                .map_err(describe)?;
+            let entries = with_har(input, |har| {
+                redact_har_stream(&mut redactor, har, scratch, out.as_file_mut())
+            })?
+            .map_err(describe)?;
             out.as_file_mut()
                 .flush()
                 .and_then(|()| out.as_file().sync_all())
@@ -109,7 +120,7 @@ fn summary(input: &Path, to: &str, entries: u64, receipt: &Receipt) -> String {
 }
 
 /// A fresh key for this run, from the operating system.
-fn random_key() -> Result<[u8; 32], String> {
+pub(crate) fn random_key() -> Result<[u8; 32], String> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key)
         .map_err(|e| format!("no random source for the redaction key: {e}"))?;

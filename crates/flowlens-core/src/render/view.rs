@@ -1,15 +1,22 @@
-//! What the popup shows, decided without the DOM (so it is tested on the host).
+//! What the popup and the viewer show, decided without the DOM (so it is tested on the host):
+//! the report's renderer for the extension.
 //!
 //! [`build`] turns the popup's input (a report, the recording's state, what the browser said
-//! about incognito) into a [`PopupView`]; [`crate::dom`] only writes it out as elements.
+//! about incognito) into a [`PopupView`], a plain struct; the extension's DOM code
+//! (`flowlens-wasm`'s `dom.rs`) only writes it out as elements, page-controlled strings as
+//! text.
 
-use flowlens_core::check::{Evidence, Status};
-use flowlens_core::flow::Role;
-use flowlens_core::recorder::{Phase, TabState};
-use flowlens_core::report::{CheckReport, Report};
-use flowlens_core::rules;
-use flowlens_core::trace::{PageSnapshot, Screenshot};
 use serde::Deserialize;
+
+use super::evidence::{self, EvidenceSyntax, ABSENT};
+use super::status::{look, SUMMARY_ORDER};
+use crate::check::Evidence;
+use crate::flow::Role;
+use crate::recorder::{Phase, TabState};
+use crate::report::{CheckReport, FlowReport, Report};
+use crate::rules;
+use crate::trace::{PageSnapshot, Screenshot};
+use crate::vocab::{string_enum, Status};
 
 /// What the popup script hands over.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -23,7 +30,12 @@ pub struct PopupInput {
     /// The flow picked in the selector; default: the latest.
     pub selected_flow: Option<usize>,
     pub incognito: IncognitoInfo,
-    /// `permissions.contains({origins: ['<all_urls>']})` (Firefox grants it separately).
+    /// The browser the popup runs in (`BROWSER` of browser.js), for its own words and menus;
+    /// `None` names both.
+    pub browser: Option<Browser>,
+    /// Whether the browser lets Flowlens see requests on all sites
+    /// (`permissions.contains({origins: ['<all_urls>']})`); `None` when it could not say.
+    /// Firefox asks for it apart from installing, and a Chrome user can restrict site access.
     pub host_access: Option<bool>,
     /// Stored chunks of the trace that could not be read (a failed write).
     pub missing_chunks: u32,
@@ -31,6 +43,13 @@ pub struct PopupInput {
     pub pages: Vec<PageSnapshot>,
     /// Manual items are shown without tick box and note field to edit (the viewer).
     pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Browser {
+    Chrome,
+    Firefox,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -46,6 +65,9 @@ pub struct IncognitoInfo {
 pub struct PopupView {
     pub status_line: String,
     pub phase: Option<Phase>,
+    /// Set when Flowlens cannot record at all: says so above everything else and offers the
+    /// button that asks the browser for access.
+    pub cannot_record: Option<CannotRecord>,
     pub notices: Vec<Notice>,
     /// Counts per status for the shown flow, in display order, zeros left out.
     pub summary: Vec<(Status, usize)>,
@@ -67,9 +89,26 @@ pub struct PageView {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct CannotRecord {
+    pub title: &'static str,
+    pub text: &'static str,
+    /// The label of the button that asks for access to all sites (`permissions.request`).
+    pub button: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
-    pub level: &'static str,
+    pub level: NoticeLevel,
     pub text: String,
+}
+
+string_enum! {
+    /// How much a notice matters (its wire name is the element's class).
+    pub enum NoticeLevel {
+        /// Something stops Flowlens from seeing the flow.
+        Warn => "warn",
+        Info => "info",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,23 +159,53 @@ pub struct HopView {
     pub url: String,
 }
 
-const ENABLE_INCOGNITO: &str = "To record there: Chrome → Extensions (chrome://extensions) → \
-    Flowlens → Details → switch on \"Allow in Incognito\"; Firefox → Add-ons and themes → \
-    Flowlens → \"Run in Private Windows\" → Allow.";
+/// How to let Flowlens record in private windows, in the browser's own words.
+fn enable_private(browser: Option<Browser>) -> &'static str {
+    match browser {
+        Some(Browser::Chrome) => {
+            "To record there: Extensions (chrome://extensions) → Flowlens → Details → switch on \
+             \"Allow in Incognito\"."
+        }
+        Some(Browser::Firefox) => {
+            "To record there: Add-ons and themes (about:addons) → Flowlens → \"Run in Private \
+             Windows\" → Allow."
+        }
+        None => {
+            "To record there: Chrome → Extensions (chrome://extensions) → Flowlens → Details → \
+             switch on \"Allow in Incognito\"; Firefox → Add-ons and themes → Flowlens → \
+             \"Run in Private Windows\" → Allow."
+        }
+    }
+}
+
+/// Why Flowlens sees no request: the host permission was not granted.
+fn no_host_access(browser: Option<Browser>) -> &'static str {
+    match browser {
+        Some(Browser::Chrome) => {
+            "It has no access to websites, so it sees no request of any flow: its site access \
+             is restricted (Extensions → Flowlens → Site access)."
+        }
+        Some(Browser::Firefox) => {
+            "It has no access to websites, so it sees no request of any flow: Firefox asks for \
+             this access apart from installing the add-on."
+        }
+        None => {
+            "It has no access to websites, so it sees no request of any flow. Firefox asks for \
+             this access apart from installing; in Chrome, site access was restricted."
+        }
+    }
+}
 
 pub fn build(input: &PopupInput) -> PopupView {
-    let mut notices = incognito_notices(&input.incognito);
-    if input.host_access == Some(false) {
-        notices.push(Notice {
-            level: "warn",
-            text: "Flowlens has no access to websites, so it cannot see any request. Grant it \
-                   on the Expectations page (Firefox asks for this separately from installing)."
-                .into(),
-        });
-    }
+    let mut notices = incognito_notices(&input.incognito, input.browser);
+    let cannot_record = (input.host_access == Some(false)).then(|| CannotRecord {
+        title: "Flowlens cannot record.",
+        text: no_host_access(input.browser),
+        button: "Allow access to all websites",
+    });
     if input.missing_chunks > 0 {
         notices.push(Notice {
-            level: "warn",
+            level: NoticeLevel::Warn,
             text: format!(
                 "{} stored part(s) of this recording are missing (the browser's session storage \
                  refused a write): the events in them were not observed.",
@@ -145,15 +214,22 @@ pub fn build(input: &PopupInput) -> PopupView {
         });
     }
     let Some(report) = &input.report else {
-        notices.push(Notice {
-            level: "info",
-            text: "No authorization flow recorded yet. Start one in any tab (Flowlens records \
-                   by itself when a page asks for an authorization), or press Record."
-                .into(),
-        });
+        if cannot_record.is_none() {
+            notices.push(Notice {
+                level: NoticeLevel::Info,
+                text: "No authorization flow recorded yet. Start one in any tab (Flowlens \
+                       records by itself when a page asks for an authorization), or press Record."
+                    .into(),
+            });
+        }
         return PopupView {
-            status_line: "Nothing recorded".into(),
+            status_line: if cannot_record.is_some() {
+                "Cannot record".into()
+            } else {
+                "Nothing recorded".into()
+            },
             phase: None,
+            cannot_record,
             notices,
             summary: Vec::new(),
             flows: Vec::new(),
@@ -169,7 +245,7 @@ pub fn build(input: &PopupInput) -> PopupView {
     if let (Some(active), Some(state)) = (input.active_tab, state) {
         if active != state.tab && !state.followers.contains(&active) {
             notices.push(Notice {
-                level: "info",
+                level: NoticeLevel::Info,
                 text: format!(
                     "Nothing recorded in this tab; showing the most recent recording (tab {}).",
                     state.tab
@@ -178,7 +254,7 @@ pub fn build(input: &PopupInput) -> PopupView {
         }
     }
     notices.extend(report.notes.iter().map(|n| Notice {
-        level: "info",
+        level: NoticeLevel::Info,
         text: n.clone(),
     }));
 
@@ -198,7 +274,7 @@ pub fn build(input: &PopupInput) -> PopupView {
         .count();
     if not_observed > 0 {
         notices.push(Notice {
-            level: "info",
+            level: NoticeLevel::Info,
             text: format!(
                 "{not_observed} check(s) could not be judged from what was recorded (not observed): \
                  open them to see what was missing."
@@ -214,8 +290,9 @@ pub fn build(input: &PopupInput) -> PopupView {
         .count();
     let first_hop_ms = timeline_hops.first().map(|h| h.time_ms);
     PopupView {
-        status_line: status_line(state),
+        status_line: status_line(state, input.browser),
         phase: state.map(|s| s.phase),
+        cannot_record,
         notices,
         summary: summary(&checks),
         flows: report
@@ -268,27 +345,32 @@ pub fn build(input: &PopupInput) -> PopupView {
     }
 }
 
-fn incognito_notices(info: &IncognitoInfo) -> Vec<Notice> {
+fn incognito_notices(info: &IncognitoInfo, browser: Option<Browser>) -> Vec<Notice> {
+    let how = enable_private(browser);
+    let (here, there) = match browser {
+        Some(Browser::Firefox) => (
+            "This is a private window and Flowlens may not run in private windows",
+            "Flowlens may not run in private windows",
+        ),
+        _ => (
+            "This is an incognito window and Flowlens is not allowed in incognito",
+            "Flowlens is not allowed in incognito windows",
+        ),
+    };
     match (info.allowed, info.current_window) {
         (Some(false), true) => vec![Notice {
-            level: "warn",
-            text: format!(
-                "This is an incognito window and Flowlens is not allowed in incognito: flows here \
-                 are not recorded. {ENABLE_INCOGNITO}"
-            ),
+            level: NoticeLevel::Warn,
+            text: format!("{here}: flows here are not recorded. {how}"),
         }],
         (Some(false), false) => vec![Notice {
-            level: "info",
-            text: format!(
-                "Flowlens is not allowed in incognito windows, so flows run there are not \
-                 recorded. {ENABLE_INCOGNITO}"
-            ),
+            level: NoticeLevel::Info,
+            text: format!("{there}, so flows run there are not recorded. {how}"),
         }],
         _ => Vec::new(),
     }
 }
 
-fn status_line(state: Option<&TabState>) -> String {
+fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     let Some(state) = state else {
         return "Recorded flow".into();
     };
@@ -300,35 +382,28 @@ fn status_line(state: Option<&TabState>) -> String {
     let host = state
         .last_url
         .as_deref()
-        .and_then(flowlens_core::params::host_of)
+        .and_then(crate::params::host_of)
         .map(|h| format!(" · {h}"))
         .unwrap_or_default();
-    let incognito = if state.incognito == Some(true) {
-        " · incognito"
-    } else {
+    let incognito = if state.incognito != Some(true) {
         ""
+    } else if browser == Some(Browser::Firefox) {
+        " · private window"
+    } else {
+        " · incognito"
     };
     format!("Tab {} · {phase}{host}{incognito}", state.tab)
 }
 
-const STATUS_ORDER: [Status; 6] = [
-    Status::Fail,
-    Status::Warn,
-    Status::Pass,
-    Status::NotObserved,
-    Status::Manual,
-    Status::Skipped,
-];
-
 fn summary(checks: &[&CheckReport]) -> Vec<(Status, usize)> {
-    STATUS_ORDER
+    SUMMARY_ORDER
         .iter()
         .map(|&s| (s, checks.iter().filter(|c| c.status == s).count()))
         .filter(|(_, n)| *n > 0)
         .collect()
 }
 
-fn flow_label(flow: &flowlens_core::report::FlowReport) -> String {
+fn flow_label(flow: &FlowReport) -> String {
     let host = flow
         .hops
         .iter()
@@ -440,14 +515,7 @@ pub(crate) fn reflow(doc: &str) -> String {
 
 /// A status mark every font has (the report's emoji need an emoji font).
 pub fn glyph(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✓",
-        Status::Fail => "✗",
-        Status::Warn => "!",
-        Status::NotObserved => "–",
-        Status::Manual => "☐",
-        Status::Skipped => "»",
-    }
+    look(status).glyph
 }
 
 fn page_view(page: &PageSnapshot) -> PageView {
@@ -501,27 +569,27 @@ fn page_view(page: &PageSnapshot) -> PageView {
     }
 }
 
+/// Evidence in the popup: plain text (the DOM code sets it as text, never HTML).
+struct ViewEvidence;
+
+impl EvidenceSyntax for ViewEvidence {
+    const PART_SEPARATOR: &'static str = " · ";
+    const NOTE_SEPARATOR: &'static str = " — ";
+
+    fn url(&self, url: &str) -> String {
+        url.to_string()
+    }
+    fn field(&self, field: &str, value: Option<&str>) -> String {
+        format!("{field} = {}", value.unwrap_or(ABSENT))
+    }
+    fn note(&self, note: &str) -> String {
+        note.to_string()
+    }
+}
+
 /// One line of evidence: hop, URL, field and value, then what it shows.
 pub fn evidence_line(ev: &Evidence) -> String {
-    let mut parts = Vec::new();
-    if let Some(hop) = ev.hop {
-        parts.push(format!("hop {hop}"));
-    }
-    if let Some(url) = &ev.url {
-        parts.push(url.clone());
-    }
-    if let Some(field) = &ev.field {
-        parts.push(format!(
-            "{field} = {}",
-            ev.value.as_deref().unwrap_or("(absent)")
-        ));
-    }
-    let head = parts.join(" · ");
-    match (head.is_empty(), ev.note.is_empty()) {
-        (true, _) => ev.note.clone(),
-        (false, true) => head,
-        (false, false) => format!("{head} — {}", ev.note),
-    }
+    evidence::line(ev, &ViewEvidence)
 }
 
 /// Only the extension's own captures (JPEG or PNG data URLs) are shown as images.
@@ -532,8 +600,8 @@ pub fn is_image_data_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowlens_core::testing::good_flow;
-    use flowlens_core::{analyze, Profile};
+    use crate::testing::good_flow;
+    use crate::{analyze, Profile};
 
     #[test]
     fn reflow_joins_wrapped_lines_and_keeps_paragraphs_and_lists() {
@@ -549,7 +617,7 @@ mod tests {
     #[test]
     fn no_rule_doc_keeps_a_line_break_inside_a_sentence() {
         // A reflowed line that starts with a lower-case word continues the line before it.
-        for rule in flowlens_core::rules::registry() {
+        for rule in crate::rules::registry() {
             let meta = rule.meta();
             for text in [meta.what(), meta.why(), meta.fix()] {
                 for line in reflow(&text).lines() {
@@ -600,6 +668,80 @@ mod tests {
         assert!(view.sections.is_empty());
         assert_eq!(view.notices[0].level, "warn");
         assert!(view.notices[0].text.contains("Allow in Incognito"));
+    }
+
+    #[test]
+    fn without_host_access_it_says_nothing_can_be_recorded_and_offers_to_ask() {
+        let denied = build(&PopupInput {
+            host_access: Some(false),
+            ..PopupInput::default()
+        });
+        let cannot = denied.cannot_record.expect("cannot record");
+        assert_eq!(cannot.title, "Flowlens cannot record.");
+        assert!(cannot.text.contains("no access to websites"));
+        assert!(!cannot.button.is_empty());
+        assert_eq!(denied.status_line, "Cannot record");
+        assert!(
+            denied.notices.iter().all(|n| !n.text.contains("Start one")),
+            "no advice to start a flow that cannot be recorded: {:?}",
+            denied.notices
+        );
+        // A recording made before access was withdrawn is still shown, under the warning.
+        let report = analyze(&good_flow().build(), &Profile::default());
+        let with_report = build(&PopupInput {
+            host_access: Some(false),
+            ..input_for(report.clone())
+        });
+        assert!(with_report.cannot_record.is_some());
+        assert!(!with_report.sections.is_empty());
+        // Granted, or a browser that could not say: no warning.
+        for host_access in [Some(true), None] {
+            let view = build(&PopupInput {
+                host_access,
+                ..input_for(report.clone())
+            });
+            assert_eq!(view.cannot_record, None);
+        }
+    }
+
+    #[test]
+    fn each_browser_gets_its_own_words_and_menu_paths() {
+        let not_allowed_here = |browser| {
+            build(&PopupInput {
+                browser,
+                host_access: Some(false),
+                incognito: IncognitoInfo {
+                    allowed: Some(false),
+                    current_window: true,
+                },
+                ..PopupInput::default()
+            })
+        };
+        let firefox = not_allowed_here(Some(Browser::Firefox));
+        assert!(firefox.notices[0]
+            .text
+            .starts_with("This is a private window"));
+        assert!(firefox.notices[0].text.contains("Run in Private Windows"));
+        assert!(!firefox.notices[0].text.contains("Allow in Incognito"));
+        assert!(firefox
+            .cannot_record
+            .expect("cannot")
+            .text
+            .contains("Firefox asks"));
+        let chrome = not_allowed_here(Some(Browser::Chrome));
+        assert!(chrome.notices[0]
+            .text
+            .starts_with("This is an incognito window"));
+        assert!(chrome.notices[0].text.contains("Allow in Incognito"));
+        assert!(!chrome.notices[0].text.contains("Private Windows"));
+        assert!(chrome
+            .cannot_record
+            .expect("cannot")
+            .text
+            .contains("Site access"));
+        let unknown = not_allowed_here(None);
+        assert!(unknown.notices[0].text.contains("Allow in Incognito"));
+        assert!(unknown.notices[0].text.contains("Run in Private Windows"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! `flowlens diff A B`: two runs of a flow compared hop by hop (the comparison is the core's
-//! `diff` module; this module only renders it, as text or JSON).
+//! Two runs of a flow compared hop by hop (`flowlens diff A B`), as text or JSON. The
+//! comparison is [`crate::diff`]'s; this only writes it. Text from the recordings (paths,
+//! parameter values) is cleaned as in the report's text output.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
-use flowlens_core::diff::{Diff, HopDiff, HopSide, Presence, Values};
+
+use super::text::clean;
+use crate::diff::{Diff, HopDiff, HopSide, Presence, Values};
 
 const CHANGED: Style = AnsiColor::Yellow.on_default();
 const ONLY_A: Style = AnsiColor::Red.on_default();
@@ -20,19 +23,13 @@ pub struct Named<'a> {
     pub diff: &'a Diff,
 }
 
-/// Whether the runs differ anywhere (hops, parameters or check statuses).
-pub fn differs(d: &Diff) -> bool {
-    let s = &d.summary;
-    s.hops_changed + s.hops_only_a + s.hops_only_b + s.checks_changed > 0 || s.flows_a != s.flows_b
-}
-
 pub fn render_json(out: &mut impl Write, a: &str, b: &str, d: &Diff) -> io::Result<()> {
     let json = serde_json::to_string_pretty(&Named { a, b, diff: d }).map_err(io::Error::other)?;
     writeln!(out, "{json}")
 }
 
 pub fn render_text(out: &mut impl Write, a: &str, b: &str, d: &Diff) -> io::Result<()> {
-    writeln!(out, "A = {a}\nB = {b}")?;
+    writeln!(out, "A = {}\nB = {}", clean(a), clean(b))?;
     for flow in &d.flows {
         let name = |i: Option<usize>| i.map_or("-".to_string(), |i| format!("flow {}", i + 1));
         writeln!(out, "\n{} (A) / {} (B)", name(flow.a), name(flow.b))?;
@@ -52,7 +49,7 @@ pub fn render_text(out: &mut impl Write, a: &str, b: &str, d: &Diff) -> io::Resu
         writeln!(out, "\nchecks whose status changed:")?;
         for c in changed {
             let status =
-                |s: Option<flowlens_core::Status>| s.map_or("-".to_string(), |s| s.to_string());
+                |s: Option<crate::vocab::Status>| s.map_or("-".to_string(), |s| s.to_string());
             let flow = c
                 .flow
                 .map(|f| format!(" (flow {})", f + 1))
@@ -96,7 +93,7 @@ fn hop_line(out: &mut impl Write, hop: &HopDiff) -> io::Result<()> {
             writeln!(
                 out,
                 "  {CHANGED}~ {role:<30}{CHANGED:#} {}",
-                hop.changes.join(", ")
+                clean(&hop.changes.join(", "))
             )?;
             writeln!(out, "      A: {}", side(a))?;
             writeln!(out, "      B: {}", side(b))?;
@@ -106,12 +103,12 @@ fn hop_line(out: &mut impl Write, hop: &HopDiff) -> io::Result<()> {
                     (Presence::OnlyB, _) => "only in B".to_string(),
                     (Presence::Both, Some(Values::Different)) => format!(
                         "{} -> {}",
-                        p.value_a.as_deref().unwrap_or("?"),
-                        p.value_b.as_deref().unwrap_or("?")
+                        clean(p.value_a.as_deref().unwrap_or("?")),
+                        clean(p.value_b.as_deref().unwrap_or("?"))
                     ),
                     _ => continue,
                 };
-                writeln!(out, "      {} ({}): {what}", p.name, p.place)?;
+                writeln!(out, "      {} ({}): {what}", clean(&p.name), p.place)?;
             }
             Ok(())
         }
@@ -123,5 +120,40 @@ fn side(s: &HopSide) -> String {
     let status = s
         .status
         .map_or("no response".to_string(), |s| s.to_string());
-    format!("{} {} {}", s.method, s.path, status)
+    // Method and path come from the recording: no escape sequence reaches the terminal.
+    format!("{} {} {}", clean(&s.method), clean(&s.path), status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::good_flow;
+    use crate::Profile;
+
+    #[test]
+    fn text_from_the_recordings_cannot_reach_the_terminal_as_escapes() {
+        let a = good_flow().build();
+        let b = good_flow()
+            .replace_in_urls("/oauth/authorize", "/oauth/authorize\u{1b}[2J")
+            .build();
+        let profile = Profile::default();
+        let (ra, rb) = (crate::analyze(&a, &profile), crate::analyze(&b, &profile));
+        let d = crate::diff::diff(&a, &ra, &b, &rb);
+        let mut out = Vec::new();
+        render_text(&mut out, "a\u{1b}.har", "b.har", &d).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains("A = a\u{FFFD}.har"), "{text}");
+        // Styles are ANSI SGR sequences ending in `m`; nothing else starts an escape.
+        for (i, _) in text.match_indices('\u{1b}') {
+            assert!(text[i..].starts_with("\u{1b}["), "{text}");
+            let end = text[i..].find('m').expect("an SGR sequence");
+            assert!(
+                text[i + 2..i + end]
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || c == b';'),
+                "{text}"
+            );
+        }
+        assert!(d.differs());
+    }
 }

@@ -1,4 +1,5 @@
-//! The report as text for a terminal. Only consumes a [`Report`].
+//! The report as text for a terminal, and the rules' documentation (`flowlens rules`,
+//! `flowlens explain`). Only consumes a [`Report`] or the rules' and manual items' tables.
 //!
 //! Every string that comes from the recording (URLs, summaries quoting them, header values,
 //! the creator, file names) goes through [`clean`] first: a HAR is attacker-controllable, and
@@ -9,11 +10,17 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
-use flowlens_core::check::{Evidence, Status};
-use flowlens_core::manual::ManualItem;
-use flowlens_core::report::markdown::is_bidi_control;
-use flowlens_core::report::{CheckReport, FlowReport, Report};
-use flowlens_core::rules::{self, RuleMeta, Section};
+
+use super::evidence::{self, EvidenceSyntax, ABSENT};
+use super::status::{look, StatusLook, Tone, TICKED_GLYPH};
+use crate::check::Evidence;
+use crate::manual::{self, ManualItem};
+use crate::params::url_without_query;
+use crate::report::{CheckReport, FlowReport, Report};
+use crate::rules::{self, RuleMeta};
+use crate::stdx::controls::replace_unsafe;
+use crate::stdx::cut::{clip as cut, Elide};
+use crate::vocab::{Section, Status};
 
 /// URLs longer than this are shown with the middle elided.
 const MAX_SHOWN_URL: usize = 160;
@@ -22,69 +29,40 @@ const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 const HEADING: Style = Style::new().bold().underline();
 
-fn status_style(status: Status) -> Style {
-    match status {
-        Status::Fail => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
-        Status::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-        Status::Pass => Style::new().fg_color(Some(AnsiColor::Green.into())),
-        Status::Manual => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
-        Status::NotObserved | Status::Skipped => DIM,
+fn tone_style(tone: Tone) -> Style {
+    match tone {
+        Tone::Bad => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+        Tone::Caution => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Tone::Good => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        Tone::Todo => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+        Tone::Quiet => DIM,
     }
 }
 
-fn status_label(status: Status) -> (&'static str, &'static str) {
-    match status {
-        Status::Pass => ("✓", "pass"),
-        Status::Fail => ("✗", "FAIL"),
-        Status::Warn => ("!", "WARN"),
-        Status::NotObserved => ("–", "not observed"),
-        Status::Manual => ("?", "manual"),
-        Status::Skipped => ("·", "skipped"),
-    }
+fn status_style(status: Status) -> Style {
+    tone_style(look(status).tone)
 }
 
 /// Text from a recording made safe for a terminal: control characters (escape sequences,
 /// carriage returns, newlines) and bidirectional overrides become U+FFFD.
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c })
-            .collect(),
-    )
-}
-
-fn is_unsafe(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    replace_unsafe(s)
 }
 
 /// [`clean`], and the middle elided when longer than `max` characters.
 fn clip(s: &str, max: usize) -> String {
-    let count = s.chars().count();
-    if count <= max {
-        return clean(s).into_owned();
-    }
-    let head: String = s.chars().take(max * 2 / 3).collect();
-    let tail: String = s.chars().skip(count - max / 3).collect();
-    format!(
-        "{}…[{} chars]…{}",
-        clean(&head),
-        count - head.chars().count() - tail.chars().count(),
-        clean(&tail)
-    )
+    clean(&cut(s, max, Elide::Middle)).into_owned()
 }
 
 /// `host/path` of a URL, without scheme, query and fragment.
 fn host_path(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    flowlens_core::params::url_without_query(rest)
+    url_without_query(rest)
 }
 
 pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let source = &report.source;
-    let name = source.name.as_deref().unwrap_or(&source.kind);
+    let name = source.name.as_deref().unwrap_or(source.kind.as_str());
     let creator = source
         .creator
         .as_deref()
@@ -94,7 +72,7 @@ pub fn render(out: &mut impl Write, report: &Report) -> io::Result<()> {
         out,
         "{BOLD}Flowlens go-live checklist: {}{BOLD:#} {DIM}({}{creator}, {} requests{}){DIM:#}",
         clean(name),
-        source.kind.to_uppercase(),
+        source.kind.as_str().to_uppercase(),
         source.exchanges,
         if source.profile { ", with profile" } else { "" }
     )?;
@@ -170,9 +148,9 @@ fn render_check(
     if check.status == Status::Manual {
         // A person's to-do: the title only; `flowlens explain ID` gives the guidance.
         let (symbol, word) = if check.ticked {
-            ("☑", "done")
+            (TICKED_GLYPH, "done")
         } else {
-            ("☐", "manual")
+            (look(Status::Manual).glyph, look(Status::Manual).word)
         };
         writeln!(
             out,
@@ -185,7 +163,11 @@ fn render_check(
         }
         return Ok(());
     }
-    let (symbol, word) = status_label(check.status);
+    let StatusLook {
+        glyph: symbol,
+        word,
+        ..
+    } = look(check.status);
     let flow = match check.flow {
         Some(f) if several_flows => format!(" (flow {})", f + 1),
         _ => String::new(),
@@ -213,33 +195,38 @@ fn render_check(
     Ok(())
 }
 
-fn evidence_line(ev: &Evidence, flow: Option<&FlowReport>) -> String {
-    let mut parts = Vec::new();
-    if let Some(hop) = ev.hop {
-        let role = flow
+/// Evidence on a terminal: hops named with their role, long URLs and values clipped in the
+/// middle, everything cleaned.
+struct TextEvidence<'a> {
+    flow: Option<&'a FlowReport>,
+}
+
+impl EvidenceSyntax for TextEvidence<'_> {
+    const PART_SEPARATOR: &'static str = "  ";
+    const NOTE_SEPARATOR: &'static str = " — ";
+
+    fn hop(&self, hop: usize) -> String {
+        let role = self
+            .flow
             .and_then(|f| f.hops.iter().find(|h| h.index == hop))
             .map(|h| format!(" {}", h.role))
             .unwrap_or_default();
-        parts.push(format!("hop {hop}{role}"));
+        format!("hop {hop}{role}")
     }
-    if let Some(url) = &ev.url {
-        parts.push(clip(url, MAX_SHOWN_URL));
+    fn url(&self, url: &str) -> String {
+        clip(url, MAX_SHOWN_URL)
     }
-    if let Some(field) = &ev.field {
-        let value = ev
-            .value
-            .as_deref()
-            .map_or_else(|| "(absent)".to_string(), |v| clip(v, MAX_SHOWN_URL));
-        parts.push(format!("{}={value}", clean(field)));
+    fn field(&self, field: &str, value: Option<&str>) -> String {
+        let value = value.map_or_else(|| ABSENT.to_string(), |v| clip(v, MAX_SHOWN_URL));
+        format!("{}={value}", clean(field))
     }
-    let mut line = parts.join("  ");
-    if !ev.note.is_empty() {
-        if !line.is_empty() {
-            line.push_str(" — ");
-        }
-        line.push_str(&clean(&ev.note));
+    fn note(&self, note: &str) -> String {
+        clean(note).into_owned()
     }
-    line
+}
+
+fn evidence_line(ev: &Evidence, flow: Option<&FlowReport>) -> String {
+    evidence::line(ev, &TextEvidence { flow })
 }
 
 fn render_timeline(out: &mut impl Write, flow: &FlowReport) -> io::Result<()> {
@@ -265,15 +252,11 @@ fn render_timeline(out: &mut impl Write, flow: &FlowReport) -> io::Result<()> {
         )?;
     }
     if let Some(end) = &flow.end {
-        let via = serde_json::to_value(end.via)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let via = end.via.as_str();
         writeln!(
             out,
             "  {DIM}ends at hop {} (via {via}): {}{DIM:#}",
-            end.hop,
-            clean(&end.outcome)
+            end.hop, end.outcome
         )?;
     } else {
         writeln!(
@@ -294,11 +277,7 @@ pub fn rules(out: &mut impl Write, manual: bool) -> io::Result<()> {
         .collect();
     let rule_count = rows.len();
     if manual {
-        rows.extend(
-            flowlens_core::manual::items()
-                .iter()
-                .map(|m| (m.id, m.section, m.title)),
-        );
+        rows.extend(manual::items().iter().map(|m| (m.id, m.section, m.title)));
     }
     let id_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
     let section_width = rows
@@ -326,7 +305,7 @@ pub fn rules(out: &mut impl Write, manual: bool) -> io::Result<()> {
         writeln!(
             out,
             "{DIM}and {} items a person verifies: `flowlens rules --manual`{DIM:#}",
-            flowlens_core::manual::items().len()
+            manual::items().len()
         )?;
     }
     Ok(())

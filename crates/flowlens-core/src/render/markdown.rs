@@ -6,8 +6,11 @@
 
 use std::fmt::Write;
 
-use super::{CheckReport, Report};
-use crate::check::Status;
+use super::evidence::{self, EvidenceSyntax, ABSENT};
+use super::status::look;
+use crate::report::{CheckReport, Report};
+use crate::stdx::controls::is_bidi_control;
+use crate::vocab::Status;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -16,7 +19,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "Source: {} ({} requests, {} page snapshots). {} pass, {} fail, {} warn, {} not observed, {} manual, {} skipped.\n",
-        escape(report.source.name.as_deref().unwrap_or(&report.source.kind)),
+        escape(report.source.name.as_deref().unwrap_or(report.source.kind.as_str())),
         report.source.exchanges,
         report.source.pages,
         c.pass, c.fail, c.warn, c.not_observed, c.manual, c.skipped
@@ -60,22 +63,7 @@ pub fn render(report: &Report) -> String {
                 escape(&check.summary)
             );
             for ev in &check.evidence {
-                let mut line = String::new();
-                if let Some(hop) = ev.hop {
-                    let _ = write!(line, "hop {hop} ");
-                }
-                if let Some(url) = &ev.url {
-                    let _ = write!(line, "`{}` ", code(url));
-                }
-                if let Some(field) = &ev.field {
-                    let _ = write!(
-                        line,
-                        "{} = `{}` ",
-                        escape(field),
-                        code(ev.value.as_deref().unwrap_or("(absent)"))
-                    );
-                }
-                let _ = writeln!(out, "  - {}{}", line, escape(&ev.note));
+                let _ = writeln!(out, "  - {}", evidence::line(ev, &MarkdownEvidence));
             }
             for a in &check.assumptions {
                 let _ = writeln!(out, "  - _assumed:_ {}", escape(a));
@@ -111,13 +99,25 @@ pub fn render(report: &Report) -> String {
 }
 
 pub fn icon(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✅",
-        Status::Fail => "❌",
-        Status::Warn => "⚠️",
-        Status::NotObserved => "➖",
-        Status::Manual => "☐",
-        Status::Skipped => "⏭️",
+    look(status).emoji
+}
+
+/// Evidence in Markdown: URLs and values in code spans, the rest escaped.
+struct MarkdownEvidence;
+
+impl EvidenceSyntax for MarkdownEvidence {
+    const PART_SEPARATOR: &'static str = " ";
+    const NOTE_SEPARATOR: &'static str = " ";
+    const NOTE_SEPARATOR_ALWAYS: bool = true;
+
+    fn url(&self, url: &str) -> String {
+        format!("`{}`", code(url))
+    }
+    fn field(&self, field: &str, value: Option<&str>) -> String {
+        format!("{} = `{}`", escape(field), code(value.unwrap_or(ABSENT)))
+    }
+    fn note(&self, note: &str) -> String {
+        escape(note)
     }
 }
 
@@ -148,11 +148,6 @@ fn code(s: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Right-to-left overrides and isolates, which can disguise a name.
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 #[cfg(test)]
