@@ -3,6 +3,11 @@
 // fields of flowlens_core::trace::PageSnapshot (crates/flowlens-core/src/trace/snapshot.rs)
 // and sends them to the worker as a 'page-snapshot' message (see messages.js).
 //
+// It collects what the page has (forms and their fields, buttons with their colors, links,
+// images, headings, title, text) and decides nothing: what the page is for, which image is
+// its logo, which button the primary one and which name it shows are chosen in Rust
+// (flowlens_core::page), the same way as for a page read from a HAR's HTML.
+//
 // It only reads: no element is added, changed or removed (favicons are probed with detached
 // `new Image()` objects). Work is bounded on huge pages, every string is cut at 1 KB, and a
 // part that throws is skipped (and the snapshot marked truncated) rather than losing the rest.
@@ -12,10 +17,13 @@
   const ext = globalThis.browser ?? globalThis.chrome;
   const MAX_TEXT = 1024;
   const MAX_URL = 64 * 1024;
+  const MAX_BODY_TEXT = 8 * 1024;
   const MAX_IMAGES_SCANNED = 2000;
-  const MAX_LOGOS = 50;
+  const MAX_IMAGES = 100;
   const MAX_FAVICONS = 10;
-  const MAX_LIST = 30;
+  const MAX_FORMS = 20;
+  const MAX_FIELDS = 200;
+  const MAX_LIST = 60;
   const MAX_TEXT_NODES = 5000;
   const PROBE_TIMEOUT_MS = 1500;
   const SETTLE_TIMEOUT_MS = 1500;
@@ -55,6 +63,8 @@
       && rects[0].width > 0 && rects[0].height > 0;
   };
 
+  const textOf = (element) => cut(element.innerText ?? element.textContent ?? '') ?? '';
+
   /** Whether an image URL loads, without touching the page: a detached Image object. */
   const probe = (href) => new Promise((resolve) => {
     const image = new Image();
@@ -78,58 +88,135 @@
     return list.map((f, i) => ({ ...f, loaded: loaded[i] }));
   }
 
-  const LOGO_WORDS = /logo|brand/i;
-
-  function logos() {
-    const images = document.images;
-    if (images.length > MAX_IMAGES_SCANNED) truncated = true;
-    const candidates = [];
-    const scanned = Math.min(images.length, MAX_IMAGES_SCANNED);
-    for (let i = 0; i < scanned && candidates.length < MAX_LOGOS; i += 1) {
-      const img = images[i];
-      const file = (img.getAttribute('src') ?? '').split(/[?#]/)[0].split('/').pop();
-      const named = LOGO_WORDS.test(img.alt) || LOGO_WORDS.test(img.className) || LOGO_WORDS.test(img.id)
-        || LOGO_WORDS.test(file);
-      const inHeader = candidates.length === 0 && img.closest('header, main, [role=banner]') !== null && i < 5;
-      if (!named && !inHeader) continue;
-      candidates.push({
+  /** The page's images in document order, capped. */
+  function images() {
+    const all = document.images;
+    const scanned = Math.min(all.length, MAX_IMAGES);
+    if (all.length > MAX_IMAGES) truncated = true;
+    const list = [];
+    for (let i = 0; i < scanned; i += 1) {
+      const img = all[i];
+      const hint = [...img.attributes]
+        .filter((a) => a.name === 'id' || a.name === 'class' || a.name.startsWith('data-'))
+        .map((a) => a.value).join(' ');
+      list.push({
         src: cut(img.currentSrc || img.src, MAX_URL) ?? '',
         alt: cut(img.getAttribute('alt')),
+        hint: cut(hint) ?? '',
+        in_header: img.closest('header, [role=banner]') !== null,
         natural_width: img.naturalWidth,
         natural_height: img.naturalHeight,
         loaded: img.complete ? img.naturalWidth > 0 : null,
         visible: attempt(() => isVisible(img), null),
       });
     }
-    return candidates.sort((a, b) => b.natural_width * b.natural_height - a.natural_width * a.natural_height);
+    return list;
   }
 
   const TRANSPARENT = /^(transparent|rgba\(0, 0, 0, 0\))$/;
 
-  function colors() {
-    let background = getComputedStyle(document.body).backgroundColor;
-    if (TRANSPARENT.test(background)) background = getComputedStyle(document.documentElement).backgroundColor;
-    const buttons = [...document.querySelectorAll('button[type=submit], input[type=submit], button:not([type])')]
-      .slice(0, MAX_LIST)
-      .filter((b) => attempt(() => isVisible(b), false));
-    const primary = buttons.find((b) => !TRANSPARENT.test(getComputedStyle(b).backgroundColor)) ?? buttons[0];
-    const style = primary ? getComputedStyle(primary) : null;
-    return {
-      background: cut(background),
-      primary_button: style ? cut(style.backgroundColor) : null,
-      primary_button_text: style ? cut(style.color) : null,
-    };
+  /**
+   * The background the page paints behind its content: the first opaque background of the
+   * element at the top-left of the viewport and its ancestors up to body (a full-page
+   * container), else body's (which CSS paints over the whole canvas), else html's;
+   * transparent when none has one.
+   */
+  function background() {
+    let element = document.elementFromPoint(4, 4);
+    for (let depth = 0; element && depth < 50; depth += 1, element = element.parentElement) {
+      if (element === document.body || element === document.documentElement) break;
+      const color = getComputedStyle(element).backgroundColor;
+      if (!TRANSPARENT.test(color)) return cut(color);
+    }
+    const body = getComputedStyle(document.body).backgroundColor;
+    return cut(TRANSPARENT.test(body) ? getComputedStyle(document.documentElement).backgroundColor : body);
   }
 
-  const NAME_SELECTOR = '[id*="server-name" i], [class*="server-name" i], [id*="app-name" i], '
-    + '[class*="app-name" i], [data-server-name], [data-app-name]';
-
-  /** The name the user is shown: a marked name element, else the main heading. */
-  function appName() {
-    const marked = document.querySelector(NAME_SELECTOR);
-    const heading = document.querySelector('h1');
-    return cut((marked ?? heading)?.textContent ?? null);
+  /** Forms and their fields; inputs outside any form go in a form without method. */
+  function forms() {
+    const formList = [...document.forms];
+    const list = take(formList, MAX_FORMS).map((form) => ({
+      method: (form.getAttribute('method') ?? 'get').trim().toLowerCase(),
+      action: cut(form.action, MAX_URL) ?? '',
+      fields: [],
+    }));
+    for (const field of take([...document.querySelectorAll('input, select, textarea')], MAX_FIELDS)) {
+      const type = field.tagName === 'INPUT'
+        ? (field.getAttribute('type') ?? 'text').trim().toLowerCase() : field.tagName.toLowerCase();
+      if (['submit', 'image', 'button', 'reset'].includes(type)) continue;
+      let index = field.form ? formList.indexOf(field.form) : -1;
+      if (index >= list.length) continue;
+      if (index < 0) {
+        index = list.findIndex((f) => f.method === '');
+        if (index < 0) {
+          if (list.length >= MAX_FORMS) { truncated = true; continue; }
+          list.push({ method: '', action: '', fields: [] });
+          index = list.length - 1;
+        }
+      }
+      const maxLength = Number.parseInt(field.getAttribute('maxlength') ?? '', 10);
+      const label = field.getAttribute('placeholder') ?? field.getAttribute('aria-label')
+        ?? field.labels?.[0]?.innerText ?? null;
+      list[index].fields.push({
+        type,
+        name: cut(field.name) ?? '',
+        autocomplete: (field.getAttribute('autocomplete') ?? '').trim().toLowerCase(),
+        inputmode: (field.getAttribute('inputmode') ?? '').trim().toLowerCase(),
+        max_length: Number.isInteger(maxLength) && maxLength >= 0 ? maxLength : null,
+        label: type === 'hidden' ? null : cut(label),
+        // Values only where they are choices, never what the user typed.
+        value: ['hidden', 'checkbox', 'radio'].includes(type) ? cut(field.value) : null,
+        visible: type === 'hidden' ? false : attempt(() => isVisible(field), null),
+      });
+    }
+    return list;
   }
+
+  /** Buttons with their form and computed colors. */
+  function buttons() {
+    const formList = [...document.forms];
+    const elements = take([...document.querySelectorAll(
+      'button, input[type=submit], input[type=button], input[type=image], [role=button]')], MAX_LIST);
+    return elements.map((b) => {
+      const isInput = b.tagName === 'INPUT';
+      const type = (b.getAttribute('type') ?? (b.tagName === 'BUTTON' ? 'submit' : 'button')).toLowerCase();
+      const visible = attempt(() => isVisible(b), null);
+      const style = visible ? attempt(() => getComputedStyle(b), null) : null;
+      const form = b.form ? formList.indexOf(b.form) : -1;
+      return {
+        text: isInput ? cut(b.value) ?? '' : textOf(b),
+        kind: type === 'submit' || type === 'image' ? 'submit' : 'button',
+        name: cut(b.getAttribute('name') ?? '') ?? '',
+        value: cut(b.getAttribute('value') ?? '') ?? '',
+        form: form >= 0 && form < MAX_FORMS ? form : null,
+        visible,
+        background: style ? cut(style.backgroundColor) : null,
+        color: style ? cut(style.color) : null,
+      };
+    });
+  }
+
+  const links = () => take([...document.querySelectorAll('a[href]')], MAX_LIST)
+    .map((a) => ({ text: textOf(a), href: cut(a.href, MAX_URL) ?? '' }));
+
+  const headings = () => take([...document.querySelectorAll('h1, h2, h3')], MAX_LIST)
+    .map((h) => ({ level: Number(h.tagName[1]), text: textOf(h) }))
+    .filter((h) => h.text);
+
+  const NAME_SELECTOR = '[id*="name" i], [class*="name" i], [data-server-name], [data-app-name], '
+    + '[data-client-name], [data-resource-name]';
+
+  /** Elements whose id, class or data-* attribute names mention a name. */
+  const nameHints = () => take([...document.querySelectorAll(NAME_SELECTOR)], MAX_LIST)
+    .filter((element) => !['INPUT', 'SELECT', 'TEXTAREA', 'META'].includes(element.tagName))
+    .map((element) => ({
+      hint: cut([...element.attributes]
+        .filter((a) => ((a.name === 'id' || a.name === 'class') && /name/i.test(a.value))
+          || (a.name.startsWith('data-') && a.name.includes('name')))
+        .map((a) => (a.name.startsWith('data-') ? a.name : a.value)).join(' ')) ?? '',
+      text: textOf(element),
+    }))
+    .filter((h) => h.text);
 
   function poweredBy() {
     const found = [];
@@ -143,16 +230,12 @@
       }
     }
     if (visited >= MAX_TEXT_NODES) truncated = true;
-    const images = document.images;
-    for (let i = 0; i < Math.min(images.length, MAX_IMAGES_SCANNED) && found.length < MAX_LIST; i += 1) {
-      if (/powered\s+by/i.test(images[i].alt)) found.push(cut(images[i].alt));
+    const all = document.images;
+    for (let i = 0; i < Math.min(all.length, MAX_IMAGES_SCANNED) && found.length < MAX_LIST; i += 1) {
+      if (/powered\s+by/i.test(all[i].alt)) found.push(cut(all[i].alt));
     }
     return found;
   }
-
-  const texts = (selector) => take([...document.querySelectorAll(selector)], MAX_LIST)
-    .map((element) => cut(element.innerText ?? element.textContent ?? element.value ?? ''))
-    .filter((text) => text);
 
   async function snapshot() {
     const facts = {
@@ -160,20 +243,21 @@
       url: cut(location.href, MAX_URL) ?? '',
       title: attempt(() => cut(document.title), null),
       favicons: await favicons().catch(() => { truncated = true; return []; }),
-      logos: attempt(logos, []),
-      colors: attempt(colors, {}),
-      app_name: attempt(appName, null),
+      images: attempt(images, []),
+      colors: { background: attempt(background, null) },
       powered_by: attempt(poweredBy, []),
       hidden_fields: attempt(() => take([...document.querySelectorAll('input[type=hidden]')], MAX_LIST)
         .map((input) => ({ name: cut(input.name) ?? '', value: cut(input.value) ?? '' })), []),
       has_password_field: attempt(() => [...document.querySelectorAll('input[type=password]')]
         .slice(0, MAX_LIST).some(isVisible), false),
-      buttons: attempt(() => [
-        ...texts('button, [role=button]'),
-        ...take([...document.querySelectorAll('input[type=submit], input[type=button]')], MAX_LIST)
-          .map((input) => cut(input.value)).filter((text) => text),
-      ], []),
-      headings: attempt(() => texts('h1, h2'), []),
+      forms: attempt(forms, []),
+      buttons: attempt(buttons, []),
+      links: attempt(links, []),
+      headings: attempt(headings, []),
+      name_hints: attempt(nameHints, []),
+      list_items: attempt(() => take([...document.querySelectorAll('li')], MAX_LIST).map(textOf)
+        .filter((text) => text), []),
+      text: attempt(() => cut(document.body?.innerText ?? '', MAX_BODY_TEXT), null),
       image_count: attempt(() => document.images.length, 0),
     };
     facts.truncated = truncated;

@@ -1,28 +1,28 @@
-// The options page: the expectations profile (the fields of flowlens_core::Profile), kept in
-// storage.local (with the manual items' answers, the only things Flowlens writes to disk). Values are set on form controls as
+// The options page: the expectations profile, kept in storage.local (with the manual items'
+// answers, the only things Flowlens writes to disk). The form's text goes to Rust as typed
+// (profileFromForm), which makes the profile by the same rules as `flowlens check --profile`
+// and names each problem; this page only shows them. Values are set on form controls as
 // values, never as HTML.
 
-import init, { sections } from './pkg/flowlens_popup.js';
+import init, { profileForm, profileFromForm, sections } from './pkg/flowlens_popup.js';
 import { hostAccess, onHostAccessChange, requestHostAccess } from './browser.js';
 import { loadProfile, saveProfile } from './storage.js';
 
 const form = document.getElementById('profile');
 const saved = document.getElementById('saved');
+const errorList = document.getElementById('profile-errors');
+const TEXT_FIELDS = ['custom_domains', 'server_name', 'login_endpoint', 'redirect_uris',
+  'colors.background', 'colors.primary_button'];
 
-const lines = (text) => text.split('\n').map((line) => line.trim()).filter(Boolean);
-const optional = (text) => (text.trim() === '' ? null : text.trim());
-
+/** The form as typed, in the shape of flowlens_core::profile::ProfileForm. */
 function readForm() {
   const field = (name) => form.elements.namedItem(name).value;
   return {
-    custom_domains: lines(field('custom_domains')).map((d) => d.replace(/^https?:\/\//, '').replace(/\/.*$/, '')),
-    server_name: optional(field('server_name')),
-    login_endpoint: optional(field('login_endpoint')),
-    redirect_uris: lines(field('redirect_uris')),
-    colors: {
-      background: optional(field('colors.background')),
-      primary_button: optional(field('colors.primary_button')),
-    },
+    custom_domains: field('custom_domains'),
+    server_name: field('server_name'),
+    login_endpoint: field('login_endpoint'),
+    redirect_uris: field('redirect_uris'),
+    colors: { background: field('colors.background'), primary_button: field('colors.primary_button') },
     skip_sections: [...form.querySelectorAll('input[name="skip_sections"]:checked')].map((box) => box.value),
   };
 }
@@ -42,16 +42,32 @@ function sectionBoxes() {
   }
 }
 
-function fillForm(profile) {
+function fillForm(fields) {
   const set = (name, value) => { form.elements.namedItem(name).value = value ?? ''; };
-  set('custom_domains', (profile?.custom_domains ?? []).join('\n'));
-  set('server_name', profile?.server_name);
-  set('login_endpoint', profile?.login_endpoint);
-  set('redirect_uris', (profile?.redirect_uris ?? []).join('\n'));
-  set('colors.background', profile?.colors?.background);
-  set('colors.primary_button', profile?.colors?.primary_button);
-  const skipped = new Set(profile?.skip_sections ?? []);
+  set('custom_domains', fields.custom_domains);
+  set('server_name', fields.server_name);
+  set('login_endpoint', fields.login_endpoint);
+  set('redirect_uris', fields.redirect_uris);
+  set('colors.background', fields.colors.background);
+  set('colors.primary_button', fields.colors.primary_button);
+  const skipped = new Set(fields.skip_sections);
   for (const box of form.querySelectorAll('input[name="skip_sections"]')) box.checked = skipped.has(box.value);
+}
+
+/** Shows `[{field, message}]` (field `custom_domains[1]` marks the custom_domains control). */
+function showErrors(errors) {
+  errorList.replaceChildren(...errors.map(({ field, message }) => {
+    const item = document.createElement('li');
+    item.textContent = `${field}: ${message}`;
+    return item;
+  }));
+  errorList.hidden = errors.length === 0;
+  const bad = new Set(errors.map(({ field }) => field.replace(/\[\d+\]$/, '')));
+  for (const name of TEXT_FIELDS) {
+    const control = form.elements.namedItem(name);
+    if (bad.has(name)) control.setAttribute('aria-invalid', 'true');
+    else control.removeAttribute('aria-invalid');
+  }
 }
 
 async function showAccess() {
@@ -64,7 +80,14 @@ async function showAccess() {
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  await saveProfile(readForm());
+  const { profile, errors } = profileFromForm(readForm());
+  showErrors(errors);
+  if (!profile) {
+    saved.textContent = 'Not saved: fix the fields above.';
+    return;
+  }
+  await saveProfile(profile);
+  fillForm(profileForm(profile)); // as Flowlens reads it (domains normalised)
   saved.textContent = 'Saved.';
   setTimeout(() => { saved.textContent = ''; }, 2000);
 });
@@ -75,6 +98,11 @@ onHostAccessChange(showAccess);
 
 await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
 sectionBoxes();
-fillForm(await loadProfile());
+try {
+  fillForm(profileForm(await loadProfile()));
+} catch (error) {
+  fillForm(profileForm(null));
+  showErrors([{ field: 'saved profile', message: `could not be read (${error?.message ?? error}); save it again` }]);
+}
 await showAccess();
 document.body.dataset.ready = 'true';

@@ -7,12 +7,14 @@
 // itself, so that tab is skipped.
 
 import init, {
-  analyzeRecording, exportBundle, pickTrace, renderPopup, reportMarkdown,
+  analyzeRecording, deploymentKey, exportBundle, metadataRequests, pickTrace, renderPopup,
+  reportMarkdown,
 } from './pkg/flowlens_popup.js';
 import {
   BROWSER, ext, hostAccess, onHostAccessChange, requestHostAccess,
 } from './browser.js';
 import { commandMessage, isCommandReply } from './messages.js';
+import { MetadataDocuments } from './metadata.js';
 import {
   PROFILE_KEY, loadChunks, loadManual, loadProfile, loadStates, saveManual,
 } from './storage.js';
@@ -32,9 +34,13 @@ const buttons = {
 };
 const confirmBox = document.getElementById('unredacted-confirm');
 
-// { tab, ownTab, shown, state, result, selectedFlow, profile, manual }; `manual` is the
-// answers to the manual items, {id: {ticked, note}}, as stored for the current profile.
+// { tab, ownTab, shown, state, result, selectedFlow, profile, deployment, manual }; `manual`
+// is the answers to the manual items, {id: {ticked, note}}, as stored for the profile's
+// deployment (its key computed in Rust).
 let current = null;
+
+/** Discovery documents the popup fetched (see metadata.js), kept while it is open. */
+const metadata = new MetadataDocuments();
 
 async function whichTab() {
   const asked = Number.parseInt(new URLSearchParams(location.search).get('tab') ?? '', 10);
@@ -48,7 +54,7 @@ async function whichTab() {
 async function incognitoInfo() {
   const allowed = await ext.extension.isAllowedIncognitoAccess().catch(() => null);
   const window = await ext.windows?.getCurrent().catch(() => null);
-  return { allowed, currentWindow: Boolean(window?.incognito ?? ext.extension.inIncognitoContext) };
+  return { allowed, current_window: Boolean(window?.incognito ?? ext.extension.inIncognitoContext) };
 }
 
 /** Timings of the last render, for scripts/bench/extension.mjs (data-timings). */
@@ -57,6 +63,7 @@ const mark = (name, since) => { timings[name] = Math.round(performance.now() - s
 
 async function render() {
   let t = performance.now();
+  let metadataState = 'done';
   const [states, profile, incognito, access] = await Promise.all([
     loadStates(),
     loadProfile(),
@@ -64,7 +71,7 @@ async function render() {
     hostAccess(),
   ]);
   const shown = pickTrace(states, current.tab ?? undefined, current.ownTab ?? undefined);
-  const state = states.find((s) => s.tab === shown) ?? null;
+  const state = states.find((s) => s.trace === shown) ?? null;
   let result = null;
   let missing = 0;
   t = mark('statesMs', t);
@@ -72,10 +79,18 @@ async function render() {
     const stored = await loadChunks(state);
     missing = stored.missing;
     t = mark('chunksMs', t);
-    result = analyzeRecording(state, stored.chunks, profile, current.manual);
+    const wanted = metadataRequests(state, stored.chunks);
+    const known = metadata.known(wanted);
+    result = analyzeRecording(state, stored.chunks, profile, current.manual, known);
     t = mark('analyzeMs', t);
+    // Documents not fetched yet: fetch them, then render again with the checks they settle.
+    // The body's data-metadata says whether this render had them all (for automation).
+    metadataState = known.length === wanted.length ? 'done' : 'fetching';
+    if (metadataState === 'fetching') {
+      metadata.fetchMissing(wanted).then((arrived) => { if (arrived) render(); });
+    }
   }
-  current.shown = state?.tab ?? null;
+  current.shown = state?.trace ?? null;
   current.state = state;
   current.result = result;
   // A re-render (the recording grew) must not take the note field from under the user.
@@ -86,15 +101,16 @@ async function render() {
     report: result?.report ?? null,
     screenshots: result?.screenshots ?? [],
     state,
-    activeTab: current.tab,
-    selectedFlow: current.selectedFlow,
+    active_tab: current.tab,
+    selected_flow: current.selectedFlow,
     incognito,
     browser: BROWSER,
-    hostAccess: access,
-    missingChunks: missing,
+    host_access: access,
+    missing_chunks: missing,
     pages: result?.pages ?? [],
   });
   mark('renderMs', t);
+  document.body.dataset.metadata = metadataState;
   if (focused) {
     const note = [...view.querySelectorAll('textarea.manual-note')].find((n) => n.dataset.manualId === focused.id);
     note?.focus();
@@ -127,7 +143,7 @@ function answer(id) {
 }
 function saveAnswers() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => { saveManual(current.profile, current.manual); }, 250);
+  saveTimer = setTimeout(() => { saveManual(current.deployment, current.manual); }, 250);
 }
 
 /**
@@ -140,7 +156,8 @@ async function exportZip(live) {
   const key = live ? null : crypto.getRandomValues(new Uint8Array(32));
   let bytes;
   try {
-    bytes = exportBundle(current.state, stored.chunks, current.profile, current.manual, key);
+    const documents = metadata.known(metadataRequests(current.state, stored.chunks));
+    bytes = exportBundle(current.state, stored.chunks, current.profile, current.manual, key, documents);
   } finally {
     key?.fill(0);
   }
@@ -160,9 +177,10 @@ async function main() {
   await init({ module_or_path: new URL('./pkg/flowlens_popup_bg.wasm', import.meta.url) });
   timings.initMs = Math.round(performance.now() - started);
   const profile = await loadProfile();
+  const deployment = deploymentKey(profile);
   current = {
     ...(await whichTab()), shown: null, state: null, result: null, selectedFlow: null,
-    profile, manual: await loadManual(profile),
+    profile, deployment, manual: await loadManual(deployment),
   };
   await render();
   document.body.dataset.ready = 'true';
@@ -218,13 +236,14 @@ async function main() {
   });
   buttons.cancelUnredacted.addEventListener('click', () => { confirmBox.hidden = true; });
 
-  // Live: re-render when the recording grows (coalesced, the recorder writes per event).
+  // Live: re-render when the recording grows (coalesced: the recorder writes once per burst).
   let pending = null;
   ext.storage.onChanged.addListener(async (changes, area) => {
     if (area === 'local' && PROFILE_KEY in changes) {
       // Another profile, other answers (and other expectations).
       current.profile = await loadProfile();
-      current.manual = await loadManual(current.profile);
+      current.deployment = deploymentKey(current.profile);
+      current.manual = await loadManual(current.deployment);
       render();
       return;
     }

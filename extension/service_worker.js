@@ -8,29 +8,53 @@
 // initialisation is awaited inside the handlers instead. Chrome stops an idle worker at any
 // time: everything the recorder must remember is in chrome.storage.session (storage.js).
 
-import init, { Recorder } from './pkg/flowlens_worker.js';
+import init, { Recorder, limits } from './pkg/flowlens_worker.js';
 import { captureVisibleTab, ext, extraInfoSpec } from './browser.js';
 import { isCommandMessage, isPageSnapshotMessage } from './messages.js';
-import { loadStates, writeActions } from './storage.js';
+import { journalKey, loadRecorderStorage, writeActions } from './storage.js';
 
 const CONTENT_SCRIPT = 'extension/content.js';
-const MAX_BODY_BYTES = 64 * 1024;
+/** A refused storage write is tried again after these delays, then reported to the recorder. */
+const RETRY_DELAYS_MS = [100, 1000];
 
 // ---------------------------------------------------------------------------------------------
 // The recorder, created once per worker life. Events that arrive while it is being created
-// wait in `queued` and are fed in their order.
+// wait in `queued` and are fed in their order. Chrome may stop the worker at any moment, this
+// one included: each waiting event is also journaled in session storage (without its request
+// body, which only the recorder may store, once it has masked passwords), and the next worker
+// judges what this one could not.
 
 let recorder = null;
 let starting = null;
+let maxRequestBody = 0;
 const queued = [];
+/** This worker life, to tell its journal from a stopped one's. */
+const life = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+let journaled = 0;
+/** Journal keys whose events the recorder has judged: deleted with the next write. */
+let judged = [];
+/** When the last event came, and how many writes are under way (for `settled`). */
+let lastEventAt = 0;
+let writing = 0;
 
 function ready() {
   starting ??= (async () => {
     await init({ module_or_path: new URL('./pkg/flowlens_worker_bg.wasm', import.meta.url) });
+    maxRequestBody = limits().max_request_body;
+    const stored = await loadRecorderStorage();
     const created = new Recorder();
-    perform(created.restore(await loadStates()));
     recorder = created;
-    for (const [kind, details] of queued.splice(0)) observe(kind, details);
+    perform(created.restore(stored.states, stored.buffers, Date.now()));
+    const own = new Set(queued.map(([, , key]) => key));
+    for (const entry of stored.journal) {
+      if (!own.has(entry.key) && typeof entry.kind === 'string') observe(entry.kind, entry.details);
+      judged.push(entry.key);
+    }
+    for (const [kind, details, key] of queued.splice(0)) {
+      observe(kind, details);
+      judged.push(key);
+    }
+    if (judged.length > 0) scheduleFlush();
     return created;
   })();
   return starting;
@@ -38,18 +62,24 @@ function ready() {
 
 /** Entry point of every browser event. */
 function feed(kind, details) {
+  lastEventAt = performance.now();
   if (recorder) {
     observe(kind, details);
-  } else {
-    queued.push([kind, details]);
-    ready().catch((error) => console.error('Flowlens: the recorder failed to start', error));
+    return;
   }
+  const key = journalKey(life, journaled);
+  journaled += 1;
+  queued.push([kind, details, key]);
+  const kept = details?.requestBody ? { ...details, requestBody: { withheld: true } } : details;
+  ext.storage.session.set({ [key]: { kind, details: kept } })
+    .catch((error) => console.warn('Flowlens: could not journal an event', error));
+  ready().catch((error) => console.error('Flowlens: the recorder failed to start', error));
 }
 
 function observe(kind, details) {
   let actions;
   try {
-    actions = recorder.observe(kind, details);
+    actions = recorder.observe(kind, kind === 'before-request' ? withTextBody(details) : details);
   } catch (error) {
     console.warn(`Flowlens: ${kind} event not recorded`, error);
     return;
@@ -60,18 +90,19 @@ function observe(kind, details) {
 /** Carries out the recorder's Actions; resolves when their storage writes are done. */
 function perform(actions) {
   if (!actions) return Promise.resolve();
-  if (actions.snapshot !== null && actions.snapshot !== undefined) snapshot(actions.snapshot);
+  if (actions.snapshot) snapshot(actions.snapshot);
   if (actions.screenshot) captureConsent(actions.screenshot);
-  if (actions.lookupTab !== null && actions.lookupTab !== undefined) lookUpTab(actions.lookupTab);
+  if (actions.lookup_tab !== null && actions.lookup_tab !== undefined) lookUpTab(actions.lookup_tab);
   if (actions.flush) scheduleFlush();
-  const writes = actions.append?.length || actions.states?.length || actions.removed?.length;
+  const writes = actions.append?.length || actions.states?.length || actions.removed?.length
+    || actions.buffered?.length || actions.unbuffered?.length;
   return writes ? store(actions) : Promise.resolve();
 }
 
 // Kept events are written once per burst of browser events, not once per event: a storage
-// write costs several times what the recorder's decision does. The flush runs in the next
-// task, after the events already queued (a page's requests arrive as a burst); only a worker
-// killed within that millisecond (not Chrome's idle stop, which waits 30 s) could lose them.
+// write costs 20 times what the recorder's decision does. The flush runs in the next task,
+// after the events already queued (a page's requests arrive as a burst); Chrome stops an idle
+// worker after 30 s without events, long after.
 let flushTimer = null;
 
 function scheduleFlush() {
@@ -82,26 +113,59 @@ function flushNow() {
   clearTimeout(flushTimer);
   flushTimer = null;
   if (!recorder) return Promise.resolve();
-  return store(recorder.flush());
+  const done = judged;
+  judged = [];
+  return store(recorder.flush(), done);
 }
 
-function store(actions) {
-  if (!actions) return Promise.resolve();
-  return writeActions(actions).catch((error) => {
-    // Quota (10 MB) or a closing browser: say so in the console; the popup reports missing
-    // chunks as what was not observed.
-    console.warn('Flowlens: could not store recorded events', error);
-  });
+/**
+ * Writes, retrying a refused write; one that keeps failing goes back to the recorder, which
+ * notes in the trace what was lost (the popup shows it). Never swallowed.
+ */
+async function store(actions, consumed = []) {
+  if (!actions) return;
+  writing += 1;
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await writeActions(actions, consumed);
+        return;
+      } catch (error) {
+        if (attempt >= RETRY_DELAYS_MS.length) {
+          console.error('Flowlens: could not store recorded events', error);
+          perform(recorder.writeFailed(actions, String(error?.message ?? error)));
+          return;
+        }
+        await new Promise((resolve) => { setTimeout(resolve, RETRY_DELAYS_MS[attempt]); });
+      }
+    }
+  } finally {
+    writing -= 1;
+  }
+}
+
+/**
+ * Resolves once the worker is idle: started, nothing to write, no event for `quietMs`. For the
+ * tests, which stop the worker between two events rather than in the middle of one (an event
+ * the browser delivered to a worker it is stopping is lost with whatever that worker asked
+ * for, before the extension can do anything about it).
+ */
+async function settled(quietMs = 50) {
+  await ready();
+  while (writing > 0 || flushTimer !== null || performance.now() - lastEventAt < quietMs) {
+    await new Promise((resolve) => { setTimeout(resolve, 10); });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // webRequest: non-blocking listeners, all URLs. Request bodies only as the recorder needs them:
-// form fields as the browser parsed them, other bodies as text when they are UTF-8.
+// form fields as the browser parsed them, other bodies as text when they are UTF-8, up to the
+// core's limit (read from the wasm module).
 
 const ALL_URLS = { urls: ['<all_urls>'] };
 
 ext.webRequest.onBeforeRequest.addListener(
-  (details) => feed('before-request', withTextBody(details)), ALL_URLS, ['requestBody']);
+  (details) => feed('before-request', details), ALL_URLS, ['requestBody']);
 ext.webRequest.onSendHeaders.addListener(
   (details) => feed('send-headers', details), ALL_URLS,
   extraInfoSpec('OnSendHeaders', 'requestHeaders', 'extraHeaders'));
@@ -111,7 +175,11 @@ ext.webRequest.onHeadersReceived.addListener(
 ext.webRequest.onBeforeRedirect.addListener(
   (details) => feed('before-redirect', details), ALL_URLS,
   extraInfoSpec('OnBeforeRedirect', 'responseHeaders', 'extraHeaders'));
-ext.webRequest.onCompleted.addListener((details) => feed('completed', details), ALL_URLS);
+// Completed repeats the response headers: when the browser stops the worker while it handles
+// headers-received, they are not lost (the recorder keeps them once).
+ext.webRequest.onCompleted.addListener(
+  (details) => feed('completed', details), ALL_URLS,
+  extraInfoSpec('OnCompleted', 'responseHeaders', 'extraHeaders'));
 ext.webRequest.onErrorOccurred.addListener((details) => feed('error-occurred', details), ALL_URLS);
 
 function withTextBody(details) {
@@ -122,14 +190,14 @@ function withTextBody(details) {
 
 function rawBodyAsText(parts) {
   if (parts.some((part) => part.file)) return { binary: true };
-  const bytes = new Uint8Array(MAX_BODY_BYTES);
+  const bytes = new Uint8Array(maxRequestBody);
   let length = 0;
   let total = 0;
   for (const part of parts) {
     if (!part.bytes) continue;
     const chunk = new Uint8Array(part.bytes);
     total += chunk.length;
-    const room = MAX_BODY_BYTES - length;
+    const room = maxRequestBody - length;
     if (room > 0) {
       bytes.set(chunk.subarray(0, room), length);
       length += Math.min(room, chunk.length);
@@ -138,7 +206,7 @@ function rawBodyAsText(parts) {
   try {
     // stream: true tolerates a character cut at the cap; fatal: true rejects binary bodies.
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
-    return { text, truncated: total > MAX_BODY_BYTES };
+    return { text, truncated: total > maxRequestBody };
   } catch {
     return { binary: true };
   }
@@ -148,14 +216,14 @@ function rawBodyAsText(parts) {
 // webNavigation: what webRequest cannot see (fragments, history changes, popups a flow opens)
 // and when a page is ready for its snapshot.
 
-ext.webNavigation.onCommitted.addListener((d) => feed('navigation', { ...d, navKind: 'committed' }));
-ext.webNavigation.onReferenceFragmentUpdated.addListener((d) => feed('navigation', { ...d, navKind: 'fragment' }));
-ext.webNavigation.onHistoryStateUpdated.addListener((d) => feed('navigation', { ...d, navKind: 'history' }));
+ext.webNavigation.onCommitted.addListener((d) => feed('navigation', { ...d, nav_kind: 'committed' }));
+ext.webNavigation.onReferenceFragmentUpdated.addListener((d) => feed('navigation', { ...d, nav_kind: 'fragment' }));
+ext.webNavigation.onHistoryStateUpdated.addListener((d) => feed('navigation', { ...d, nav_kind: 'history' }));
 ext.webNavigation.onDOMContentLoaded.addListener((d) => {
   if (d.frameId === 0) feed('dom-ready', d);
 });
 ext.webNavigation.onCreatedNavigationTarget.addListener((d) => feed('tab-opened', d));
-ext.tabs.onRemoved.addListener((tabId) => feed('tab-closed', { tabId, timeStamp: Date.now() }));
+ext.tabs.onRemoved.addListener((tabId) => feed('tab-closed', { tab_id: tabId, time_stamp: Date.now() }));
 
 // ---------------------------------------------------------------------------------------------
 // Messages: page snapshots from the content script, commands from the popup.
@@ -165,7 +233,7 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (isPageSnapshotMessage(message)) {
     const tabId = sender.tab?.id;
     if (Number.isInteger(tabId) && tabId >= 0 && sender.frameId === 0) {
-      feed('snapshot', { tabId, timeStamp: Date.now(), snapshot: message.snapshot });
+      feed('snapshot', { tab_id: tabId, time_stamp: Date.now(), snapshot: message.snapshot });
     }
     return false;
   }
@@ -192,8 +260,8 @@ async function runCommand({ command, tab }) {
 // Side effects the recorder asks for.
 
 /** Runs the content script in a recording tab; it answers with a page-snapshot message. */
-function snapshot(tabId) {
-  ext.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [CONTENT_SCRIPT] })
+function snapshot({ tab }) {
+  ext.scripting.executeScript({ target: { tabId: tab, frameIds: [0] }, files: [CONTENT_SCRIPT] })
     .catch(() => {
       // Pages the extension may not script (the browser's own pages, error pages, the
       // store): the popup says that no snapshot was taken.
@@ -212,7 +280,7 @@ async function captureConsent({ tab, url }) {
       console.info('Flowlens: no consent screenshot: the browser gives none without access to websites');
       return;
     }
-    feed('screenshot', { tabId: tab, timeStamp: Date.now(), url: shown.url, dataUrl });
+    feed('screenshot', { tab_id: tab, time_stamp: Date.now(), url: shown.url, data_url: dataUrl });
   } catch (error) {
     console.info('Flowlens: no consent screenshot', error?.message ?? error);
   }
@@ -221,12 +289,12 @@ async function captureConsent({ tab, url }) {
 async function lookUpTab(tabId) {
   try {
     const tab = await ext.tabs.get(tabId);
-    feed('tab-info', { tabId, timeStamp: Date.now(), incognito: Boolean(tab.incognito) });
+    feed('tab-info', { tab_id: tabId, time_stamp: Date.now(), incognito: Boolean(tab.incognito) });
   } catch {
     // The tab is already gone.
   }
 }
 
 // For the end-to-end tests and the benchmark (scripts/bench/extension.mjs): feed synthetic
-// events and wait for the recorder, through the real worker's code path.
-globalThis.flowlens = Object.freeze({ feed, ready, flush: flushNow });
+// events, wait for the recorder or for the worker to be idle, through the real worker's code.
+globalThis.flowlens = Object.freeze({ feed, ready, settled, flush: flushNow });

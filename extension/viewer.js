@@ -26,8 +26,8 @@ function show() {
     report: shown.result.report,
     screenshots: shown.result.screenshots ?? [],
     pages: shown.result.pages ?? [],
-    selectedFlow: shown.selectedFlow,
-    readOnly: true,
+    selected_flow: shown.selectedFlow,
+    read_only: true,
   });
 }
 

@@ -20,11 +20,13 @@ async function printConsoleOnFailure(lines, testInfo) {
 export const test = base.extend({
   extensionPath: [undefined, { option: true }],
   incognito: [false, { option: true }],
+  /** [[host, port], ...]: more hosts on loopback (the real servers, see real/environment.mjs). */
+  hostMap: [[], { option: true }],
   engine: ['chromium', { option: true }],
   driverOptions: [{}, { option: true }],
 
-  context: async ({ extensionPath, incognito }, use, testInfo) => {
-    const context = await launchBrowser({ extensionPath, incognito });
+  context: async ({ extensionPath, incognito, hostMap }, use, testInfo) => {
+    const context = await launchBrowser({ extensionPath, incognito, hostMap });
     await use(context);
     await printConsoleOnFailure(consoleLines(context), testInfo);
     await context.close();

@@ -67,9 +67,20 @@ export function currentSim() {
   throw new Error('no simulator: call startSim() first, or run through `npx playwright test` (global-setup.mjs)');
 }
 
-/** Chromium command-line flags for a launch against the simulator. */
-export function chromiumArgs({ sim = currentSim(), extensionPath, incognito = false } = {}) {
-  const args = [...BASE_CHROMIUM_ARGS, sim.hostResolverRules];
+/**
+ * The simulator's --host-resolver-rules with more hosts in front: `hostMap` is [[host, port], ...],
+ * each host's :443 going to 127.0.0.1:port (the real servers of tests/e2e/servers/).
+ */
+export function withHostMap(hostResolverRules, hostMap = []) {
+  if (hostMap.length === 0) return hostResolverRules;
+  const prefix = '--host-resolver-rules=';
+  const extra = hostMap.map(([host, port]) => `MAP ${host}:443 127.0.0.1:${port}`).join(', ');
+  return `${prefix}${extra}, ${hostResolverRules.slice(prefix.length)}`;
+}
+
+/** Chromium command-line flags for a launch against the simulator (and `hostMap`'s hosts). */
+export function chromiumArgs({ sim = currentSim(), extensionPath, incognito = false, hostMap = [] } = {}) {
+  const args = [...BASE_CHROMIUM_ARGS, withHostMap(sim.hostResolverRules, hostMap)];
   if (extensionPath) args.push(`--disable-extensions-except=${extensionPath}`, `--load-extension=${extensionPath}`);
   if (incognito) args.push('--incognito');
   return args;
@@ -102,11 +113,12 @@ export function consoleLines(context) {
  *   incognito      start with --incognito (the first page is an incognito tab)
  *   userDataDir    profile directory to reuse; default: a fresh temporary one, deleted on close
  *   recordHar      passed through to Playwright ({ path, content: 'embed', ... })
+ *   hostMap        [[host, port], ...]: more hosts on 127.0.0.1 (see withHostMap)
  *   extraArgs      more Chromium flags
  * Returns the Playwright BrowserContext. Its console output is buffered: see consoleLines(context).
  */
 export async function launchBrowser({
-  extensionPath, incognito = false, userDataDir, recordHar, extraArgs = [], sim = currentSim(),
+  extensionPath, incognito = false, userDataDir, recordHar, extraArgs = [], sim = currentSim(), hostMap = [],
 } = {}) {
   const profileDir = userDataDir ?? await mkdtemp(path.join(os.tmpdir(), 'flowlens-profile-'));
   let context;
@@ -115,7 +127,7 @@ export async function launchBrowser({
       executablePath: CHROMIUM_PATH,
       // headless: false stops Playwright adding its own --headless; --headless=new comes with our args.
       headless: false,
-      args: [...chromiumArgs({ sim, extensionPath, incognito }), ...extraArgs],
+      args: [...chromiumArgs({ sim, extensionPath, incognito, hostMap }), ...extraArgs],
       // Playwright always adds --disable-extensions; --disable-extensions-except overrides it, but drop
       // it anyway when an extension is wanted so nothing depends on switch precedence.
       ignoreDefaultArgs: extensionPath ? ['--disable-extensions'] : [],

@@ -77,7 +77,8 @@ pub fn describe(path: &Path, e: OpenError) -> String {
 }
 
 /// Reads the expectations profile (TOML). Unknown keys are errors: a typo must not silently
-/// turn a check off.
+/// turn a check off; so are domains and URLs that cannot be compared (the options page's
+/// rules: [`Profile::normalized`]).
 pub fn read_profile(path: &Path) -> Result<Profile, String> {
     let name = path.display();
     let (_, _) = open(path)?;
@@ -85,21 +86,24 @@ pub fn read_profile(path: &Path) -> Result<Profile, String> {
         io::ErrorKind::InvalidData => format!("{name}: invalid profile: not UTF-8 text"),
         _ => format!("{name}: cannot read: {}", io_reason(&e)),
     })?;
-    toml::from_str::<Profile>(&text).map_err(|e| {
-        let at = e
-            .span()
-            .map(|span| {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                format!(" at line {line} column {column}")
-            })
-            .unwrap_or_default();
-        format!(
-            "{name}: invalid profile: {}{at}",
-            e.message().trim().replace('\n', " ")
-        )
-    })
+    toml::from_str::<Profile>(&text)
+        .map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!(" at line {line} column {column}")
+                })
+                .unwrap_or_default();
+            format!(
+                "{name}: invalid profile: {}{at}",
+                e.message().trim().replace('\n', " ")
+            )
+        })?
+        .normalized()
+        .map_err(|e| format!("{name}: invalid profile: {e}"))
 }
 
 fn progress_bar(len: u64) -> Option<ProgressBar> {

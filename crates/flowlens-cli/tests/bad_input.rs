@@ -8,8 +8,8 @@
 //! | `har` (flowlens check)  | error | error; a bad entry skipped, noted | cut, noted | read, nesting skipped | error | U+FFFD, noted | entry skipped, noted | shown as text |
 //! | `export_zip` (check, viewer) | error | error | error | error | name read | U+FFFD, noted | last one read | name cleaned |
 //! | `trace_json` (check)    | error | error | read | error | error | error | last one read | shown as text |
-//! | `profile_toml` (check)  | error | error | read | error | error | error | error | shown as text |
-//! | `options_profile`       | error | error | read | error | error | error | error | shown as text |
+//! | `profile_toml` (check)  | error | error | read | error | error | error | error | names shown as text; a domain or URL that is none: error, escaped |
+//! | `options_profile` (form, stored) | error | error | read | error | error | error | error | names shown as text; a domain or URL that is none: error per field, escaped |
 //! | `probe_response` (probe)| not observed | not observed | error | not observed | not observed | not observed | last one read | header: error; body: shown as text |
 //! | `page_snapshot`         | error, then not observed | error | read | error | error | error | error | shown as text |
 //!
@@ -574,12 +574,22 @@ mod profile_toml {
 
     #[test]
     fn hostile_strings() {
+        // A name is shown as text.
         let text = format!(
-            "server_name = {}\ncustom_domains = [{}]\n",
-            toml_string(HOSTILE),
+            "server_name = {}\ncustom_domains = [\"auth.acme.test\"]\n",
             toml_string(HOSTILE)
         );
         reads(text.as_bytes());
+        // A domain that is no host name is refused, and shown escaped in the error.
+        let text = format!("custom_domains = [{}]\n", toml_string(HOSTILE));
+        let run = with_profile(text.as_bytes());
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        one_line(&run.stderr, "custom_domains[0]: ");
+        assert!(
+            !run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{202e}'),
+            "{:?}",
+            run.stderr
+        );
     }
 
     /// A TOML basic string: control characters, quotes and backslashes escaped.
@@ -602,9 +612,22 @@ mod profile_toml {
 
 mod options_profile {
     use super::*;
+    use flowlens_core::profile::ProfileForm;
 
-    /// The options page's profile as the popup hands it to Rust.
+    /// The options page's form as typed, as the page hands it to Rust (`profileFromForm`):
+    /// the form read, then parsed by the CLI's rules; an error per field, each one line.
     fn read(text: &str) -> Result<Profile, String> {
+        let form: ProfileForm = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        form.parse().map_err(|errors| {
+            for e in &errors.0 {
+                one_line(&e.to_string(), &e.field);
+            }
+            errors.to_string()
+        })
+    }
+
+    /// The profile the options page stored, as the popup reads it back.
+    fn stored(text: &str) -> Result<Profile, String> {
         serde_json::from_str::<Profile>(text).map_err(|e| e.to_string())
     }
 
@@ -617,32 +640,39 @@ mod options_profile {
 
     #[test]
     fn truncated() {
-        error(
-            r#"{"custom_domains": ["auth.acme.com""#,
-            "EOF while parsing",
-        );
+        error(r#"{"custom_domains": "auth.acme.com"#, "EOF while parsing");
+        let e = stored(r#"{"custom_domains": ["auth.acme.com""#).expect_err("cut");
+        one_line(&e, "EOF while parsing");
     }
 
     #[test]
     fn wrong_type() {
         error(
-            r#"{"custom_domains": "auth.acme.com"}"#,
-            "invalid type: string",
+            r#"{"custom_domains": ["auth.acme.com"]}"#,
+            "invalid type: sequence, expected a string",
         );
+        let e = stored(r#"{"custom_domains": "auth.acme.com"}"#).expect_err("a string");
+        one_line(&e, "invalid type: string");
     }
 
     #[test]
     fn huge() {
-        let p = read(&json!({"server_name": "A".repeat(10 << 20)}).to_string()).expect("read");
+        let p = read(
+            &json!({"server_name": "A".repeat(10 << 20),
+                             "custom_domains": "auth.acme.test\n".repeat(100_000)})
+            .to_string(),
+        )
+        .expect("read");
+        assert_eq!(p.custom_domains, ["auth.acme.test"], "each domain once");
         let trace = &flowlens_fuzz::seeds::traces()[0];
         flowlens_fuzz::check_analysis(trace, &p, &[], None);
     }
 
     #[test]
     fn deeply_nested() {
-        // No member of a profile takes nested values: the first bracket is the wrong type.
+        // No member of the form takes nested values: the first bracket is the wrong type.
         error(
-            &format!("{{\"custom_domains\": {}}}", nested(100_000)),
+            &format!("{{\"colors\": {{\"background\": {}}}}}", nested(100_000)),
             "invalid type: sequence",
         );
     }
@@ -650,7 +680,7 @@ mod options_profile {
     #[test]
     fn invalid_utf8() {
         let bytes = b"{\"server_name\": \"Acme \xff\"}";
-        let e = serde_json::from_slice::<Profile>(bytes).expect_err("not UTF-8");
+        let e = serde_json::from_slice::<ProfileForm>(bytes).expect_err("not UTF-8");
         one_line(&e.to_string(), "invalid unicode code point");
     }
 
@@ -672,13 +702,21 @@ mod options_profile {
 
     #[test]
     fn hostile_strings() {
-        let p = read(
-            &json!({"server_name": HOSTILE, "custom_domains": [HOSTILE],
-                             "login_endpoint": HOSTILE, "redirect_uris": [HOSTILE],
-                             "colors": {"background": HOSTILE}})
-            .to_string(),
-        )
-        .expect("read");
+        let hostile = |domains: &str, redirect: &str| {
+            json!({"server_name": HOSTILE, "custom_domains": domains,
+                   "login_endpoint": "", "redirect_uris": redirect,
+                   "colors": {"background": HOSTILE}})
+            .to_string()
+        };
+        // Every field that must be a host name or a URL says so, one line each, escaped.
+        let e = read(&hostile(HOSTILE, HOSTILE)).expect_err("no host name");
+        one_line(&e, "custom_domains[0]: ");
+        one_line(&e, "redirect_uris[1]: ");
+        assert!(!e.contains('\u{1b}') && !e.contains('\u{202e}'), "{e:?}");
+        // Names and colors are the user's to choose: shown as text.
+        let p = read(&hostile("auth.acme.test", "https://app.acme.test/cb"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.server_name.as_deref(), Some(HOSTILE.trim()));
         flowlens_fuzz::check_analysis(&flowlens_fuzz::seeds::traces()[0], &p, &[], None);
     }
 }

@@ -460,6 +460,42 @@ fn profiles() {
     );
     assert_input_error(&run_type, "w.toml: invalid profile: invalid type");
 
+    // The options page's rules: a domain is normalised, a value that cannot be compared is
+    // refused with the field it is in.
+    let (_dir, odd) = temp_file(
+        "d.toml",
+        "custom_domains = [\"https://Auth.Acme.test/\", \"auth acme\"]\n",
+    );
+    let run_odd = exec(
+        flowlens()
+            .arg("check")
+            .arg("--profile")
+            .arg(&odd)
+            .arg(fixture("custom-domain-byoa.har")),
+    );
+    assert_input_error(
+        &run_odd,
+        "d.toml: invalid profile: custom_domains[1]: \"auth acme\" is not a host name",
+    );
+    let (_dir, normalised) = temp_file(
+        "n.toml",
+        "custom_domains = [\"https://Auth.Acme.test/oauth\"]\n",
+    );
+    let run_normalised = exec(
+        flowlens()
+            .arg("check")
+            .arg("--profile")
+            .arg(&normalised)
+            .arg(fixture("custom-domain-byoa.har")),
+    );
+    assert!(
+        run_normalised
+            .stdout
+            .contains("the authorization URL is on the custom domain auth.acme.test"),
+        "{}",
+        run_normalised.stdout
+    );
+
     let run_missing = exec(
         flowlens()
             .args(["check", "--profile", "nope.toml"])

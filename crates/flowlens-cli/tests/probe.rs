@@ -60,7 +60,10 @@ fn assert_probe_error(run: &Run, contains: &str) {
 #[test]
 fn a_good_setup_exits_0_with_the_probe_checks() {
     let site = Site::start(Setup::good());
-    let run = probe_site(&site, &["--color", "never"]);
+    let run = probe_site(
+        &site,
+        &["--color", "never", "--origin", "https://app.acme.test/"],
+    );
     assert_eq!(
         run.code, 0,
         "stdout: {}\nstderr: {}",
@@ -93,6 +96,29 @@ fn a_good_setup_exits_0_with_the_probe_checks() {
         run.stderr
     );
     assert!(run.stdout.contains("note: --insecure"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("asked as the browser-based client on https://app.acme.test"),
+        "{}",
+        run.stdout
+    );
+
+    // By default the probe is a native client and says what it did not check.
+    let run = probe_site(&site, &["--color", "never"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains("not observed") && l.contains("cors")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Browser-based clients were not checked"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -292,6 +318,12 @@ fn bad_command_lines_exit_2() {
             "--no-origin",
             "--origin",
             "https://a.test",
+        ],
+        vec![
+            "probe",
+            "https://mcp.acme.test/mcp",
+            "--origin",
+            "app.acme.test",
         ],
         vec!["probe"],
     ] {

@@ -14,9 +14,10 @@
 
 use serde::Serialize;
 
-use crate::params::{url_without_query, UrlParams};
+use crate::limits::NEARBY_EXCHANGES;
+use crate::params::{url_without_query, Params, RawParam, UrlParams};
 use crate::profile::Profile;
-use crate::trace::{Exchange, ResourceType, Trace};
+use crate::trace::{Exchange, PageSnapshot, Param, ResourceType, Trace};
 use crate::vendor;
 
 pub mod reach;
@@ -35,9 +36,6 @@ const FOLLOW_UP_WINDOW_MS: f64 = 10.0 * 60.0 * 1000.0;
 /// took too long, while a page loaded an hour later in the same tab is not part of the flow.
 /// (The extension's recorder stops an unfinished flow after 15 minutes.)
 const CHAIN_WINDOW_MS: f64 = 30.0 * 60.0 * 1000.0;
-/// How many exchanges before an authorization request are searched for the redirect that led
-/// to it, and after a flow's end for the resources its last pages loaded.
-const NEARBY_EXCHANGES: usize = 64;
 
 /// One reconstructed authorization flow.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,6 +47,10 @@ pub struct Flow {
     pub authorize: Option<usize>,
     /// The authorization response, when it was observed.
     pub end: Option<FlowEnd>,
+    /// Facts read from the HTML of the flow's pages that have no snapshot (see
+    /// [`crate::page::html`]), kept so that the rules judge what the roles were inferred from.
+    #[serde(skip)]
+    pub html_pages: Vec<HtmlPage>,
 }
 
 /// One exchange of a flow and what it is for.
@@ -57,6 +59,19 @@ pub struct Hop {
     /// Index into [`Trace::exchanges`].
     pub exchange: usize,
     pub role: Role,
+    /// How a page's role was inferred ("consent page: \"Allow\"/\"Deny\" actions, listing 2
+    /// scopes"), for roles that come from what the page shows or where it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A page's facts read from its HTML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HtmlPage {
+    pub exchange: usize,
+    pub facts: PageSnapshot,
+    /// The HTML is a shell that scripts fill in: what it lacks proves nothing.
+    pub scripted: bool,
 }
 
 /// Where and how the authorization response was seen.
@@ -70,6 +85,10 @@ pub struct FlowEnd {
     pub via: EndVia,
     /// The index into [`Trace::navigations`] that showed the full URL, when one did.
     pub navigation: Option<usize>,
+    /// The response parameters of a `form_post` response (the fields the page POSTed to the
+    /// callback); `None` for responses in the URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<Vec<Param>>,
 }
 
 crate::vocab::string_enum! {
@@ -79,6 +98,42 @@ crate::vocab::string_enum! {
         Request => "request",
         /// Only the `Location` of a redirect shows it (custom-scheme or unreachable callback).
         Location => "location",
+        /// A page of the authorization server POSTed it to the callback (`response_mode=form_post`).
+        FormPost => "form-post",
+    }
+}
+
+impl FlowEnd {
+    /// The authorization response's parameters, wherever they were: the query, the fragment
+    /// (implicit flow, `response_mode=fragment`) or the form of a `form_post` (read as the
+    /// query: it is what the client's callback receives).
+    pub fn params(&self) -> UrlParams {
+        match &self.form {
+            Some(form) => UrlParams {
+                query: Params(
+                    form.iter()
+                        .map(|p| RawParam {
+                            name: p.name.clone(),
+                            value: p.value.clone(),
+                            raw: url::form_urlencoded::byte_serialize(p.value.as_bytes()).collect(),
+                        })
+                        .collect(),
+                ),
+                fragment: Params::default(),
+            },
+            None => UrlParams::of(&self.url),
+        }
+    }
+
+    /// Where the response's parameters were: `query`, `fragment` or `form_post`.
+    pub fn mode(&self) -> &'static str {
+        if self.form.is_some() {
+            "form_post"
+        } else if UrlParams::of(&self.url).fragment.is_empty() {
+            "query"
+        } else {
+            "fragment"
+        }
     }
 }
 
@@ -112,6 +167,7 @@ pub fn reconstruct(trace: &Trace, profile: &Profile) -> Vec<Flow> {
         trace,
         profile,
         claimed: vec![false; trace.exchanges.len()],
+        html_pages: Vec::new(),
     };
     let starts: Vec<usize> = (0..trace.exchanges.len())
         .filter(|&i| builder.is_authorization_request(i))
@@ -151,6 +207,8 @@ struct Builder<'a> {
     trace: &'a Trace,
     profile: &'a Profile,
     claimed: Vec<bool>,
+    /// HTML facts of the pages of the flow being built.
+    html_pages: Vec<HtmlPage>,
 }
 
 impl Builder<'_> {
@@ -177,10 +235,55 @@ impl Builder<'_> {
     }
 
     fn claim(&mut self, hops: &mut Vec<Hop>, exchange: usize, role: Role) {
+        self.claim_because(hops, exchange, role, None);
+    }
+
+    fn claim_because(
+        &mut self,
+        hops: &mut Vec<Hop>,
+        exchange: usize,
+        role: Role,
+        reason: Option<String>,
+    ) {
         if !self.claimed[exchange] {
             self.claimed[exchange] = true;
-            hops.push(Hop { exchange, role });
+            hops.push(Hop {
+                exchange,
+                role,
+                reason,
+            });
         }
+    }
+
+    /// What the page at exchange `i` shows: its snapshot, else facts read from its HTML
+    /// (kept for the rules).
+    fn page_facts(&mut self, i: usize) -> Option<&PageSnapshot> {
+        if let Some(snapshot) = roles::snapshot_for(self.trace, i) {
+            return Some(snapshot);
+        }
+        if let Some(n) = self.html_pages.iter().position(|p| p.exchange == i) {
+            return Some(&self.html_pages[n].facts);
+        }
+        let ex = self.exchange(i);
+        let body = ex.response.as_ref()?.body.as_ref()?;
+        let is_html = ex
+            .response_mime()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("html"))
+            || body.text.trim_start().starts_with('<');
+        if !is_html || body.text.is_empty() {
+            return None;
+        }
+        let html =
+            crate::stdx::cut::prefix_at_char_boundary(&body.text, crate::page::html::MAX_HTML_SCAN);
+        let cut = body.truncated || html.len() < body.text.len();
+        let facts = crate::page::html::snapshot_from_html(&ex.url, html, cut);
+        let scripted = crate::page::html::looks_scripted(&facts, html);
+        self.html_pages.push(HtmlPage {
+            exchange: i,
+            facts,
+            scripted,
+        });
+        self.html_pages.last().map(|p| &p.facts)
     }
 
     fn flow_from_authorize(&mut self, start: usize, next_start: Option<usize>) -> Flow {
@@ -192,6 +295,9 @@ impl Builder<'_> {
             .map(str::to_string);
 
         let end = self.follow_chain(start, next_start, redirect_uri.as_deref(), &mut hops);
+        if let Some(end) = &end {
+            self.consent_before_code(end, &mut hops);
+        }
         self.take_discovery(start, &mut hops);
         // Follow-ups first: a browser client's token request and MCP calls carry the callback
         // page as Referer and would otherwise pass for that page's subresources.
@@ -204,6 +310,40 @@ impl Builder<'_> {
             hops,
             authorize: Some(start),
             end,
+            html_pages: std::mem::take(&mut self.html_pages),
+        }
+    }
+
+    /// No page was recognized as consent, but a code came back: the last page the user saw
+    /// before the redirect carrying it is the consent page when it asks nothing but a
+    /// decision (an approve action, no credentials).
+    fn consent_before_code(&mut self, end: &FlowEnd, hops: &mut [Hop]) {
+        if hops.iter().any(|h| h.role == Role::ConsentPage) || !end.params().has("code") {
+            return;
+        }
+        let Some(last) = hops
+            .iter()
+            .filter(|h| h.exchange < end.exchange && h.role.is_seen_page())
+            .map(|h| h.exchange)
+            .max()
+        else {
+            return;
+        };
+        let Some(hop) = hops.iter_mut().find(|h| h.exchange == last) else {
+            return;
+        };
+        if hop.role != Role::Page {
+            return;
+        }
+        let Some(facts) = self.page_facts(last) else {
+            return;
+        };
+        if let Some(action) = crate::page::kind::approve_action(facts) {
+            hop.role = Role::ConsentPage;
+            hop.reason = Some(format!(
+                "consent page: the last page before the redirect carrying the code, with an approve action ({})",
+                crate::page::kind::quoted(action)
+            ));
         }
     }
 
@@ -226,6 +366,7 @@ impl Builder<'_> {
             hops,
             authorize: None,
             end: None,
+            html_pages: Vec::new(),
         }
     }
 
@@ -252,17 +393,22 @@ impl Builder<'_> {
                 if self.claimed[i] || !same_tab_opt(&tab, ex) {
                     continue;
                 }
-                let followed =
-                    self.exchange(current).redirect_target().as_deref() == Some(ex.url.as_str());
+                let target = self.exchange(current).redirect_target();
+                let followed = target
+                    .as_deref()
+                    .is_some_and(|t| url_before_fragment(t) == ex.url.as_str());
                 if !(followed || ex.is_document()) {
                     continue;
                 }
-                if let Some(end) = self.end_at_request(i, redirect_uri) {
+                let location = target.filter(|_| followed);
+                if let Some(end) = self.end_at_request(i, redirect_uri, location.as_deref()) {
                     self.claim(hops, i, Role::ClientCallback);
                     return Some(end);
                 }
-                let role = roles::page_role(self.trace, i, self.profile);
-                self.claim(hops, i, role);
+                let (trace, profile) = (self.trace, self.profile);
+                let facts = self.page_facts(i);
+                let (role, reason) = roles::page_role(trace, i, profile, facts);
+                self.claim_because(hops, i, role, reason);
                 current = i;
             }
             if let Some(end) = self.end_at_location(i, redirect_uri) {
@@ -272,20 +418,51 @@ impl Builder<'_> {
         None
     }
 
-    /// The request at `i` is the callback at the client's `redirect_uri`.
-    fn end_at_request(&self, i: usize, redirect_uri: Option<&str>) -> Option<FlowEnd> {
-        let url = &self.exchange(i).url;
+    /// The request at `i` is the callback at the client's `redirect_uri`. `location` is the
+    /// redirect target that led to it, which keeps the fragment the request drops.
+    fn end_at_request(
+        &self,
+        i: usize,
+        redirect_uri: Option<&str>,
+        location: Option<&str>,
+    ) -> Option<FlowEnd> {
+        let ex = self.exchange(i);
+        let url = &ex.url;
+        let form_post = ex.method.eq_ignore_ascii_case("POST")
+            && ex.form.as_ref().is_some_and(|f| {
+                f.iter()
+                    .any(|p| RESPONSE_PARAMS.contains(&p.name.as_str()) || p.name == "state")
+            });
+        if form_post {
+            let to_callback = match redirect_uri {
+                Some(expected) => same_endpoint(url, expected),
+                None => ex.form_value("code").is_some() || ex.form_value("error").is_some(),
+            };
+            if !to_callback {
+                return None;
+            }
+            return Some(FlowEnd {
+                exchange: i,
+                url: url.clone(),
+                via: EndVia::FormPost,
+                navigation: None,
+                form: ex.form.clone(),
+            });
+        }
         if !is_callback_url(url, redirect_uri) {
             return None;
         }
-        let navigation = self.navigation_for(url, self.exchange(i).time_ms);
+        let navigation = self.navigation_for(url, ex.time_ms);
+        let with_fragment = location.filter(|l| l.contains('#'));
         Some(FlowEnd {
             exchange: i,
             url: navigation
                 .map(|n| self.trace.navigations[n].url.clone())
+                .or_else(|| with_fragment.map(str::to_string))
                 .unwrap_or_else(|| url.clone()),
             via: EndVia::Request,
             navigation,
+            form: None,
         })
     }
 
@@ -298,7 +475,7 @@ impl Builder<'_> {
         }
         let requested = self.trace.exchanges[i + 1..]
             .iter()
-            .take(16)
+            .take(NEARBY_EXCHANGES)
             .any(|e| e.url == url_before_fragment(&target));
         if requested {
             return None; // the chain will reach the request itself
@@ -308,6 +485,7 @@ impl Builder<'_> {
             navigation: self.navigation_for(&target, self.exchange(i).time_ms),
             url: target,
             via: EndVia::Location,
+            form: None,
         })
     }
 
@@ -385,7 +563,7 @@ impl Builder<'_> {
     }
 
     fn take_follow_ups(&mut self, end: &FlowEnd, hops: &mut Vec<Hop>) {
-        let code = UrlParams::of(&end.url).get("code").map(str::to_string);
+        let code = end.params().get("code").map(str::to_string);
         let t_end = self.exchange(end.exchange).time_ms;
         let resource = hops
             .iter()
@@ -434,6 +612,9 @@ pub(crate) fn carries_authorization_request(ex: &Exchange) -> bool {
     params.has("response_type") && params.has("client_id")
 }
 
+/// Parameters that make an authorization response.
+const RESPONSE_PARAMS: &[&str] = &["code", "error", "access_token", "id_token"];
+
 /// The refresh token a token response issued, when its body shows one.
 fn issued_refresh_token(ex: &Exchange) -> Option<String> {
     let body = ex.response_body_text().filter(|t| t.len() <= 1024 * 1024)?;
@@ -444,9 +625,7 @@ fn issued_refresh_token(ex: &Exchange) -> Option<String> {
 /// The URL is an authorization response at the client's `redirect_uri`.
 fn is_callback_url(url: &str, redirect_uri: Option<&str>) -> bool {
     let params = UrlParams::of(url);
-    let carries_response = ["code", "error", "access_token", "id_token"]
-        .iter()
-        .any(|p| params.has(p));
+    let carries_response = RESPONSE_PARAMS.iter().any(|p| params.has(p));
     match redirect_uri {
         Some(expected) => same_endpoint(url, expected),
         // Without a redirect_uri the callback is the first hop carrying a response that is not
@@ -617,6 +796,99 @@ mod tests {
         let flows = reconstruct(&trace, &Profile::default());
         let end = flows[0].end.as_ref().expect("the flow ends");
         assert!(end.url.contains("#access_token=t"), "{}", end.url);
+    }
+
+    #[test]
+    fn reads_the_fragment_of_the_redirect_a_har_keeps() {
+        // A HAR: the callback request has no fragment, the redirect's Location has it.
+        let trace = TraceBuilder::new()
+            .get("https://id.test/authorize?response_type=token&client_id=c&redirect_uri=https%3A%2F%2Fapp.test%2Fcb&state=s")
+            .page(200)
+            .post_form("https://id.test/code/authorize", &[("code", "123456")])
+            .redirect(302, "https://app.test/cb#access_token=t&refresh_token=r&state=s")
+            .edit(|t| t.exchanges[2].url = "https://app.test/cb".into())
+            .page(200)
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        let end = flows[0].end.as_ref().expect("the flow ends");
+        assert_eq!(end.exchange, 2);
+        assert_eq!(end.mode(), "fragment");
+        assert_eq!(end.params().get("state"), Some("s"));
+    }
+
+    #[test]
+    fn reads_a_form_post_response() {
+        let trace = TraceBuilder::new()
+            .get("https://id.test/authorize?response_type=code&response_mode=form_post&client_id=c&redirect_uri=https%3A%2F%2Fapp.test%2Fcb&state=s%2B1")
+            .html(200, r#"<form method="post" action="https://app.test/cb"><input type="hidden" name="code" value="abc"><input type="hidden" name="state" value="s+1"></form><script>document.forms[0].submit()</script>"#)
+            .post_form("https://app.test/cb", &[("code", "abc"), ("state", "s+1")])
+            .page(200)
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        let end = flows[0].end.as_ref().expect("the flow ends");
+        assert_eq!((end.exchange, end.via), (1, EndVia::FormPost));
+        assert_eq!(end.mode(), "form_post");
+        let params = end.params();
+        assert_eq!(params.get("code"), Some("abc"));
+        let state = params.find("state").expect("state");
+        assert_eq!((state.value.as_str(), state.raw.as_str()), ("s+1", "s%2B1"));
+    }
+
+    #[test]
+    fn a_page_posting_to_itself_is_a_page_with_its_own_role() {
+        // OpenAuth's passwordless sign-in: GET shows the email form, the POST answers 200
+        // with the code form, the next POST redirects to the callback with the code.
+        let email = r#"<form method="post"><input type="hidden" name="action" value="request"><input type="email" name="email"><button>Continue</button></form>"#;
+        let code = r#"<form method="post"><input type="hidden" name="action" value="verify"><input type="text" name="code" autocomplete="one-time-code"><button>Continue</button></form>"#;
+        let trace = TraceBuilder::new()
+            .get("https://id.test/authorize?response_type=code&client_id=c&redirect_uri=https%3A%2F%2Fapp.test%2Fcb&state=s")
+            .redirect(302, "https://id.test/code/authorize")
+            .html(200, email)
+            .post_form("https://id.test/code/authorize", &[("action", "request"), ("email", "a@b.test")])
+            .html(200, code)
+            .post_form("https://id.test/code/authorize", &[("action", "verify"), ("code", "123456")])
+            .redirect(302, "https://app.test/cb?code=abc&state=s")
+            .page(200)
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        let hops: Vec<(&str, Option<&str>)> = flows[0]
+            .hops
+            .iter()
+            .map(|h| (h.role.as_str(), h.reason.as_deref()))
+            .collect();
+        assert_eq!(hops[1].0, "login-page");
+        assert!(
+            hops[1].1.is_some_and(|r| r.contains("identifier first")),
+            "{hops:?}"
+        );
+        assert_eq!(hops[2].0, "login-page");
+        assert!(
+            hops[2].1.is_some_and(|r| r.contains("one-time code")),
+            "{hops:?}"
+        );
+        assert_eq!(hops[3].0, "redirect");
+        assert_eq!(hops[4].0, "client-callback");
+    }
+
+    #[test]
+    fn the_last_page_before_the_code_is_the_consent_page_when_it_only_asks_to_continue() {
+        let trace = TraceBuilder::new()
+            .get("https://id.test/authorize?response_type=code&client_id=c&redirect_uri=https%3A%2F%2Fapp.test%2Fcb&state=s")
+            .redirect(302, "https://id.test/interaction/1")
+            .html(200, r#"<h1>Hello</h1><form method="post"><button>Continue</button></form>"#)
+            .post_form("https://id.test/interaction/1", &[])
+            .redirect(302, "https://app.test/cb?code=abc&state=s")
+            .page(200)
+            .build();
+        let flows = reconstruct(&trace, &Profile::default());
+        let hop = &flows[0].hops[1];
+        assert_eq!(hop.role, Role::ConsentPage);
+        assert!(
+            hop.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("last page before the redirect carrying the code")),
+            "{hop:?}"
+        );
     }
 
     #[test]

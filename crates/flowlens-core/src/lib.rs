@@ -21,10 +21,10 @@
 //! `architecture` test reads every `crate::` path outside test code against this list (keep
 //! its format: one layer a line, modules in backticks). From the bottom:
 //!
-//! - layer 0, the vocabulary and helpers that know nothing of flows: `vocab`, `stdx`, `archive`
-//! - layer 1, the model: `trace`, `params`, `vendor`, `discovery`, `profile`
+//! - layer 0, what knows nothing of flows: `vocab`, `stdx`, `archive`, `limits`
+//! - layer 1, the model: `trace`, `params`, `vendor`, `discovery`, `profile`, `page`
 //! - layer 2, reading a trace: `flow`, `redact`
-//! - layer 3, capture and evidence: `har`, `recorder`, `check`
+//! - layer 3, capture and evidence: `har`, `recorder`, `check`, `fetched`
 //! - layer 4, the checklist: `rules`, `manual`
 //! - layer 5, the report: `report`
 //! - layer 6, comparing reports: `diff`
@@ -40,10 +40,13 @@ pub mod check;
 pub mod diff;
 pub mod discovery;
 pub mod docs;
+pub mod fetched;
 pub mod flow;
 pub mod har;
+pub mod limits;
 pub mod manual;
 pub mod open;
+pub mod page;
 pub mod params;
 pub mod profile;
 pub mod recorder;

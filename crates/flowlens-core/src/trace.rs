@@ -15,7 +15,10 @@ use crate::vocab::SourceKind;
 
 mod snapshot;
 
-pub use snapshot::{ColorFacts, FaviconLink, FormField, LogoCandidate, PageSnapshot};
+pub use snapshot::{
+    Button, ColorFacts, FaviconLink, FieldFacts, FormFacts, FormField, Heading, ImageFacts,
+    LinkFacts, LogoCandidate, NameHint, PageSnapshot,
+};
 
 /// Everything observed for one tab or one HAR file, in the order it happened.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -53,6 +56,10 @@ pub struct CaptureInfo {
     pub dropped_events: u64,
     /// Problems met while importing or recording, in words for the user.
     pub notes: Vec<String>,
+    /// URLs of discovery documents whose bodies Flowlens fetched itself (the extension sees no
+    /// response bodies): the bodies of the exchanges with these URLs came from that fetch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetched_metadata: Vec<String>,
 }
 
 /// One HTTP request and, when it completed, its response.
@@ -130,13 +137,18 @@ pub enum ResourceType {
     Image,
     Font,
     Media,
+    /// `<object>` / `<embed>` content.
+    Object,
+    /// Beacons, `<a ping>` and CSP violation reports: sent, never shown.
+    Ping,
     Other,
     #[default]
     Unknown,
 }
 
 impl ResourceType {
-    /// Maps Chrome's `_resourceType`, the webRequest `type` and Firefox's `_cause` names.
+    /// Maps Chrome's `_resourceType`, the webRequest `type` and Firefox's `_cause` names, and
+    /// this type's own serialized names.
     pub fn from_browser_name(name: &str) -> Self {
         match name.to_ascii_lowercase().as_str() {
             "document" | "main_frame" | "navigation" => Self::Document,
@@ -147,7 +159,9 @@ impl ResourceType {
             "image" | "imageset" | "img" | "favicon" => Self::Image,
             "font" => Self::Font,
             "media" => Self::Media,
-            "" => Self::Unknown,
+            "object" | "object_subrequest" | "embed" => Self::Object,
+            "ping" | "beacon" | "csp_report" | "csp-violation-report" => Self::Ping,
+            "" | "unknown" => Self::Unknown,
             _ => Self::Other,
         }
     }
@@ -261,6 +275,53 @@ impl Exchange {
             }
             _ => false,
         }
+    }
+
+    /// Whether a script made the request and reads its answer (`fetch`, XHR), the only case
+    /// where CORS applies: not navigations, form submissions, images or scripts. From the
+    /// resource type when the capture has one, else from `Sec-Fetch-Mode`/`Sec-Fetch-Dest`
+    /// (Chrome and Firefox send them), else from what was sent: a JSON body or an `Accept`
+    /// of JSON is a script's, an `Accept` of HTML or a form body a page load's. `None` when
+    /// nothing tells (a preflight in the trace can still say; see the rules' context).
+    pub fn script_request(&self) -> Option<bool> {
+        match self.resource_type {
+            ResourceType::Fetch => return Some(true),
+            ResourceType::Unknown | ResourceType::Other => {}
+            _ => return Some(false),
+        }
+        match self
+            .request_header("sec-fetch-mode")
+            .map(|m| m.trim().to_ascii_lowercase())
+        {
+            Some(m) if m == "cors" => return Some(true),
+            Some(m) if m == "navigate" || m == "no-cors" || m == "nested-navigate" => {
+                return Some(false)
+            }
+            _ => {}
+        }
+        match self
+            .request_header("sec-fetch-dest")
+            .map(|d| d.trim().to_ascii_lowercase())
+        {
+            Some(d) if d == "empty" => return Some(true),
+            Some(d) if !d.is_empty() => return Some(false),
+            _ => {}
+        }
+        let content_type = self
+            .request_header("content-type")
+            .map(|c| c.to_ascii_lowercase())
+            .unwrap_or_default();
+        let accept = self
+            .request_header("accept")
+            .map(|a| a.to_ascii_lowercase())
+            .unwrap_or_default();
+        if content_type.contains("json") || accept.starts_with("application/json") {
+            return Some(true);
+        }
+        if accept.starts_with("text/html") || self.form.is_some() {
+            return Some(false);
+        }
+        None
     }
 
     pub fn response_body_text(&self) -> Option<&str> {

@@ -47,6 +47,12 @@ pub const USER_HANDOFF_MARKER: &str = "/auth-requests/";
 pub const ERROR_API_PREFIX: &str = "/api/v1/errors/";
 pub const INVALID_STATE_ERROR: &str = "invalid_state";
 
+/// Scalekit's hosted login, sign-up and error pages (`{env}/a/auth/login`...): a page at one
+/// of these paths is that page whatever it shows.
+pub const HOSTED_LOGIN_PATH: &str = "/a/auth/login";
+pub const HOSTED_SIGNUP_PATH: &str = "/a/auth/signup";
+pub const HOSTED_ERROR_PATH: &str = "/a/auth/error";
+
 /// Authorization endpoint path on Scalekit (at the environment root).
 pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
 pub const TOKEN_PATH: &str = "/oauth/token";

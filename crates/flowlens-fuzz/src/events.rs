@@ -12,13 +12,15 @@
 use std::collections::BTreeMap;
 
 use arbitrary::{Result, Unstructured};
-use serde_json::Value;
 
 use flowlens_core::recorder::event::{
     HttpHeader, NavKind, NavigationEvent, RequestBody, ScreenshotEvent, SnapshotEvent, TabEvent,
     TabInfo, TabOpened, WebRequest,
 };
-use flowlens_core::recorder::{trace_from_events, Actions, Event, Recorder, TabState};
+use flowlens_core::recorder::{
+    parse_chunk, trace_from_chunks, Actions, BufferChunk, BufferChunkKey, Event, FailedChunk,
+    FailedState, FailedWrite, Recorder, StoredBuffer, TabState,
+};
 use flowlens_core::trace::{Exchange, ResourceType};
 use flowlens_core::Trace;
 
@@ -28,6 +30,9 @@ pub enum Step {
     Observe(Box<Event>),
     /// The worker finished handling a burst of events.
     Flush,
+    /// The same, but the browser refuses the write even after the worker's retries (the
+    /// storage quota): the recorder is told, and its traces must say what was lost.
+    RefusedFlush,
     Record(i64, f64),
     Stop(i64, f64),
     Clear(i64),
@@ -77,20 +82,6 @@ pub fn events_of(trace: &Trace) -> Vec<Event> {
     events
 }
 
-fn browser_type(kind: ResourceType) -> &'static str {
-    match kind {
-        ResourceType::Document => "main_frame",
-        ResourceType::Subdocument => "sub_frame",
-        ResourceType::Fetch => "xmlhttprequest",
-        ResourceType::Script => "script",
-        ResourceType::Stylesheet => "stylesheet",
-        ResourceType::Image => "image",
-        ResourceType::Font => "font",
-        ResourceType::Media => "media",
-        ResourceType::Other | ResourceType::Unknown => "other",
-    }
-}
-
 fn headers(list: &[flowlens_core::trace::Header]) -> Vec<HttpHeader> {
     list.iter()
         .map(|h| HttpHeader::new(&h.name, &h.value))
@@ -105,7 +96,7 @@ fn request_events(n: usize, ex: &Exchange) -> Vec<Event> {
         time_stamp: ex.time_ms,
         url: ex.url.clone(),
         method: ex.method.clone(),
-        resource_type: browser_type(ex.resource_type).to_string(),
+        resource_type: ex.resource_type,
         initiator: ex.initiator.clone(),
         ..WebRequest::default()
     };
@@ -175,7 +166,11 @@ pub fn steps(u: &mut Unstructured<'_>) -> Result<Vec<Step>> {
     for event in events {
         steps.push(Step::Observe(Box::new(event)));
         if u.ratio(1, 4)? {
-            steps.push(Step::Flush);
+            steps.push(if u.ratio(1, 16)? {
+                Step::RefusedFlush
+            } else {
+                Step::Flush
+            });
         }
         if u.ratio(1, 24)? {
             steps.push(command(u)?);
@@ -269,7 +264,15 @@ fn edit(u: &mut Unstructured<'_>, events: &mut Vec<Event>) -> Result<()> {
                         r.request_headers =
                             Some(vec![HttpHeader::new("Cookie", &crate::mutate::string(u)?)])
                     }
-                    2 => r.resource_type = u.choose(&["main_frame", "", "weird"])?.to_string(),
+                    2 => {
+                        r.resource_type = *u.choose(&[
+                            ResourceType::Document,
+                            ResourceType::Unknown,
+                            ResourceType::Other,
+                            ResourceType::Ping,
+                            ResourceType::Image,
+                        ])?
+                    }
                     _ => r.status_code = u.arbitrary()?,
                 }
             }
@@ -322,29 +325,41 @@ fn set_tab(event: &mut Event, tab: i64) {
     }
 }
 
-/// The service worker and its storage, in the storage's JSON form.
+/// The service worker and its storage, in the storage's form: JSON strings under keys, as
+/// `extension/storage.js` writes them.
 #[derive(Default)]
 pub struct Extension {
     recorder: Recorder,
     /// Trace key -> its stored state.
-    states: BTreeMap<i64, Value>,
+    states: BTreeMap<i64, String>,
     /// (trace key, chunk) -> the stored events.
-    chunks: BTreeMap<(i64, u32), Value>,
+    chunks: BTreeMap<(i64, u32), String>,
+    /// (tab, chunk) -> a stored pre-flow buffer chunk.
+    buffers: BTreeMap<(i64, u32), String>,
+    /// The clock: the latest time an event or command gave (a restarted worker's `now`).
+    now: f64,
 }
 
 impl Extension {
     pub fn run(&mut self, step: Step) {
         match step {
             Step::Observe(event) => {
+                let t = event.time_ms();
+                if t.is_finite() {
+                    self.now = self.now.max(t);
+                }
                 let actions = self.recorder.observe(*event);
                 self.apply(actions);
             }
             Step::Flush => self.flush(),
+            Step::RefusedFlush => self.refused_flush(),
             Step::Record(tab, now) => {
+                self.now = self.now.max(now);
                 let actions = self.recorder.record(tab, now);
                 self.apply(actions);
             }
             Step::Stop(tab, now) => {
+                self.now = self.now.max(now);
                 let actions = self.recorder.stop(tab, now);
                 self.apply(actions);
             }
@@ -366,53 +381,141 @@ impl Extension {
         self.apply(actions);
         // Nothing the recorder holds about a trace is missing from storage after a flush.
         for state in self.recorder.states() {
-            if let Some(stored) = self.states.get(&state.tab) {
+            if let Some(stored) = self.states.get(&state.trace) {
                 assert_eq!(
                     stored,
                     &to_storage(state),
                     "after a flush, the stored state of trace {} differs from the recorder's",
-                    state.tab
+                    state.trace
                 );
             }
         }
     }
 
+    /// A flush whose `storage.set` fails (its deletions go through): the recorder is told,
+    /// as the worker tells it, and each trace whose chunk was lost counts the lost events.
+    fn refused_flush(&mut self) {
+        let actions = self.recorder.flush();
+        self.delete(&actions);
+        let lost_before: BTreeMap<i64, u32> = self
+            .recorder
+            .states()
+            .map(|s| (s.trace, s.lost_events))
+            .collect();
+        let failed = FailedWrite {
+            append: actions
+                .append
+                .iter()
+                .map(|a| FailedChunk {
+                    trace: a.trace,
+                    chunk: a.chunk,
+                    events: a.events,
+                    bytes: a.bytes,
+                })
+                .collect(),
+            states: actions
+                .states
+                .iter()
+                .map(|s| FailedState { trace: s.trace })
+                .collect(),
+            buffered: actions
+                .buffered
+                .iter()
+                .map(|c| BufferChunkKey {
+                    tab: c.tab,
+                    chunk: c.chunk,
+                })
+                .collect(),
+        };
+        let told = self
+            .recorder
+            .write_failed(failed, "Session storage quota bytes exceeded.");
+        for append in &actions.append {
+            let Some(state) = self.recorder.state(append.trace) else {
+                continue;
+            };
+            let before = lost_before.get(&append.trace).copied().unwrap_or(0);
+            assert!(
+                state.lost_events >= before.saturating_add(append.events),
+                "trace {}: a refused chunk of {} events is not counted as lost ({} before, {} after)",
+                append.trace,
+                append.events,
+                before,
+                state.lost_events
+            );
+            assert!(
+                state.write_error.is_some(),
+                "trace {}: the refused write is not reported",
+                append.trace
+            );
+        }
+        self.apply(told);
+    }
+
     fn apply(&mut self, actions: Actions) {
         for append in &actions.append {
             self.chunks
-                .insert((append.trace, append.chunk), to_storage(&append.events));
+                .insert((append.trace, append.chunk), append.json.clone());
         }
         for state in &actions.states {
-            self.states.insert(state.tab, to_storage(state));
+            self.states.insert(state.trace, to_storage(state));
         }
+        for chunk in &actions.buffered {
+            self.buffers
+                .insert((chunk.tab, chunk.chunk), chunk.json.clone());
+        }
+        self.delete(&actions);
+    }
+
+    fn delete(&mut self, actions: &Actions) {
         for state in &actions.removed {
-            self.states.remove(&state.tab);
-            self.chunks.retain(|(trace, _), _| *trace != state.tab);
+            self.states.remove(&state.trace);
+            self.chunks.retain(|(trace, _), _| *trace != state.trace);
+        }
+        for key in &actions.unbuffered {
+            self.buffers.remove(&(key.tab, key.chunk));
         }
     }
 
-    /// A new worker: the stored states read back, handed to a new recorder, which must then
-    /// hold exactly them (a recording one counting the restart).
+    /// A new worker: the stored states and buffer chunks read back, handed to a new recorder,
+    /// which must then hold exactly those states (a recording one counting the restart).
     fn restart(&mut self) {
         let states: Vec<TabState> = self
             .states
             .values()
-            .map(|v| from_storage::<TabState>(v, "a trace state"))
+            .map(|json| from_storage::<TabState>(json, "a trace state"))
             .collect();
         self.check_stored_traces(&states);
+        let buffers: Vec<StoredBuffer> = self
+            .buffers
+            .iter()
+            .map(|(&(tab, chunk), json)| {
+                let stored = BufferChunk {
+                    tab,
+                    chunk,
+                    json: json.clone(),
+                }
+                .decode();
+                assert!(
+                    stored.entries.is_some(),
+                    "a stored buffer chunk of tab {tab} does not read back: {json}"
+                );
+                stored
+            })
+            .collect();
         self.recorder = Recorder::new();
-        let actions = self.recorder.restore(states.clone());
+        let actions = self.recorder.restore(states.clone(), buffers, self.now);
         for before in &states {
             let mut expected = before.clone();
             if expected.is_recording() {
                 expected.restarts += 1;
             }
-            let restored = self.recorder.state(before.tab);
+            let restored = self.recorder.state(before.trace);
             assert_eq!(
                 restored.map(to_storage),
                 Some(to_storage(&expected)),
                 "trace {} did not survive the worker restart",
-                before.tab
+                before.trace
             );
         }
         self.apply(actions);
@@ -421,12 +524,20 @@ impl Extension {
     /// Every stored trace reads back into a trace the core analyses.
     fn check_stored_traces(&self, states: &[TabState]) {
         for state in states {
-            let events: Vec<Event> = self
+            let chunks: Vec<&str> = self
                 .chunks
-                .range((state.tab, 0)..=(state.tab, u32::MAX))
-                .flat_map(|(_, v)| from_storage::<Vec<Event>>(v, "a stored chunk"))
+                .range((state.trace, 0)..=(state.trace, u32::MAX))
+                .map(|(_, json)| {
+                    if let Err(e) = parse_chunk(json) {
+                        panic!(
+                            "a stored chunk of trace {} does not read back: {e}\n{json}",
+                            state.trace
+                        );
+                    }
+                    json.as_str()
+                })
                 .collect();
-            let trace = trace_from_events(state, events);
+            let trace = trace_from_chunks(state, chunks);
             let report = flowlens_core::analyze(&trace, &flowlens_core::Profile::default());
             assert!(!report.checks.is_empty());
         }
@@ -437,15 +548,15 @@ impl Extension {
     }
 }
 
-/// What `chrome.storage` keeps: JSON.
-fn to_storage<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or_else(|e| panic!("cannot be stored as JSON: {e}"))
+/// What the worker stores of a state: its JSON.
+fn to_storage<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| panic!("cannot be stored as JSON: {e}"))
 }
 
 /// Reads a stored value back; it must read, and write back the same.
-fn from_storage<T: serde::de::DeserializeOwned + serde::Serialize>(v: &Value, what: &str) -> T {
-    let read: T = serde_json::from_value(v.clone())
-        .unwrap_or_else(|e| panic!("{what} does not read back from storage: {e}\n{v}"));
-    assert_eq!(&to_storage(&read), v, "{what} changes through storage");
+fn from_storage<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str, what: &str) -> T {
+    let read: T = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("{what} does not read back from storage: {e}\n{json}"));
+    assert_eq!(to_storage(&read), json, "{what} changes through storage");
     read
 }

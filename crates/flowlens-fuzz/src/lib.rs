@@ -16,8 +16,8 @@
 //! | `recorder`   | browser events, popup commands, worker restarts | no panic; storage holds what the recorder holds after a flush; every state survives a restart through the storage's JSON; stored traces analyse |
 //! | `profile`    | bytes as profile TOML or the options page's JSON | no panic; a profile read survives writing it back |
 //!
-//! The files are opened and reports rendered through [`open`] and [`render`] only: when
-//! those move (the opener and the output layer into the core), only those modules change.
+//! Files are opened and reports rendered through [`open`] and [`render`] only, so that a
+//! change of the core's opener or output layer changes one module here.
 
 use arbitrary::Unstructured;
 use flowlens_core::har;
@@ -59,7 +59,8 @@ pub fn har_import(data: &[u8]) {
         }
         Err(e) => one_line("HAR import error", &e.to_string()),
     }
-    let flows = har::read_har_flows(|| Ok(data), &mut |_| {});
+    // Dropping from the first byte, so that the dropping is checked on small files too.
+    let flows = har::read_har_flows_within(|| Ok(data), 0, &mut |_| {});
     match (&full, &flows) {
         (Ok(a), Ok(b)) => assert_eq!(
             flow_statuses(a, &Profile::default()),
@@ -281,7 +282,7 @@ pub fn analyze(data: &[u8]) {
     let flow = u.arbitrary::<Option<u8>>().ok().flatten().map(usize::from);
     check_analysis(&trace, &profile, &secrets, flow);
     // Fewer exchanges than the keeper's margins before and after a flow: it keeps them all.
-    if trace.exchanges.len() > 2 * 64 {
+    if trace.exchanges.len() > 2 * flowlens_core::limits::NEARBY_EXCHANGES {
         keeping_what_flows_reach_changes_nothing(&trace, &profile);
     }
 }
@@ -321,7 +322,7 @@ fn keeping_what_flows_reach_changes_nothing(trace: &Trace, profile: &Profile) {
     };
     let (Ok(all), Ok(kept)) = (
         open::read_har(&bytes),
-        har::read_har_flows(|| Ok(&bytes[..]), &mut |_| {}),
+        har::read_har_flows_within(|| Ok(&bytes[..]), 0, &mut |_| {}),
     ) else {
         panic!("a HAR Flowlens exports does not read back");
     };

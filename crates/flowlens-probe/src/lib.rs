@@ -4,9 +4,8 @@
 //! as a [`Trace`] (source `probe`), so that the same rules as for a recorded browser flow
 //! judge it:
 //!
-//! 1. an unauthenticated MCP `initialize` request (Streamable HTTP, with an `Origin` header
-//!    as a browser-based client sends it), which must be answered by a 401 with a Bearer
-//!    challenge;
+//! 1. an unauthenticated MCP `initialize` request (Streamable HTTP), which must be answered by
+//!    a 401 with a Bearer challenge;
 //! 2. protected-resource metadata: the challenge's `resource_metadata` URL, else the
 //!    path-aware then the root well-known URL;
 //! 3. authorization-server metadata for the first of `authorization_servers`, at the
@@ -19,6 +18,12 @@
 //! where JSON was expected) becomes a note of the report; what stops the probe (DNS, TLS,
 //! connection, time-outs, a redirect loop, an oversized response, an answer that is not a 401)
 //! is a [`ProbeError`] naming the step.
+//!
+//! By default the probe is a native client (a desktop app, a CLI, a server-side agent, the
+//! most common MCP clients): it sends no `Origin`, and CORS is not judged; the report says
+//! that browser-based clients were not checked. Given a web client's origin
+//! ([`Options::origin`], `--origin` or the profile's `web_client_origins`) it asks as that
+//! client, and an answer the browser would not let it read fails.
 //!
 //! The probe never sends credentials: no cookies are kept and no `Authorization` header is
 //! ever set.
@@ -46,10 +51,6 @@ use http::{Client, ClientConfig, Outgoing};
 /// The MCP protocol version the probe announces (header and `initialize` body).
 pub const PROTOCOL_VERSION: &str = "2025-11-25";
 
-/// The `Origin` the probe sends by default, as a browser-based MCP client would. `.invalid`
-/// never resolves, so no server can mistake it for a real site.
-pub const DEFAULT_ORIGIN: &str = "https://flowlens.invalid";
-
 /// The checks a probe can see, in the core's rule ids. Every other checklist item needs a
 /// recorded browser flow (authorization request, login and consent pages, callback, tokens)
 /// and is left out of a probe report; a note says how many.
@@ -60,7 +61,7 @@ pub const PROBE_CHECKS: &[CheckId] = &[
     CheckId::new("env-production"),
     CheckId::new("https-everywhere"),
     CheckId::new("hsts"),
-    // The probe sends a foreign `Origin`, so the CORS answers of the metadata are judged.
+    // Judged when the probe asks as a web client (an `Origin`); else not observed, saying so.
     CheckId::new("cors"),
 ];
 
@@ -76,8 +77,10 @@ pub struct Options {
     pub max_redirects: usize,
     /// Accept any TLS certificate. Only for local test servers: said in the report's notes.
     pub insecure: bool,
-    /// The `Origin` header sent with every request, as a browser-based client would send it
-    /// (so the server's CORS answer is recorded); `None` to probe as a native client.
+    /// The `Origin` header sent with every request, as your browser-based client on that site
+    /// sends it (its CORS answers are then judged, and a missing one fails); `None` (the
+    /// default) probes as a native client, and the first of the profile's
+    /// `web_client_origins` is used when there is one.
     pub origin: Option<String>,
     /// The `MCP-Protocol-Version` header and `initialize` protocol version.
     pub protocol_version: String,
@@ -96,7 +99,7 @@ impl Default for Options {
             max_body_bytes: 1024 * 1024,
             max_redirects: 5,
             insecure: false,
-            origin: Some(DEFAULT_ORIGIN.to_string()),
+            origin: None,
             protocol_version: PROTOCOL_VERSION.to_string(),
             resolve: Vec::new(),
             ca_certs: Vec::new(),
@@ -136,11 +139,55 @@ pub struct Probe {
 /// could not run: the URL is not usable, a request failed at the transport level, timed out,
 /// looped or was too large, or the server did not answer the `initialize` request with 401.
 pub fn probe(url: &str, options: &Options) -> Result<Probe, ProbeError> {
+    let (options, note) = as_client(options);
     let client = Client::new(
         options.client_config(&format!("flowlens-probe/{}", env!("CARGO_PKG_VERSION"))),
     );
-    let discovery = discover(&client, url, SourceKind::Probe, options)?;
-    Ok(finish(discovery, options))
+    let mut discovery = discover(&client, url, SourceKind::Probe, &options)?;
+    discovery.notes.insert(0, note);
+    Ok(finish(discovery, &options))
+}
+
+/// Who the probe asks as: a native client (no `Origin`) unless given a web client's origin,
+/// or the first of the profile's `web_client_origins`; an origin given is one of the profile's
+/// web clients from then on (its answers must be readable). With the note that says which.
+fn as_client(options: &Options) -> (Options, String) {
+    let mut options = options.clone();
+    if let Some(origin) = &options.origin {
+        let origin = origin.trim_end_matches('/').to_string();
+        if !options.profile.is_web_client_origin(&origin) {
+            options.profile.web_client_origins.push(origin.clone());
+        }
+        options.origin = Some(origin);
+    } else {
+        options.origin = options
+            .profile
+            .web_client_origins
+            .first()
+            .map(|o| o.trim_end_matches('/').to_string());
+    }
+    let note = match &options.origin {
+        None => "Browser-based clients were not checked: the probe asked as a native client (no \
+                 Origin header), as desktop and server-side MCP clients do. Probe again with \
+                 --origin https://your-web-client.example (or list web_client_origins in the \
+                 profile) to check that a web client on that site can read every answer."
+            .to_string(),
+        Some(origin) => {
+            let others = options.profile.web_client_origins.len().saturating_sub(1);
+            let mut note = format!(
+                "The probe asked as the browser-based client on {origin}: every answer must let \
+                 it read the response (CORS)."
+            );
+            if others > 0 {
+                note.push_str(&format!(
+                    " The profile lists {others} other web client origin(s): probe again with \
+                     --origin for each."
+                ));
+            }
+            note
+        }
+    };
+    (options, note)
 }
 
 /// What discovery found, where an MCP client goes on to register and send the user to sign
@@ -427,10 +474,10 @@ impl<'a> Run<'a> {
         self.step_note(
             step,
             format!(
-                "the server does not allow the probe's Origin {origin} (as a browser-based MCP \
-                 client from another site would send it). If it allows only your own web \
-                 clients, probe again as one of them (flowlens probe --origin \
-                 https://your-client.example) or as a native client (--no-origin)"
+                "the server does not allow the Origin {origin}: a browser-based MCP client on \
+                 that site cannot read its answer. If the server allows only other web \
+                 clients, probe again as one of them (--origin); native clients (no Origin) \
+                 are not affected"
             ),
         );
     }

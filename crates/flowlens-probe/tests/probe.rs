@@ -21,6 +21,22 @@ fn run(setup: Setup) -> (Site, Probe) {
     }
 }
 
+/// The origin of a browser-based client of the probed server's customer.
+const WEB_CLIENT: &str = "https://app.acme.test";
+
+/// The probe asking as the web client on `origin`.
+fn run_as_web_client(setup: Setup, origin: &str) -> (Site, Probe) {
+    let site = Site::start(setup);
+    let options = Options {
+        origin: Some(origin.into()),
+        ..site.options()
+    };
+    match probe(&site.mcp_url, &options) {
+        Ok(p) => (site, p),
+        Err(e) => panic!("the probe failed: {e}"),
+    }
+}
+
 fn run_err(setup: Setup) -> (Site, ProbeError) {
     let site = Site::start(setup);
     let err = probe(&site.mcp_url, &site.options()).expect_err("the probe should stop");
@@ -105,7 +121,7 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
     );
     assert_eq!(roles(&p), [DISCOVERY.to_vec()]);
 
-    // The initialize request as a browser-based Streamable HTTP client sends it.
+    // The initialize request as a native Streamable HTTP client sends it: no Origin.
     let init = &p.trace.exchanges[0];
     assert_eq!(
         init.request_header("content-type"),
@@ -119,10 +135,7 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
         init.request_header("mcp-protocol-version"),
         Some("2025-11-25")
     );
-    assert_eq!(
-        init.request_header("origin"),
-        Some("https://flowlens.invalid")
-    );
+    assert_eq!(init.request_header("origin"), None);
     let body: serde_json::Value =
         serde_json::from_str(&init.request_body.as_ref().expect("a body").text).expect("JSON");
     assert_eq!(body["method"], "initialize");
@@ -130,11 +143,6 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
     assert!(init
         .response_header("www-authenticate")
         .is_some_and(|h| h.contains("resource_metadata=")));
-    assert_eq!(
-        init.response_header("access-control-expose-headers"),
-        Some("WWW-Authenticate, Mcp-Session-Id")
-    );
-
     // What the servers received: the client sent what the trace says, and no credentials.
     let received = site.received();
     assert_eq!(received.len(), 3);
@@ -152,7 +160,7 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
         init.body
     );
     for r in &received {
-        assert_eq!(r.header("origin"), Some("https://flowlens.invalid"));
+        assert_eq!(r.header("origin"), None);
         for never in ["authorization", "cookie", "accept-encoding"] {
             assert_eq!(r.header(never), None, "{never} sent to {}", r.target);
         }
@@ -187,10 +195,15 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
     let reported: Vec<&str> = p.report.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(reported, expected);
     for check in &p.report.checks {
-        assert_eq!(check.status, Status::Pass, "{check:#?}");
+        // A native client by default: browser-based clients are not checked.
+        let expected = if check.id == "cors" {
+            Status::NotObserved
+        } else {
+            Status::Pass
+        };
+        assert_eq!(check.status, expected, "{check:#?}");
         assert_eq!(check.flow, Some(0));
     }
-    assert_eq!(p.report.flows[0].status, Status::Pass);
     for id in [
         "mcp-401-challenge",
         "mcp-discovery",
@@ -198,11 +211,14 @@ fn good_setup_is_recorded_as_one_discovery_flow() {
         "env-production",
         "https-everywhere",
         "hsts",
-        "cors",
     ] {
         assert_eq!(status(&p, id), Status::Pass, "{id}");
     }
     assert!(!p.report.has_failures());
+    // Asked as a web client, CORS is judged and the good setup passes it too.
+    let (_site, p) = run_as_web_client(Setup::good(), WEB_CLIENT);
+    assert_eq!(status(&p, "cors"), Status::Pass);
+    assert_eq!(p.report.flows[0].status, Status::Pass);
     let c = p.report.counts;
     assert_eq!(
         c.pass + c.fail + c.warn + c.not_observed + c.manual + c.skipped,
@@ -268,15 +284,44 @@ fn challenge_without_scope_warns() {
 }
 
 #[test]
-fn challenge_not_exposed_to_browser_clients_fails() {
+fn a_native_client_by_default_says_browser_clients_were_not_checked() {
     let (_site, p) = run(Setup {
         expose_www_authenticate: false,
+        prm_cors: PrmCors::Missing,
         ..Setup::good()
     });
+    assert!(p
+        .trace
+        .exchanges
+        .iter()
+        .all(|e| e.request_header("origin").is_none()));
+    assert_eq!(status(&p, "mcp-401-challenge"), Status::Pass);
+    assert_eq!(status(&p, "cors"), Status::NotObserved);
+    assert!(
+        summary(&p, "cors").contains("browser-based clients were not checked"),
+        "{}",
+        summary(&p, "cors")
+    );
+    assert!(
+        has_note(&p, "Browser-based clients were not checked"),
+        "{:?}",
+        p.report.notes
+    );
+}
+
+#[test]
+fn challenge_not_exposed_to_browser_clients_fails() {
+    let (_site, p) = run_as_web_client(
+        Setup {
+            expose_www_authenticate: false,
+            ..Setup::good()
+        },
+        WEB_CLIENT,
+    );
     let init = &p.trace.exchanges[0];
     assert_eq!(
         init.response_header("access-control-allow-origin"),
-        Some("https://flowlens.invalid")
+        Some(WEB_CLIENT)
     );
     assert_eq!(init.response_header("access-control-expose-headers"), None);
     assert_eq!(status(&p, "mcp-401-challenge"), Status::Fail);
@@ -307,17 +352,14 @@ fn a_server_that_allows_only_its_own_origins_is_probed_as_its_client() {
         mcp_allowed_origin: Some("https://app.acme.test"),
         ..Setup::good()
     };
-    let (_site, p) = run(setup.clone());
+    let (_site, p) = run_as_web_client(setup.clone(), "https://other.example.test");
     assert_eq!(
         p.trace.exchanges[0].response_header("access-control-allow-origin"),
         None
     );
     assert_eq!(status(&p, "mcp-401-challenge"), Status::Fail);
     assert!(
-        has_note(
-            &p,
-            "does not allow the probe's Origin https://flowlens.invalid"
-        ),
+        has_note(&p, "does not allow the Origin https://other.example.test"),
         "{:?}",
         p.report.notes
     );
@@ -426,24 +468,51 @@ fn no_hsts_on_the_custom_domain_fails_hsts() {
 }
 
 #[test]
-fn metadata_cors_is_judged_from_the_probes_origin() {
-    let (_site, p) = run(Setup {
-        prm_cors: PrmCors::ReflectWithCredentials,
-        ..Setup::good()
-    });
+fn metadata_cors_is_judged_from_the_web_clients_origin() {
+    let (_site, p) = run_as_web_client(
+        Setup {
+            prm_cors: PrmCors::ReflectWithCredentials,
+            ..Setup::good()
+        },
+        WEB_CLIENT,
+    );
     let prm = &p.trace.exchanges[1];
     assert_eq!(
         prm.response_header("access-control-allow-origin"),
-        Some("https://flowlens.invalid")
+        Some(WEB_CLIENT)
     );
     assert_eq!(status(&p, "cors"), Status::Fail);
 
-    let (_site, p) = run(Setup {
+    // Asked as your web client, an answer it cannot read is a failure, not a warning.
+    let (_site, p) = run_as_web_client(
+        Setup {
+            prm_cors: PrmCors::Missing,
+            ..Setup::good()
+        },
+        WEB_CLIENT,
+    );
+    assert_eq!(status(&p, "cors"), Status::Fail);
+    assert!(summary(&p, "cors").contains("protected-resource metadata"));
+    assert!(summary(&p, "cors").contains("your web client"));
+
+    // The profile's web client origins ask the same question.
+    let site = Site::start(Setup {
         prm_cors: PrmCors::Missing,
         ..Setup::good()
     });
-    assert_eq!(status(&p, "cors"), Status::Warn);
-    assert!(summary(&p, "cors").contains("protected-resource metadata"));
+    let mut options = site.options();
+    options.profile.web_client_origins = vec![WEB_CLIENT.into(), "https://b.test".into()];
+    let p = probe(&site.mcp_url, &options).expect("a report");
+    assert_eq!(
+        p.trace.exchanges[0].request_header("origin"),
+        Some(WEB_CLIENT)
+    );
+    assert_eq!(status(&p, "cors"), Status::Fail);
+    assert!(
+        has_note(&p, "1 other web client origin"),
+        "{:?}",
+        p.report.notes
+    );
 }
 
 #[test]
@@ -606,10 +675,13 @@ fn authorization_server_metadata_is_looked_up_in_the_spec_order() {
 
 #[test]
 fn a_redirect_is_followed_recorded_and_noted() {
-    let (site, p) = run(Setup {
-        prm_redirect_once: true,
-        ..Setup::good()
-    });
+    let (site, p) = run_as_web_client(
+        Setup {
+            prm_redirect_once: true,
+            ..Setup::good()
+        },
+        WEB_CLIENT,
+    );
     let redirect = &p.trace.exchanges[1];
     assert_eq!(redirect.status(), Some(301));
     assert_eq!(
@@ -626,8 +698,8 @@ fn a_redirect_is_followed_recorded_and_noted() {
     assert_eq!(roles(&p)[0].len(), 4);
     assert_eq!(status(&p, "mcp-discovery"), Status::Pass);
     // A browser follows a cross-origin redirect only if the redirect answers CORS too;
-    // the test server's 301 does not.
-    assert_eq!(status(&p, "cors"), Status::Warn);
+    // the test server's 301 does not: your web client cannot read the metadata.
+    assert_eq!(status(&p, "cors"), Status::Fail);
 }
 
 // ---- What stops a probe: a clear error naming the step, never a hang or a panic. ----

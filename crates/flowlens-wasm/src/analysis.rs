@@ -2,9 +2,10 @@
 //! recorder's stored events.
 
 use flowlens_core::bundle::{self, Redaction};
+use flowlens_core::fetched::{self, FetchedDocument};
 use flowlens_core::manual::Answers as ManualAnswers;
 use flowlens_core::open::{self, InputKind};
-use flowlens_core::recorder::{self, Event, TabState};
+use flowlens_core::recorder::{self, TabState};
 use flowlens_core::render::markdown;
 use flowlens_core::report::{Report, ReportBuilder};
 use flowlens_core::rules;
@@ -25,7 +26,6 @@ pub fn analyze(trace: JsValue, profile: JsValue) -> Result<JsValue, JsError> {
 
 /// A recorded tab, analysed.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct RecordingReport {
     pub report: Report,
     /// Consent screenshots kept as evidence (not part of the report schema).
@@ -35,15 +35,16 @@ pub struct RecordingReport {
     pub pages: Vec<PageSnapshot>,
 }
 
-/// The report of a recorded tab from its state and stored chunks (arrays of events, in
+/// The report of a recorded tab from its state and stored chunks (JSON arrays of events, in
 /// chunk order).
 pub fn recording_report(
     state: &TabState,
-    chunks: Vec<Vec<Event>>,
+    chunks: Vec<String>,
     profile: &Profile,
     manual: &ManualAnswers,
+    documents: &[FetchedDocument],
 ) -> RecordingReport {
-    let (mut trace, report) = recording_analysis(state, chunks, profile, manual);
+    let (mut trace, report) = recording_analysis(state, chunks, profile, manual, documents);
     RecordingReport {
         report,
         screenshots: std::mem::take(&mut trace.screenshots),
@@ -51,14 +52,17 @@ pub fn recording_report(
     }
 }
 
-/// The trace of a recorded tab and its report, the user's manual answers merged in.
+/// The trace of a recorded tab and its report, the user's manual answers merged in, with the
+/// bodies of the discovery documents the popup fetched (see [`metadata_requests`]).
 pub fn recording_analysis(
     state: &TabState,
-    chunks: Vec<Vec<Event>>,
+    chunks: Vec<String>,
     profile: &Profile,
     manual: &ManualAnswers,
+    documents: &[FetchedDocument],
 ) -> (Trace, Report) {
-    let trace = recorder::trace_from_events(state, chunks.into_iter().flatten());
+    let mut trace = recorder::trace_from_chunks(state, chunks.iter().map(String::as_str));
+    fetched::attach_fetched(&mut trace, documents);
     let mut builder = ReportBuilder::new(&trace, profile).manual_answers(manual);
     if let Some(url) = &state.last_url {
         builder = builder.source_name(flowlens_core::redact::mask_url(url));
@@ -67,26 +71,45 @@ pub fn recording_analysis(
     (trace, report)
 }
 
-/// `analyzeRecording(state, chunks, profile?, manual?)` → `{report, screenshots, pages}`;
-/// `manual` is `{<check id>: {ticked, note}}` (the popup's stored answers).
+/// `analyzeRecording(state, chunks, profile?, manual?, documents?)` →
+/// `{report, screenshots, pages}`; `manual` is `{<check id>: {ticked, note}}` (the popup's
+/// stored answers), `documents` the discovery documents the popup fetched
+/// (`[{url, status, content_type, text, truncated, time_ms, error}]`).
 #[wasm_bindgen(js_name = analyzeRecording)]
 pub fn analyze_recording(
     state: JsValue,
     chunks: JsValue,
     profile: JsValue,
     manual: JsValue,
+    documents: JsValue,
 ) -> Result<JsValue, JsError> {
     let state: TabState = from_js(state, "trace state")?;
-    let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
+    let chunks: Vec<String> = from_js(chunks, "trace chunks")?;
     let profile: Profile = from_js_or_default(profile, "profile")?;
     let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
-    to_js(&recording_report(&state, chunks, &profile, &manual))
+    let documents: Vec<FetchedDocument> = from_js_or_default(documents, "fetched documents")?;
+    to_js(&recording_report(
+        &state, chunks, &profile, &manual, &documents,
+    ))
 }
 
-/// `exportBundle(state, chunks, profile?, manual?, key)` → `Uint8Array` of the export zip
-/// ([`crate::bundle`]), redacted with `key` (32 random bytes from `crypto.getRandomValues`,
-/// used once; JavaScript drops it). `key` `null` exports live secrets: the popup passes it
-/// only after the user confirmed an unredacted export.
+/// `metadataRequests(state, chunks)` → the URLs of the discovery documents the popup may
+/// fetch itself (GET, no cookies or credentials): ones the recorded flow requested and whose
+/// bodies a browser extension cannot see ([`fetched::bodies_to_fetch`]).
+#[wasm_bindgen(js_name = metadataRequests)]
+pub fn metadata_requests(state: JsValue, chunks: JsValue) -> Result<JsValue, JsError> {
+    let state: TabState = from_js(state, "trace state")?;
+    let chunks: Vec<String> = from_js(chunks, "trace chunks")?;
+    let trace = recorder::trace_from_chunks(&state, chunks.iter().map(String::as_str));
+    to_js(&fetched::bodies_to_fetch(&trace))
+}
+
+/// `exportBundle(state, chunks, profile?, manual?, key, documents?)` → `Uint8Array` of the
+/// export zip ([`crate::bundle`]), redacted with `key` (32 random bytes from
+/// `crypto.getRandomValues`, used once; JavaScript drops it). `key` `null` exports live
+/// secrets: the popup passes it only after the user confirmed an unredacted export.
+/// `documents` are the discovery documents the popup fetched: their bodies go into the HAR,
+/// so `flowlens check` on the export judges what the popup judged.
 #[wasm_bindgen(js_name = exportBundle)]
 pub fn export_bundle(
     state: JsValue,
@@ -94,9 +117,10 @@ pub fn export_bundle(
     profile: JsValue,
     manual: JsValue,
     key: Option<Vec<u8>>,
+    documents: JsValue,
 ) -> Result<Vec<u8>, JsError> {
     let state: TabState = from_js(state, "trace state")?;
-    let chunks: Vec<Vec<Event>> = from_js(chunks, "trace chunks")?;
+    let chunks: Vec<String> = from_js(chunks, "trace chunks")?;
     let profile: Profile = from_js_or_default(profile, "profile")?;
     let manual: ManualAnswers = from_js_or_default(manual, "manual answers")?;
     let redaction = match key {
@@ -106,7 +130,8 @@ pub fn export_bundle(
         ),
         None => Redaction::Unredacted,
     };
-    let (trace, report) = recording_analysis(&state, chunks, &profile, &manual);
+    let documents: Vec<FetchedDocument> = from_js_or_default(documents, "fetched documents")?;
+    let (trace, report) = recording_analysis(&state, chunks, &profile, &manual, &documents);
     Ok(bundle::write(&trace, &report, &profile, redaction))
 }
 

@@ -8,12 +8,17 @@
 //!
 //! Two modules are built from this crate (features `worker` and `popup`), so the service
 //! worker loads only the recorder. Exports, as JavaScript sees them:
-//! - worker: `new Recorder()`, `.restore(states)`, `.observe(kind, details)`, `.record(tab, now)`,
-//!   `.stop(tab, now)`, `.clear(tab)`: the service worker's recorder ([`recorder`]).
-//! - popup: `analyze(trace, profile)`, `analyzeRecording(state, chunks, profile, manual)`,
-//!   `exportBundle(state, chunks, profile, manual, key)`, `reportMarkdown(report)`, `rules()`,
-//!   `sections()`, `pickTrace(states, tab, exclude)`, `version()` ([`analysis`]; the export
-//!   bundle and the file opener are the core's `bundle` and `open`).
+//! - worker: `new Recorder()`, `.restore(states, buffers, now)`, `.observe(kind, details)`,
+//!   `.flush()`, `.writeFailed(actions, error)`, `.record(tab, now)`, `.stop(tab, now)`,
+//!   `.clear(tab)`: the service worker's recorder ([`recorder`]).
+//! - popup: `analyze(trace, profile)`,
+//!   `analyzeRecording(state, chunks, profile, manual, documents)`,
+//!   `metadataRequests(state, chunks)`,
+//!   `exportBundle(state, chunks, profile, manual, key, documents)`, `reportMarkdown(report)`,
+//!   `rules()`, `sections()`, `pickTrace(states, tab, exclude)` ([`analysis`]; the export
+//!   bundle and the file opener are the core's `bundle` and `open`); `profileFromForm(form)`,
+//!   `profileForm(profile)`, `deploymentKey(profile)` ([`profile`]).
+//! - both: `version()`, `limits()`.
 //! - popup (the viewer's Web Worker): `new FileLoader(name, size)`, `.push(chunk)`,
 //!   `.finish(profile, onProgress)` ([`analysis`]).
 //! - popup: `renderPopup(root, input)`: the popup, rendered from a report ([`dom`] writes the
@@ -24,6 +29,8 @@ pub mod analysis;
 mod convert;
 #[cfg(feature = "popup")]
 pub mod dom;
+#[cfg(feature = "popup")]
+pub mod profile;
 #[cfg(feature = "worker")]
 pub mod recorder;
 
@@ -42,4 +49,11 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn version() -> String {
     flowlens_core::VERSION.to_string()
+}
+
+/// `limits()`: the caps the extension's JavaScript applies before the core sees a value
+/// (`flowlens_core::limits`), so they are defined once.
+#[wasm_bindgen]
+pub fn limits() -> Result<JsValue, JsError> {
+    convert::to_js(&flowlens_core::limits::SCRIPT_LIMITS)
 }

@@ -3,10 +3,13 @@
 //! The worker hands every webRequest / webNavigation `details` object here untouched, with
 //! the name of the event; the core's [`flowlens_core::recorder::Recorder`] decides. The
 //! answer is `null` when there is nothing to do (most events of most tabs), else the
-//! [`Actions`](flowlens_core::recorder::Actions) to carry out.
+//! [`Actions`](flowlens_core::recorder::Actions) to carry out (snake_case, like every object
+//! the extension's parts exchange; stored chunks are JSON strings).
 
-use flowlens_core::recorder::{self, Event};
+use flowlens_core::recorder::budget::stored_bytes;
+use flowlens_core::recorder::{self, BufferChunk, Event, FailedWrite, StoredBuffer};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::convert::{from_js, to_js};
 
@@ -23,11 +26,19 @@ impl Recorder {
         Recorder::default()
     }
 
-    /// Takes back the persisted trace states (`flowlens/s/*` of `chrome.storage.session`)
-    /// after the worker started.
-    pub fn restore(&mut self, states: JsValue) -> Result<JsValue, JsError> {
+    /// Takes back, after the worker started at `now`, the persisted trace states
+    /// (`flowlens/s/*` of `chrome.storage.session`) and pre-flow buffer chunks
+    /// (`flowlens/b/*`, as `{tab, chunk, json}`).
+    pub fn restore(
+        &mut self,
+        states: JsValue,
+        buffers: JsValue,
+        now: f64,
+    ) -> Result<JsValue, JsError> {
         let states = from_js(states, "trace states")?;
-        actions(self.inner.restore(states))
+        let buffers: Vec<BufferChunk> = from_js(buffers, "buffer chunks")?;
+        let buffers = buffers.into_iter().map(decode).collect();
+        actions(self.inner.restore(states, buffers, now))
     }
 
     /// One browser event. `kind` names the listener: `before-request`, `send-headers`,
@@ -42,6 +53,14 @@ impl Recorder {
     /// worker calls it once the current burst of events is handled (`actions.flush`).
     pub fn flush(&mut self) -> Result<JsValue, JsError> {
         actions(self.inner.flush())
+    }
+
+    /// A write of `flush`'s actions the browser refused even after retries (`error`: its
+    /// message): the traces it was for say so.
+    #[wasm_bindgen(js_name = writeFailed)]
+    pub fn write_failed(&mut self, failed: JsValue, error: &str) -> Result<JsValue, JsError> {
+        let failed: FailedWrite = from_js(failed, "failed write")?;
+        actions(self.inner.write_failed(failed, error))
     }
 
     /// The popup's Record button.
@@ -92,4 +111,31 @@ pub fn event_from_js(kind: &str, details: JsValue) -> Result<Event, JsError> {
         "screenshot" => Event::Screenshot(from_js(details, kind)?),
         other => return Err(JsError::new(&format!("unknown event kind {other:?}"))),
     })
+}
+
+/// A stored buffer chunk, read with the browser's JSON parser, each event by its `kind` as
+/// the worker reads live ones (decoding the tagged enum in Rust would add a second copy of
+/// every event decoder to this module).
+fn decode(chunk: BufferChunk) -> StoredBuffer {
+    let entries = js_sys::JSON::parse(&chunk.json)
+        .ok()
+        .and_then(|value| value.dyn_into::<js_sys::Array>().ok())
+        .and_then(|entries| entries.iter().map(decode_entry).collect());
+    StoredBuffer {
+        tab: chunk.tab,
+        chunk: chunk.chunk,
+        bytes: stored_bytes(&chunk.json),
+        entries,
+    }
+}
+
+/// One `[event, cut_fields]` entry.
+fn decode_entry(entry: JsValue) -> Option<(Event, u32)> {
+    let entry: js_sys::Array = entry.dyn_into().ok()?;
+    let event = entry.get(0);
+    let kind = js_sys::Reflect::get(&event, &JsValue::from_str("kind"))
+        .ok()?
+        .as_string()?;
+    let cut_fields = entry.get(1).as_f64().unwrap_or(0.0) as u32;
+    Some((event_from_js(&kind, event).ok()?, cut_fields))
 }

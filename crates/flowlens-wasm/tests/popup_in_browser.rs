@@ -50,7 +50,7 @@ fn every_check_has_its_hooks_and_page_text_stays_text() {
     let root = render(serde_json::json!({
         "report": report,
         "pages": trace.pages,
-        "activeTab": null,
+        "active_tab": null,
     }));
 
     let checks = root.query_selector_all("[data-check]").expect("query");
@@ -75,7 +75,7 @@ fn every_check_has_its_hooks_and_page_text_stays_text() {
 #[wasm_bindgen_test]
 fn without_a_recording_it_says_how_to_start() {
     let root = render(serde_json::json!({
-        "incognito": {"allowed": false, "currentWindow": true},
+        "incognito": {"allowed": false, "current_window": true},
     }));
     let text = root.text_content().unwrap_or_default();
     assert!(text.contains("No authorization flow recorded yet"));
@@ -84,7 +84,7 @@ fn without_a_recording_it_says_how_to_start() {
 
 #[wasm_bindgen_test]
 fn without_host_access_it_offers_the_button_that_asks_for_it() {
-    let root = render(serde_json::json!({ "hostAccess": false }));
+    let root = render(serde_json::json!({ "host_access": false }));
     let block = root
         .query_selector("#cannot-record")
         .expect("query")
@@ -99,7 +99,7 @@ fn without_host_access_it_offers_the_button_that_asks_for_it() {
         .expect("the button");
     assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
 
-    let granted = render(serde_json::json!({ "hostAccess": true }));
+    let granted = render(serde_json::json!({ "host_access": true }));
     assert!(granted
         .query_selector("#grant-access")
         .expect("query")

@@ -20,7 +20,8 @@ fn json_of(value: &JsValue) -> Value {
     serde_json::from_str(&text).expect("JSON")
 }
 
-/// One event and, as the worker does, the flush it asks for: the storage writes merged in.
+/// One event and, as the worker does, the flush it asks for: the storage writes merged in,
+/// each trace chunk's JSON read into `decoded`.
 fn request(recorder: &mut Recorder, kind: &str, details: Value) -> Value {
     let actions = recorder.observe(kind, js(&details)).expect("observed");
     if actions.is_null() {
@@ -31,8 +32,23 @@ fn request(recorder: &mut Recorder, kind: &str, details: Value) -> Value {
         let flushed = json_of(&recorder.flush().expect("flushed"));
         actions["append"] = flushed["append"].clone();
         actions["states"] = flushed["states"].clone();
+        actions["buffered"] = flushed["buffered"].clone();
     }
+    decode(&mut actions);
     actions
+}
+
+/// Reads each trace chunk's JSON into `decoded`, and each state's JSON in place (the JSON
+/// strings are what storage holds).
+fn decode(actions: &mut Value) {
+    for append in actions["append"].as_array_mut().into_iter().flatten() {
+        let json = append["json"].as_str().expect("a chunk is a JSON string");
+        append["decoded"] = serde_json::from_str(json).expect("a chunk reads");
+    }
+    for state in actions["states"].as_array_mut().into_iter().flatten() {
+        let json = state["json"].as_str().expect("a state is a JSON string");
+        *state = serde_json::from_str(json).expect("a state reads");
+    }
 }
 
 const TAB: i64 = 42;
@@ -56,14 +72,22 @@ fn ignores_tabs_without_a_flow_and_starts_at_the_authorization_request() {
         json!({"requestId": "0", "tabId": TAB, "frameId": 0, "type": "main_frame", "method": "GET",
                "url": "https://app.acme.test/", "timeStamp": 1000.0}),
     );
-    assert_eq!(idle, Value::Null, "nothing to do for a tab without a flow");
+    assert_eq!(
+        idle["append"],
+        json!([]),
+        "no trace for a tab without a flow"
+    );
+    assert_eq!(
+        idle["buffered"][0]["tab"], TAB,
+        "its buffer is stored, to survive a stopped worker"
+    );
 
     let actions = authorize(&mut recorder, 2000.0);
     let events: Vec<&Value> = actions["append"]
         .as_array()
         .into_iter()
         .flatten()
-        .flat_map(|a| a["events"].as_array().into_iter().flatten())
+        .flat_map(|a| a["decoded"].as_array().into_iter().flatten())
         .collect();
     assert_eq!(events.len(), 2, "the buffered page load came along");
     assert_eq!(
@@ -74,7 +98,11 @@ fn ignores_tabs_without_a_flow_and_starts_at_the_authorization_request() {
     assert_eq!(events[0]["url"], "https://app.acme.test/");
     assert_eq!(events[1]["url"], AUTHORIZE);
     assert_eq!(actions["states"][0]["phase"], "recording");
-    assert_eq!(actions["lookupTab"], TAB);
+    assert_eq!(actions["lookup_tab"], TAB);
+    assert_eq!(
+        events[0]["resource_type"], "document",
+        "stored in snake_case"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -84,9 +112,14 @@ fn a_restarted_worker_goes_on_from_the_stored_states() {
     let states = js(&actions["states"]);
 
     let mut restarted = Recorder::new();
-    let restored = json_of(&restarted.restore(states).expect("restored"));
+    let restored = json_of(
+        &restarted
+            .restore(states, js(&json!([])), 2000.0)
+            .expect("restored"),
+    );
     assert_eq!(restored["flush"], true);
-    let flushed = json_of(&restarted.flush().expect("flushed"));
+    let mut flushed = json_of(&restarted.flush().expect("flushed"));
+    decode(&mut flushed);
     assert_eq!(flushed["states"][0]["restarts"], 1);
     let actions = request(
         &mut restarted,
@@ -112,11 +145,11 @@ fn a_megabyte_url_is_cut_and_counted() {
         json!({"requestId": "3", "tabId": TAB, "frameId": 0, "type": "main_frame", "method": "GET",
                "url": huge, "timeStamp": 2000.0}),
     );
-    let url = actions["append"][0]["events"][0]["url"]
+    let url = actions["append"][0]["decoded"][0]["url"]
         .as_str()
         .unwrap_or_default();
     assert!(url.len() <= 64 * 1024, "{}", url.len());
-    assert_eq!(actions["states"][0]["cutFields"], 1);
+    assert_eq!(actions["states"][0]["cut_fields"], 1);
 }
 
 #[wasm_bindgen_test]
@@ -131,6 +164,25 @@ fn two_tabs_are_separate_traces() {
     );
     assert_eq!(other["append"][0]["trace"], 7);
     assert_eq!(other["append"][0]["chunk"], 0);
+}
+
+#[wasm_bindgen_test]
+fn a_refused_write_is_reported_in_the_trace_state() {
+    let mut recorder = Recorder::new();
+    let written = authorize(&mut recorder, 1000.0);
+    let actions = json_of(
+        &recorder
+            .write_failed(js(&written), "QUOTA_BYTES quota exceeded")
+            .expect("taken"),
+    );
+    assert_eq!(actions["flush"], true);
+    let mut flushed = json_of(&recorder.flush().expect("flushed"));
+    decode(&mut flushed);
+    assert_eq!(flushed["states"][0]["lost_chunks"], 1);
+    assert_eq!(
+        flushed["states"][0]["write_error"],
+        "QUOTA_BYTES quota exceeded"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -75,3 +75,26 @@ export function createTestPki(runDir, hostnames) {
     cert: readFileSync(file('leaf.pem')),
   };
 }
+
+/**
+ * Signs one more leaf certificate for `hostnames` with the CA that createTestPki() made in `runDir`
+ * (the real open-source servers of tests/e2e/servers/ run on their own hostnames). Returns the PEM
+ * key and certificate an HTTPS server needs.
+ */
+export function issueLeaf(runDir, name, hostnames) {
+  const pkiDir = path.join(runDir, 'pki');
+  const file = (suffix) => path.join(pkiDir, `${name}.${suffix}`);
+  run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', file('key'), '-out', file('csr'), '-subj', `/O=Flowlens tests/CN=${name}`]);
+  writeFileSync(file('ext'), [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=${hostnames.map((h) => `DNS:${h}`).join(',')},IP:127.0.0.1`,
+    '',
+  ].join('\n'));
+  run('openssl', ['x509', '-req', '-in', file('csr'), '-CA', path.join(pkiDir, 'ca.pem'),
+    '-CAkey', path.join(pkiDir, 'ca.key'), '-CAcreateserial', '-days', '7', '-sha256',
+    '-extfile', file('ext'), '-out', file('pem')]);
+  return { key: readFileSync(file('key')), cert: readFileSync(file('pem')) };
+}

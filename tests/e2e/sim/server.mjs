@@ -51,6 +51,9 @@ export async function startSimServer({ runDir, httpsPort = 0, httpPort = 0, defa
     store: new SimStore(),
     signJwt: createTokenSigner(),
     scenarioNamed,
+    defaultScenario,
+    /** The scenario of this name, or null. */
+    scenarioCalled: (name) => SCENARIOS[name] ?? null,
     /** The scenario a pre-registration request asks for; the default one when it names none. */
     scenarioFromRequest(req) {
       const name = req.headers[SCENARIO_HEADER.toLowerCase()];

@@ -4,9 +4,9 @@
 // test of its own; it never gets a per-browser entry here.
 
 /**
- * The exact status of every automated check on the good flow. Two cannot be judged by the
- * extension at all: they read the metadata documents' response bodies, which webRequest never
- * shows (the HAR import judges them).
+ * The exact status of every automated check on the good flow. custom-domain-metadata and
+ * mcp-discovery read the metadata documents' bodies, which webRequest never shows: the popup
+ * fetches them itself (credential-free GETs of the URLs the flow requested).
  */
 export const GOOD = {
   'capture-complete': 'pass',
@@ -15,7 +15,7 @@ export const GOOD = {
   cors: 'pass',
   'custom-domain-authorize': 'pass',
   'custom-domain-pages': 'pass',
-  'custom-domain-metadata': 'not-observed',
+  'custom-domain-metadata': 'pass',
   hsts: 'pass',
   'branding-logo': 'pass',
   'branding-favicon': 'pass',
@@ -42,7 +42,7 @@ export const GOOD = {
   'referrer-policy': 'pass',
   'network-allowlist': 'pass',
   'mcp-401-challenge': 'pass',
-  'mcp-discovery': 'not-observed',
+  'mcp-discovery': 'pass',
   // What a client that runs the flow itself checks (`flowlens connect`): the extension keeps no
   // response body (no token response, no JSON-RPC answer) and the browser client makes no
   // active checks. The session id the server issued is a header, which the extension sees.
@@ -83,12 +83,14 @@ const NO_CALLBACK = {
  * Vendor footers are warnings (removing them is a paid add-on), vendor logos and favicons fail.
  */
 export const SCENARIO_CHECKS = {
+  // The metadata the client read names the vendor host: the popup reads it too (it fetches it).
   'vendor-default': {
-    'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', hsts: 'not-observed', 'branding-vendor-mark': 'warn',
+    'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', 'custom-domain-metadata': 'fail',
+    hsts: 'not-observed', 'branding-vendor-mark': 'warn',
   },
   'dev-env': {
-    'env-production': 'fail', 'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail', hsts: 'not-observed',
-    'branding-vendor-mark': 'warn',
+    'env-production': 'fail', 'custom-domain-authorize': 'fail', 'custom-domain-pages': 'fail',
+    'custom-domain-metadata': 'fail', hsts: 'not-observed', 'branding-vendor-mark': 'warn',
   },
   // The vendor's default logo and favicon come from cdn.scalekit.com, as on unbranded hosted pages.
   unbranded: { 'branding-logo': 'fail', 'branding-favicon': 'fail', 'branding-vendor-mark': 'warn' },
@@ -107,8 +109,9 @@ export const SCENARIO_CHECKS = {
     clickjacking: 'not-observed',
   },
   'http-hop': { 'https-everywhere': 'fail' },
+  // The metadata (read by the popup too) advertises iss, and the fragment carries none.
   'token-in-fragment': {
-    'oauth-authorization-response': 'fail', 'oauth-iss': 'warn', 'oauth-no-tokens-in-url': 'fail',
+    'oauth-authorization-response': 'fail', 'oauth-iss': 'fail', 'oauth-no-tokens-in-url': 'fail',
     'oauth-token-exchange': 'not-observed',
   },
   'no-pkce': { 'oauth-pkce-s256': 'fail', 'oauth-token-exchange': 'fail' },

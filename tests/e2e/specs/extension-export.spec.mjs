@@ -9,7 +9,8 @@ import path from 'node:path';
 import { test, expect } from '../fixtures.mjs';
 import { REPO_ROOT, TEST_USER } from '../harness.mjs';
 import {
-  extensionReady, isExtensionOwn, openInViewer, openPopup, recordFlow, shownStatuses, textOf, unzipStored,
+  cliReport, extensionReady, isExtensionOwn, openInViewer, openPopup, recordFlow, shownStatuses, textOf,
+  unzipStored,
 } from './extension-support.mjs';
 
 test.use({ extensionPath: REPO_ROOT });
@@ -169,23 +170,6 @@ test('manual items: tick and note persist across popup reopen, reach the Markdow
   expect((await manualItem(popup)).ticked).toBe('true');
 });
 
-/** `flowlens check --format json` on a file: the built CLI, else the CLI's committed snapshot. */
-function cliReport(file) {
-  const bins = [process.env.FLOWLENS_CLI, 'target/release/flowlens', 'target/debug/flowlens']
-    .filter(Boolean).map((p) => path.resolve(REPO_ROOT, p));
-  const bin = bins.find((p) => fs.existsSync(p));
-  if (bin) {
-    try {
-      return JSON.parse(execFileSync(bin, ['check', '--format', 'json', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));
-    } catch (error) {
-      // Exit 1 when a check fails; the report is on stdout all the same.
-      if (error.stdout) return JSON.parse(error.stdout);
-      throw error;
-    }
-  }
-  const snap = path.join(REPO_ROOT, 'crates/flowlens-cli/tests/snapshots', `cli__example_json@${path.basename(file)}.snap`);
-  return JSON.parse(fs.readFileSync(snap, 'utf8').split(/^---$/m).slice(2).join('---'));
-}
 
 test('viewer: each example HAR shows the statuses of flowlens check --format json', async ({ driver }) => {
   await extensionReady(driver);

@@ -8,9 +8,12 @@
 // pages; then the pages it returns are Playwright pages too. Helpers that read a page use only
 // `evaluate`, which both kinds of page have.
 
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { expect } from '../fixtures.mjs';
-import { runFlow } from '../harness.mjs';
+import { REPO_ROOT, runFlow } from '../harness.mjs';
 import { chromiumDriver } from '../drivers/chromium.mjs';
 import { walkFlow } from '../drivers/flow.mjs';
 import { playwrightPage } from '../drivers/page.mjs';
@@ -45,16 +48,16 @@ export async function sessionStorage(contextOrDriver) {
   return (await asDriver(contextOrDriver)).inExtension(() => chrome.storage.session.get(null));
 }
 
-/** The recorder state and stored events of the trace a tab feeds. */
+/** The recorder state and stored events of the trace a tab feeds (stored as JSON strings). */
 export async function recordingOf(contextOrDriver, tabId) {
   const all = await sessionStorage(contextOrDriver);
   const state = Object.entries(all)
     .filter(([key]) => key.startsWith('flowlens/s/'))
-    .map(([, value]) => value)
-    .find((s) => s.tab === tabId || s.followers.includes(tabId));
+    .map(([, json]) => JSON.parse(json))
+    .find((s) => s.trace === tabId || s.followers.includes(tabId));
   if (!state) return { state: null, events: [] };
   const events = [];
-  for (let n = 0; n < state.chunks; n += 1) events.push(...(all[`flowlens/t/${state.tab}/${n}`] ?? []));
+  for (let n = 0; n < state.chunks; n += 1) events.push(...JSON.parse(all[`flowlens/t/${state.trace}/${n}`] ?? '[]'));
   return { state, events };
 }
 
@@ -92,11 +95,17 @@ export async function recordFlow(contextOrDriver, page, scenario, options = {}) 
   return { ...result, tabId };
 }
 
-/** Opens the popup as a page for a tab (`?tab=`) and waits until it rendered. */
+/**
+ * Opens the popup as a page for a tab (`?tab=`) and waits until it rendered, with the
+ * discovery documents it fetches itself (they settle custom-domain-metadata and mcp-discovery).
+ */
 export async function openPopup(contextOrDriver, tabId) {
   const driver = await asDriver(contextOrDriver);
   const query = tabId === undefined ? '' : `?tab=${tabId}`;
-  return giveBack(contextOrDriver, await driver.openExtensionPage(`extension/popup.html${query}`));
+  const popup = await driver.openExtensionPage(`extension/popup.html${query}`);
+  await expect.poll(() => popup.evaluate(() => document.body.dataset.metadata !== 'fetching'),
+    { timeout: 15_000, message: 'the popup rendered with the discovery documents it fetched' }).toBe(true);
+  return giveBack(contextOrDriver, popup);
 }
 
 /** Rule ids the extension's core has (its `rules()` export), read in the popup page. */
@@ -226,4 +235,22 @@ export async function expectNoOtherAutomatedChecks(popup, expected) {
   const shown = await popup.evaluate(() => [...document.querySelectorAll('[data-check]:not([data-status="manual"]):not(.manual)')]
     .map((c) => c.dataset.check));
   expect(shown.filter((id) => !(id in expected)), 'automated checks without an expected status').toEqual([]);
+}
+
+/** `flowlens check --format json` on a file: the built CLI, else the CLI's committed snapshot. */
+export function cliReport(file) {
+  const bins = [process.env.FLOWLENS_CLI, 'target/release/flowlens', 'target/debug/flowlens']
+    .filter(Boolean).map((p) => path.resolve(REPO_ROOT, p));
+  const bin = bins.find((p) => fs.existsSync(p));
+  if (bin) {
+    try {
+      return JSON.parse(execFileSync(bin, ['check', '--format', 'json', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+    } catch (error) {
+      // Exit 1 when a check fails; the report is on stdout all the same.
+      if (error.stdout) return JSON.parse(error.stdout);
+      throw error;
+    }
+  }
+  const snap = path.join(REPO_ROOT, 'crates/flowlens-cli/tests/snapshots', `cli__example_json@${path.basename(file)}.snap`);
+  return JSON.parse(fs.readFileSync(snap, 'utf8').split(/^---$/m).slice(2).join('---'));
 }

@@ -40,17 +40,28 @@ pub struct ProbeArgs {
     /// --resolve), e.g. mcp.acme.com:443:127.0.0.1. Repeatable.
     #[arg(long, value_name = "HOST:PORT:ADDRESS")]
     resolve: Vec<ResolveOverride>,
-    /// The Origin sent with every request, as a browser-based MCP client on that site sends
-    /// it. Use your web client's origin when the server allows only your own sites.
-    #[arg(long, value_name = "ORIGIN", default_value = flowlens_probe::DEFAULT_ORIGIN)]
-    origin: String,
-    /// Probe as a native client: send no Origin header (CORS is then not judged).
+    /// Ask as the browser-based MCP client on this origin (https://app.example.com): every
+    /// request carries it as Origin, and an answer the browser would not let that client read
+    /// fails. Without it (and without web_client_origins in the profile) the probe is a native
+    /// client, sends no Origin, and says that browser-based clients were not checked.
+    #[arg(long, value_name = "ORIGIN", value_parser = parse_origin)]
+    origin: Option<String>,
+    /// Ask as a native client even when the profile lists web client origins (no Origin).
     #[arg(long, conflicts_with = "origin")]
     no_origin: bool,
     /// Also write what the probe recorded as a Flowlens trace JSON file (readable by
     /// `flowlens check`), even when the probe stops early.
     #[arg(long, value_name = "FILE")]
     save_trace: Option<PathBuf>,
+}
+
+/// An http(s) origin, written as browsers send it (`https://app.example.com`).
+fn parse_origin(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("'{s}' is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("'{s}' is not an http(s) origin"));
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
@@ -76,11 +87,15 @@ pub fn run(args: ProbeArgs) -> Result<ExitCode, Failure> {
             "--insecure: TLS certificates are NOT verified; use it only against local test servers",
         );
     }
+    let mut profile = profile;
+    if args.no_origin {
+        profile.web_client_origins.clear();
+    }
     let defaults = Options::default();
     let options = Options {
         timeout: args.timeout,
         insecure: args.insecure,
-        origin: (!args.no_origin).then(|| args.origin.trim_end_matches('/').to_string()),
+        origin: args.origin,
         resolve: args.resolve,
         profile,
         ..defaults

@@ -18,6 +18,10 @@
 //! that on the kept exchanges they find the same flows, hops and statuses as on all of them;
 //! only hop numbers change, because they count kept exchanges.
 //!
+//! Nothing is dropped while what no flow reaches takes less than
+//! [`crate::limits::KEEP_WHOLE_BYTES`] (for a file a user opens): a HAR of a few pages is kept
+//! whole, its hop numbers those of the file; only a long session's noise is worth dropping.
+//!
 //! Exchanges must come in time order. Files are nearly sorted; a few out of order are put back
 //! in order through a small buffer. An exchange that comes later than that makes the keeper
 //! keep everything from then on, and [`Kept::exact`] false when something was already
@@ -26,9 +30,9 @@
 use std::collections::VecDeque;
 
 use super::{
-    carries_authorization_request, roles, CHAIN_WINDOW_MS, DISCOVERY_WINDOW_MS,
-    FOLLOW_UP_WINDOW_MS, NEARBY_EXCHANGES,
+    carries_authorization_request, roles, CHAIN_WINDOW_MS, DISCOVERY_WINDOW_MS, FOLLOW_UP_WINDOW_MS,
 };
+use crate::limits::{NEARBY_EXCHANGES, REORDER_EXCHANGES};
 use crate::trace::Exchange;
 
 /// How long after a flow's page chain its follow-ups (token request, MCP calls) and the
@@ -42,18 +46,23 @@ pub const DISCOVERY_REACH_MS: f64 = if DISCOVERY_WINDOW_MS > FOLLOW_UP_WINDOW_MS
 } else {
     FOLLOW_UP_WINDOW_MS
 };
-/// Exchanges held to put slightly unordered files back in time order.
-const REORDER_BUFFER: usize = 256;
 
 /// Decides which exchanges of a trace to keep, fed one at a time.
-#[derive(Default)]
 pub(crate) struct Keeper {
     /// Not judged yet, in time order (stable: equal times keep their arrival order).
     reorder: VecDeque<Exchange>,
     /// Judged, held until [`NEARBY_EXCHANGES`] more are judged (an authorization request
     /// keeps the ones before it), with the decision so far.
     recent: VecDeque<(Exchange, bool)>,
-    kept: Vec<Exchange>,
+    /// Settled, with the decision: until [`Self::dropping`], those no flow reaches are held
+    /// too.
+    kept: Vec<(Exchange, bool)>,
+    /// What the held exchanges no flow reaches take (about).
+    spare_bytes: usize,
+    /// Past this, they are dropped.
+    whole_bytes: usize,
+    /// They took more than `whole_bytes`: what no flow reaches is dropped.
+    dropping: bool,
     /// Everything up to this time is kept.
     keep_until_ms: Option<f64>,
     /// This many more exchanges are kept after the last kept stretch.
@@ -78,9 +87,28 @@ pub(crate) struct Kept {
 }
 
 impl Keeper {
+    /// Keeps everything while what no flow reaches takes up to `whole_bytes`
+    /// ([`crate::limits::KEEP_WHOLE_BYTES`] for a file a user opens).
+    pub fn new(whole_bytes: usize) -> Self {
+        Self {
+            reorder: VecDeque::new(),
+            recent: VecDeque::new(),
+            kept: Vec::new(),
+            spare_bytes: 0,
+            whole_bytes,
+            dropping: false,
+            keep_until_ms: None,
+            tail: 0,
+            judged_ms: None,
+            dropped: 0,
+            keep_all: false,
+            inexact: false,
+        }
+    }
+
     pub fn push(&mut self, ex: Exchange) {
         if self.keep_all {
-            self.kept.push(ex);
+            self.kept.push((ex, true));
             return;
         }
         if self
@@ -90,7 +118,7 @@ impl Keeper {
             self.inexact = self.dropped > 0;
             self.release_all();
             self.keep_all = true;
-            self.kept.push(ex);
+            self.kept.push((ex, true));
             return;
         }
         // Usually at the end; otherwise after the last exchange of the same time or earlier.
@@ -100,7 +128,7 @@ impl Keeper {
             .rposition(|e| e.time_ms.total_cmp(&ex.time_ms).is_le())
             .map_or(0, |i| i + 1);
         self.reorder.insert(at, ex);
-        if self.reorder.len() > REORDER_BUFFER {
+        if self.reorder.len() > REORDER_EXCHANGES {
             if let Some(first) = self.reorder.pop_front() {
                 self.judge(first);
             }
@@ -111,7 +139,7 @@ impl Keeper {
         self.release_all();
         // In time order, but for what came too late to be put in order: the importer's stable
         // sort puts it in place.
-        let mut exchanges = self.kept;
+        let mut exchanges: Vec<Exchange> = self.kept.into_iter().map(|(ex, _)| ex).collect();
         exchanges.shrink_to_fit();
         Kept {
             exchanges,
@@ -162,11 +190,37 @@ impl Keeper {
 
     fn settle(&mut self, ex: Exchange, keep: bool) {
         if keep {
-            self.kept.push(ex);
-        } else {
+            self.kept.push((ex, true));
+        } else if self.dropping {
             self.dropped += 1;
+        } else {
+            self.spare_bytes += held_bytes(&ex);
+            self.kept.push((ex, false));
+            if self.spare_bytes > self.whole_bytes {
+                self.dropping = true;
+                let before = self.kept.len();
+                self.kept.retain(|(_, keep)| *keep);
+                self.dropped += before - self.kept.len();
+            }
         }
     }
+}
+
+/// About what an exchange takes in memory: its strings.
+fn held_bytes(ex: &Exchange) -> usize {
+    let headers = |h: &[crate::trace::Header]| -> usize {
+        h.iter().map(|h| h.name.len() + h.value.len() + 48).sum()
+    };
+    let body =
+        |b: &Option<crate::trace::Body>| b.as_ref().map_or(0, |b| b.text.len() + b.mime_type.len());
+    let response = ex
+        .response
+        .as_ref()
+        .map_or(0, |r| headers(&r.headers) + body(&r.body));
+    let form = ex.form.as_ref().map_or(0, |f| {
+        f.iter().map(|p| p.name.len() + p.value.len() + 48).sum()
+    });
+    256 + ex.url.len() + headers(&ex.request_headers) + body(&ex.request_body) + form + response
 }
 
 #[cfg(test)]
@@ -188,7 +242,8 @@ mod tests {
         har["log"]["entries"].as_array().expect("entries").clone()
     }
 
-    /// A static file the dashboard page loads: what most of a long session's HAR is.
+    /// A static file the dashboard page loads: what most of a long session's HAR is. Each
+    /// takes about 8 KB, so that a thousand take more than `KEEP_WHOLE_BYTES`.
     fn noise(i: usize, ms: f64) -> Value {
         let kind = ["image", "script", "stylesheet", "document", "xhr"][i % 5];
         json!({
@@ -197,7 +252,7 @@ mod tests {
             "request": {"method": "GET", "url": format!("https://app.acme.test/static/{i}?v=1"),
                 "headers": [{"name": "referer", "value": "https://app.acme.test/dashboard"}]},
             "response": {"status": 200, "headers": [], "content": {"mimeType": "text/html",
-                "text": "<!doctype html><p>dashboard</p>"}}
+                "text": format!("<!doctype html><p>dashboard</p>{}", " ".repeat(8 * 1024))}}
         })
     }
 
@@ -310,6 +365,20 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn keeps_a_small_file_whole_with_its_hop_numbers() {
+        // A page of an MCP client, then its request to the server: the page is no flow's.
+        let mut entries = session(T0, 0.5, 4_000.0, 0);
+        entries.extend(retimed(
+            &example("good-custom-domain-byoa.har"),
+            T0 + MINUTE,
+        ));
+        entries.extend(session(T0 + 120.0 * MINUTE, 10.0, 4_000.0, 1_000));
+        let bytes = har(entries);
+        let all = read_har_slice(&bytes).expect("reads");
+        assert_eq!(flows_only(&bytes), all);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::page::PageKind;
 use crate::params::{url_without_query, UrlParams};
 use crate::profile::Profile;
 use crate::trace::{Exchange, PageSnapshot, Trace};
@@ -109,7 +110,7 @@ impl std::fmt::Display for Role {
 }
 
 /// The role of a discovery hop, if it is one.
-pub(super) fn discovery_role(ex: &Exchange) -> Option<Role> {
+pub(crate) fn discovery_role(ex: &Exchange) -> Option<Role> {
     let path = path_of(&ex.url);
     if path.contains("/.well-known/oauth-protected-resource") {
         Some(Role::ProtectedResourceMetadata)
@@ -165,13 +166,23 @@ pub(super) fn is_mcp_request(ex: &Exchange) -> bool {
     ex.method.eq_ignore_ascii_case("POST") && (json_rpc_body || mcp_header)
 }
 
-/// The role of a page-chain hop between the authorization request and the callback.
-pub(super) fn page_role(trace: &Trace, i: usize, profile: &Profile) -> Role {
+/// The role of a page-chain hop between the authorization request and the callback, and
+/// how it was inferred (for pages whose role comes from what they show or where they are).
+///
+/// In order: Scalekit's own paths and BYOA parameters (strong signals), the response status,
+/// then what the page is from its facts (`page`: the snapshot, else facts read from its HTML),
+/// then weaker hints from its path.
+pub(super) fn page_role(
+    trace: &Trace,
+    i: usize,
+    profile: &Profile,
+    page: Option<&PageSnapshot>,
+) -> (Role, Option<String>) {
     let ex = &trace.exchanges[i];
     let path = path_of(&ex.url);
     let params = UrlParams::of(&ex.url).query;
     if vendor::partner_callback_id(path).is_some() {
-        return Role::ByoaCallback;
+        return (Role::ByoaCallback, None);
     }
     let at_login_endpoint = profile
         .login_endpoint
@@ -179,40 +190,77 @@ pub(super) fn page_role(trace: &Trace, i: usize, profile: &Profile) -> Role {
         .is_some_and(|e| url_without_query(e) == url_without_query(&ex.url));
     if at_login_endpoint || params.has("login_request_id") && ex.method.eq_ignore_ascii_case("GET")
     {
-        return Role::ByoaLogin;
+        return (Role::ByoaLogin, None);
     }
     if params.has("response_type") && params.has("client_id") {
-        return Role::Authorize;
+        return (Role::Authorize, None);
     }
     let status = ex.status().unwrap_or(0);
-    if status >= 400 || path.starts_with(vendor::ERROR_API_PREFIX) || is_error_path(path, &params) {
-        return Role::ErrorPage;
+    if (300..400).contains(&status) {
+        return (Role::Redirect, None);
     }
-    if (300..400).contains(&status) || ex.method.eq_ignore_ascii_case("POST") {
-        return Role::Redirect;
+    if status >= 400 {
+        return (Role::ErrorPage, Some(format!("error page: HTTP {status}")));
     }
-    match snapshot_for(trace, ex) {
-        Some(page) if page.has_password_field => return Role::LoginPage,
-        Some(page) if looks_like_consent(page) => return Role::ConsentPage,
-        _ => {}
+    if path.starts_with(vendor::ERROR_API_PREFIX) || path.starts_with(vendor::HOSTED_ERROR_PATH) {
+        return (
+            Role::ErrorPage,
+            Some("error page: Scalekit's error page path".into()),
+        );
+    }
+    if path.starts_with(vendor::HOSTED_LOGIN_PATH) {
+        return (
+            Role::LoginPage,
+            Some("login page: Scalekit's hosted login path".into()),
+        );
+    }
+    // A form submission answered with a page (not a redirect) is a page of its own: the
+    // second step of a multi-step sign-in often comes back that way.
+    let is_post = ex.method.eq_ignore_ascii_case("POST");
+    if is_post && page.is_none() && !(200..300).contains(&status) {
+        return (Role::Redirect, None);
+    }
+    if let Some(page) = page {
+        let inferred = crate::page::infer(page);
+        let role = match inferred.kind {
+            PageKind::SignIn => Some(Role::LoginPage),
+            PageKind::Consent => Some(Role::ConsentPage),
+            PageKind::Error => Some(Role::ErrorPage),
+            PageKind::SignUp | PageKind::Other => None,
+        };
+        if let Some(role) = role {
+            return (role, Some(inferred.reason));
+        }
+        if inferred.kind == PageKind::SignUp {
+            return (Role::Page, Some(inferred.reason));
+        }
+    }
+    if is_error_path(path, &params) {
+        return (
+            Role::ErrorPage,
+            Some("error page: its URL names an error".into()),
+        );
+    }
+    if is_post && page.is_none() {
+        return (Role::Redirect, None);
     }
     let lower = path.to_ascii_lowercase();
     if lower.contains("consent") {
-        return Role::ConsentPage;
+        return (
+            Role::ConsentPage,
+            Some("consent page: its path names it".into()),
+        );
     }
     if ["login", "signin", "sign-in", "sign_in"]
         .iter()
         .any(|w| lower.contains(w))
     {
-        return Role::LoginPage;
+        return (
+            Role::LoginPage,
+            Some("login page: its path names it".into()),
+        );
     }
-    match ex.response_body_text() {
-        Some(html) if html.contains("type=\"password\"") || html.contains("type='password'") => {
-            Role::LoginPage
-        }
-        Some(html) if body_looks_like_consent(html) => Role::ConsentPage,
-        _ => Role::Page,
-    }
+    (Role::Page, None)
 }
 
 fn is_error_path(path: &str, params: &crate::params::Params) -> bool {
@@ -223,40 +271,31 @@ fn is_error_path(path: &str, params: &crate::params::Params) -> bool {
         || params.has("error") && !params.has("code")
 }
 
-/// The latest snapshot of this page's URL.
-pub fn snapshot_for<'t>(trace: &'t Trace, ex: &Exchange) -> Option<&'t PageSnapshot> {
+/// The snapshot of the page exchange `i` loaded: the latest snapshot of its URL taken after
+/// it started and before the tab's next page load (a page at the same URL loaded again, as a
+/// multi-step form that posts to itself, has its own snapshot).
+pub fn snapshot_for(trace: &Trace, i: usize) -> Option<&PageSnapshot> {
+    let ex = trace.exchanges.get(i)?;
     let url = url_without_query(&ex.url);
-    trace
-        .pages
+    let next_load = trace.exchanges[i + 1..]
         .iter()
-        .rev()
-        .find(|p| url_without_query(&p.url) == url && p.time_ms + 1.0 >= ex.time_ms)
-}
-
-const CONSENT_WORDS: &[&str] = &[
-    "allow",
-    "authorize",
-    "approve",
-    "consent",
-    "grant access",
-    "accept",
-];
-
-/// The page offers a consent decision (an Allow/Authorize/... button).
-pub(crate) fn looks_like_consent(page: &PageSnapshot) -> bool {
-    page.buttons.iter().any(|b| {
-        let b = b.to_ascii_lowercase();
-        CONSENT_WORDS.iter().any(|w| b.contains(w))
+        .take(4096)
+        .find(|n| {
+            n.is_document()
+                && (n.tab.is_none() || ex.tab.is_none() || n.tab == ex.tab)
+                && !matches!(n.status(), Some(300..=399))
+        })
+        .map_or(f64::INFINITY, |n| n.time_ms);
+    trace.pages.iter().rev().find(|p| {
+        url_without_query(&p.url) == url && p.time_ms + 1.0 >= ex.time_ms && p.time_ms < next_load
     })
 }
 
-fn body_looks_like_consent(html: &str) -> bool {
-    let lower = html.to_ascii_lowercase();
-    lower.contains("<form")
-        && (lower.contains("consent")
-            || lower.contains("wants to access")
-            || lower.contains(">allow<")
-            || lower.contains(">authorize<"))
+/// The page offers a consent decision, as far as its own facts tell: the recorder asks, to
+/// take the consent screenshot, before any flow is reconstructed. Looser than the role (an
+/// approve and a deny action are enough), since a screenshot too many costs little.
+pub(crate) fn looks_like_consent(page: &PageSnapshot) -> bool {
+    crate::page::kind::looks_like_consent(page) || crate::page::kind::offers_a_decision(page)
 }
 
 /// The path of a URL string ("" when it has none), parsed without the `url` crate so that a

@@ -6,11 +6,11 @@ use serde_json::value::RawValue;
 
 use super::model;
 use super::time;
-use super::{
-    MAX_FORM_FIELDS, MAX_HEADERS, MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_REQUEST_BODY,
-    MAX_URL,
-};
 use crate::flow::Keeper;
+use crate::limits::{
+    MAX_FORM_FIELDS, MAX_HEADERS, MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_NAME,
+    MAX_REQUEST_BODY, MAX_URL,
+};
 use crate::stdx::base64;
 use crate::trace::{Body, CaptureInfo, Exchange, Header, Param, ResourceType, Response, Trace};
 
@@ -292,7 +292,7 @@ impl Importer {
             {
                 continue;
             }
-            let name = cut(name, MAX_HEADER_VALUE).to_string();
+            let name = cut(name, MAX_NAME).to_string();
             let value = self.value(h.value.as_deref().unwrap_or(""));
             out.push(Header { name, value });
         }
@@ -313,7 +313,7 @@ impl Importer {
                 self.cut_form_values += 1;
             }
             out.push(Param {
-                name: cut(&name, MAX_HEADER_VALUE).to_string(),
+                name: cut(&name, MAX_NAME).to_string(),
                 value: cut(&value, MAX_HEADER_VALUE).to_string(),
             });
         }
@@ -625,6 +625,7 @@ impl Importer {
                 creator,
                 dropped_events: 0,
                 notes,
+                ..CaptureInfo::default()
             },
             exchanges: self.exchanges,
             ..Trace::default()

@@ -287,6 +287,8 @@ fn resource_type_name(t: ResourceType) -> Option<&'static str> {
         ResourceType::Image => "image",
         ResourceType::Font => "font",
         ResourceType::Media => "media",
+        ResourceType::Object => "object",
+        ResourceType::Ping => "ping",
         ResourceType::Other => "other",
         ResourceType::Unknown => return None,
     })

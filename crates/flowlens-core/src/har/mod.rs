@@ -5,7 +5,8 @@
 //! [`Exchange`](crate::trace::Exchange)s as they come, so a 200 MB file is read with a few
 //! megabytes of memory besides the trace itself (see `scan.rs` for how).
 //!
-//! What is kept, so that a trace stays small and safe to hold:
+//! What is kept, so that a trace stays small and safe to hold (the limits are
+//! [`crate::limits`], the same as the extension's recorder applies):
 //! - request and response headers (values cut at [`MAX_HEADER_VALUE`], at most
 //!   [`MAX_HEADERS`] per message, exact duplicates once, HTTP/2 pseudo-headers dropped since
 //!   they repeat the method and URL); static subresources (scripts, styles, images, fonts,
@@ -17,11 +18,20 @@
 //!   body (scripts, styles, images) is dropped without being decoded;
 //! - URLs cut at [`MAX_URL`].
 //!
+//! [`MAX_HEADER_VALUE`]: crate::limits::MAX_HEADER_VALUE
+//! [`MAX_HEADERS`]: crate::limits::MAX_HEADERS
+//! [`MAX_REQUEST_BODY`]: crate::limits::MAX_REQUEST_BODY
+//! [`MAX_JSON_BODY`]: crate::limits::MAX_JSON_BODY
+//! [`MAX_HTML_BODY`]: crate::limits::MAX_HTML_BODY
+//! [`MAX_URL`]: crate::limits::MAX_URL
+//!
 //! Everything cut, skipped or guessed is counted and said in `trace.capture.notes`. Only a
 //! broken document is an error ([`HarError`]); an entry of the wrong shape is skipped.
 
 use std::io::Read;
 
+#[cfg(test)]
+use crate::limits::{MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_REQUEST_BODY, MAX_URL};
 use crate::trace::Trace;
 
 mod convert;
@@ -38,20 +48,6 @@ pub use convert::LEAN_HEADERS;
 use model::{Creator, Entry, List, Obj, Page};
 use scan::Scanner;
 pub use time::format_rfc3339_ms;
-
-/// JSON response bodies larger than this are not kept.
-pub const MAX_JSON_BODY: usize = 1024 * 1024;
-/// HTML response bodies are cut at this size (and marked truncated).
-pub const MAX_HTML_BODY: usize = 512 * 1024;
-/// JSON request bodies are cut at this size.
-pub const MAX_REQUEST_BODY: usize = 64 * 1024;
-/// Header values and form field values are cut at this size.
-pub const MAX_HEADER_VALUE: usize = 64 * 1024;
-/// URLs are cut at this size (no OAuth URL comes near it; data: URLs do).
-pub const MAX_URL: usize = 64 * 1024;
-/// Headers kept per request or response, and form fields per body.
-pub const MAX_HEADERS: usize = 512;
-pub const MAX_FORM_FIELDS: usize = 512;
 
 /// Why a file could not be imported. Positions are 1-based; columns count bytes.
 #[derive(Debug, thiserror::Error)]
@@ -93,16 +89,30 @@ pub fn read_har_slice(bytes: &[u8]) -> Result<Trace, HarError> {
 /// Reads a HAR document keeping only the exchanges an authorization flow can reach (see
 /// [`crate::flow::reach`]), so that memory follows the flows, not the file: a 1 GB HAR of a
 /// browsing session with one flow in it takes a few megabytes. The analysis finds the same
-/// flows, hops and statuses as on the whole file; hop numbers count the kept exchanges, and a
-/// capture note says how many were dropped.
+/// flows, hops and statuses as on the whole file. A file whose other exchanges take little
+/// memory ([`crate::limits::KEEP_WHOLE_BYTES`]) is kept whole; otherwise hop numbers count the
+/// kept exchanges, and a capture note says how many were dropped.
 ///
 /// `open` gives the document's bytes from the start. It is called a second time, to read
 /// everything, only when the entries are too far out of time order to drop any early.
 pub fn read_har_flows<R: Read>(
-    mut open: impl FnMut() -> std::io::Result<R>,
+    open: impl FnMut() -> std::io::Result<R>,
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<Trace, HarError> {
-    match read_har_flows_once(open()?, on_progress)? {
+    read_har_flows_within(open, crate::limits::KEEP_WHOLE_BYTES, on_progress)
+}
+
+/// [`read_har_flows`], keeping the file whole only while what no flow reaches takes less than
+/// `whole_bytes` (0: drop it from the first byte, which the fuzz targets use to check the
+/// dropping on small files).
+pub fn read_har_flows_within<R: Read>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    whole_bytes: usize,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Trace, HarError> {
+    let mut keeping = Importer::default();
+    keeping.keeper = Some(crate::flow::Keeper::new(whole_bytes));
+    match read(Scanner::new(open()?, on_progress), keeping)? {
         Some(trace) => Ok(trace),
         None => read_har(open()?, on_progress),
     }
@@ -115,7 +125,7 @@ pub fn read_har_flows_once<R: Read>(
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<Option<Trace>, HarError> {
     let mut keeping = Importer::default();
-    keeping.keeper = Some(crate::flow::Keeper::default());
+    keeping.keeper = Some(crate::flow::Keeper::new(crate::limits::KEEP_WHOLE_BYTES));
     read(Scanner::new(reader, on_progress), keeping)
 }
 

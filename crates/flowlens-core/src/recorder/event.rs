@@ -1,17 +1,17 @@
 //! Browser events as the recorder receives and stores them.
 //!
-//! The shapes are the WebExtension `details` objects of webRequest and webNavigation (field
-//! names in camelCase, as Chrome and Firefox give them), so the extension passes them through
-//! untouched; only request bodies are normalised in JavaScript (raw bytes become text). Every
-//! field the recorder does not need is ignored, every field it needs may be missing. The
-//! stored form is the same JSON with a `kind` tag, so a trace written by one version of the
-//! extension reads back in the next.
+//! The shapes are the WebExtension `details` objects of webRequest and webNavigation, which
+//! the extension passes through untouched (only request bodies are normalised in JavaScript:
+//! raw bytes become text). Their field names arrive in camelCase, as Chrome and Firefox give
+//! them, and are read through serde aliases; the stored form is snake_case like every object
+//! the extension's parts exchange, with a `kind` tag. Every field the recorder does not need
+//! is ignored, every field it needs may be missing.
 
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::trace::{PageSnapshot, Param};
+use crate::trace::{PageSnapshot, Param, ResourceType};
 
 /// One observed browser event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,38 +48,46 @@ pub enum Event {
 /// A webRequest event. One shape serves every webRequest listener: each fills the fields it
 /// has (no `#[serde(flatten)]`, which would send every event through a buffered map).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct WebRequest {
+    #[serde(alias = "requestId")]
     pub request_id: String,
     /// `-1` for requests that belong to no tab (other workers, the browser itself).
+    #[serde(alias = "tabId")]
     pub tab_id: i64,
+    #[serde(alias = "frameId")]
     pub frame_id: i64,
+    #[serde(alias = "timeStamp")]
     pub time_stamp: f64,
     pub url: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub method: String,
-    /// `main_frame`, `sub_frame`, `xmlhttprequest`, `image`...
-    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
-    pub resource_type: String,
+    /// The browser's `type` (`main_frame`, `xmlhttprequest`, `image`...).
+    #[serde(
+        alias = "type",
+        deserialize_with = "browser_resource_type",
+        skip_serializing_if = "is_unknown"
+    )]
+    pub resource_type: ResourceType,
     /// Chrome's `initiator` (an origin).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initiator: Option<String>,
     /// Firefox's `originUrl` (a full URL).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "originUrl", skip_serializing_if = "Option::is_none")]
     pub origin_url: Option<String>,
     /// `onBeforeRequest` with `requestBody`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "requestBody", skip_serializing_if = "Option::is_none")]
     pub request_body: Option<RequestBody>,
     /// `onSendHeaders` with `requestHeaders`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "requestHeaders", skip_serializing_if = "Option::is_none")]
     pub request_headers: Option<Vec<HttpHeader>>,
     /// `onHeadersReceived`, `onBeforeRedirect`, `onCompleted`.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(alias = "statusCode", skip_serializing_if = "is_zero")]
     pub status_code: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "responseHeaders", skip_serializing_if = "Option::is_none")]
     pub response_headers: Option<Vec<HttpHeader>>,
     /// `onBeforeRedirect`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "redirectUrl", skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
     /// `onErrorOccurred`: `net::ERR_...`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,19 +98,32 @@ fn is_zero(n: &u16) -> bool {
     *n == 0
 }
 
+fn is_unknown(t: &ResourceType) -> bool {
+    *t == ResourceType::Unknown
+}
+
+/// The browser's names (`main_frame`, `xmlhttprequest`...) and the stored ones (`document`,
+/// `fetch`...) alike; a name nobody knows is `other`, never an error.
+fn browser_resource_type<'de, D: Deserializer<'de>>(d: D) -> Result<ResourceType, D::Error> {
+    let name = Option::<String>::deserialize(d)?;
+    Ok(name.map_or(ResourceType::Unknown, |n| {
+        ResourceType::from_browser_name(&n)
+    }))
+}
+
 impl WebRequest {
     /// A main-frame page load (what carries the authorization request and the callback).
     pub fn is_main_frame(&self) -> bool {
-        self.resource_type == "main_frame"
+        self.resource_type == ResourceType::Document
     }
 }
 
 /// A request body, as the extension's JavaScript normalised it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct RequestBody {
     /// Fields of a form POST, in order (`{name: [values]}` in the browser's shape).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "formData", skip_serializing_if = "Option::is_none")]
     pub form_data: Option<FormData>,
     /// A text body (JSON of a client registration or an MCP call), decoded as UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,6 +134,10 @@ pub struct RequestBody {
     /// The body was cut at the size cap.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// The body was not kept: the worker stopped before the recorder could mask it, and an
+    /// unmasked body is never stored.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 /// Form fields in document order. The browser gives `{name: [value, ...]}`; JSON objects keep
@@ -201,34 +226,42 @@ pub enum NavKind {
     History,
 }
 
+/// `webNavigation` details; `nav_kind` is added by the listener that received it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct NavigationEvent {
+    #[serde(alias = "tabId")]
     pub tab_id: i64,
+    #[serde(alias = "frameId")]
     pub frame_id: i64,
+    #[serde(alias = "timeStamp")]
     pub time_stamp: f64,
     pub url: String,
     pub nav_kind: NavKind,
 }
 
+/// `webNavigation.onCreatedNavigationTarget` details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct TabOpened {
+    #[serde(alias = "sourceTabId")]
     pub source_tab_id: i64,
+    #[serde(alias = "tabId")]
     pub tab_id: i64,
+    #[serde(alias = "timeStamp")]
     pub time_stamp: f64,
     pub url: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct TabEvent {
     pub tab_id: i64,
     pub time_stamp: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct TabInfo {
     pub tab_id: i64,
     pub time_stamp: f64,
@@ -236,7 +269,7 @@ pub struct TabInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct SnapshotEvent {
     pub tab_id: i64,
     pub time_stamp: f64,
@@ -244,7 +277,7 @@ pub struct SnapshotEvent {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct ScreenshotEvent {
     pub tab_id: i64,
     pub time_stamp: f64,

@@ -1,54 +1,130 @@
 //! Stored recorder events back into a [`Trace`].
 //!
 //! webRequest reports a redirect chain as one request id going through several URLs; the
-//! trace model wants one [`Exchange`] per URL. Each `before-request` opens a new exchange for
-//! its request id, and the events after it fill that exchange in. Events of a request whose
-//! `before-request` was not kept (a subresource over the cap) are ignored.
+//! trace model wants one [`Exchange`] per URL. Each `before-request` opens an exchange, and
+//! the other events of the request fill in the exchange of their request id and URL.
+//!
+//! The fold does not depend on the order the browser reported events in (Firefox can report
+//! a page's load before the request that led to it, or a redirect after the request it led
+//! to): events are taken in the order they happened (their time stamps; events of equal time
+//! keep their reported order), every exchange is opened before any event is attached, and an
+//! event is attached by request id and URL rather than to "the latest exchange". Events of a
+//! request whose `before-request` was not kept (a subresource over the cap) are ignored.
 
 use std::collections::HashMap;
 
-use super::event::{Event, HttpHeader, NavKind};
-use super::policy::{Phase, TabState};
-use super::{MAX_BODY_BYTES, MAX_EVENTS_PER_TRACE, MAX_SUBRESOURCES_PER_TRACE};
+use super::actions::parse_chunk;
+use super::event::{Event, HttpHeader, NavKind, WebRequest};
+use super::state::{BudgetCuts, Phase, TabState};
+use crate::limits::{MAX_EVENTS_PER_TRACE, MAX_HEADER_VALUE, MAX_SUBRESOURCES_PER_TRACE};
 use crate::trace::{
     Body, CaptureInfo, Exchange, Header, Navigation, NavigationKind, ResourceType, Response,
     Screenshot, Trace,
 };
 
-/// Rebuilds the trace of one recorded tab from its state and its stored events (in order).
+/// Rebuilds the trace of one recorded tab from its state and its stored chunks (JSON arrays
+/// of events, in chunk order). A chunk that does not read is left out and said in the notes.
+pub fn trace_from_chunks<'a>(state: &TabState, chunks: impl IntoIterator<Item = &'a str>) -> Trace {
+    let mut events = Vec::new();
+    let mut damaged = 0usize;
+    for chunk in chunks {
+        match parse_chunk(chunk) {
+            Ok(chunk) => events.extend(chunk),
+            Err(_) => damaged += 1,
+        }
+    }
+    let mut trace = trace_from_events(state, events);
+    if damaged > 0 {
+        trace.capture.notes.insert(
+            0,
+            format!(
+                "{damaged} stored part(s) of this recording could not be read: the events in \
+                 them are missing."
+            ),
+        );
+    }
+    trace
+}
+
+/// Rebuilds the trace of one recorded tab from its state and its stored events.
 pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Event>) -> Trace {
-    let tab = Some(state.tab.to_string());
+    let tab = Some(state.trace.to_string());
+    let mut events: Vec<Event> = events.into_iter().collect();
+    events.sort_by(|a, b| a.time_ms().total_cmp(&b.time_ms()));
     let mut trace = Trace {
         source: crate::vocab::SourceKind::Extension,
         ..Trace::default()
     };
-    let mut open: HashMap<String, usize> = HashMap::new();
+
+    // Every exchange first, in the order the requests started. A request whose
+    // `before-request` is missing (the browser stopped the worker while it handled it) is
+    // opened by its first other event: its hop is kept, without its body.
+    let mut by_request: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut opened_late: Vec<bool> = Vec::new();
     let mut documents = 0usize;
+    for event in &mut events {
+        let before_request = matches!(event, Event::BeforeRequest(_));
+        let Some(r) = web_request_mut(event) else {
+            continue;
+        };
+        let known = by_request.get(&r.request_id).and_then(|indices| {
+            indices
+                .iter()
+                .copied()
+                .find(|&i| trace.exchanges[i].url == r.url)
+        });
+        let body = if before_request {
+            r.request_body.take().unwrap_or_default()
+        } else {
+            Default::default()
+        };
+        let exchange = match known {
+            // The same event twice (a stopped worker's work done again by the next one).
+            Some(i) if before_request && trace.exchanges[i].time_ms == r.time_stamp => continue,
+            // A redirect chain back to a URL it already passed: a new exchange.
+            Some(i) if before_request && !opened_late[i] => None,
+            Some(i) if before_request => Some(i),
+            Some(_) => continue,
+            None => None,
+        };
+        let i = exchange.unwrap_or_else(|| {
+            by_request
+                .entry(r.request_id.clone())
+                .or_default()
+                .push(trace.exchanges.len());
+            opened_late.push(!before_request);
+            trace.exchanges.push(Exchange {
+                time_ms: r.time_stamp,
+                url: r.url.clone(),
+                resource_type: r.resource_type,
+                tab: tab.clone(),
+                ..Exchange::default()
+            });
+            documents += usize::from(r.resource_type == ResourceType::Document);
+            trace.exchanges.len() - 1
+        });
+        let ex = &mut trace.exchanges[i];
+        if before_request {
+            opened_late[i] = false;
+            ex.time_ms = ex.time_ms.min(r.time_stamp);
+            ex.initiator = r.origin_url.take().or_else(|| r.initiator.take());
+            ex.form = body.form_data.map(|f| f.0);
+            ex.request_body = body.text.map(|text| Body {
+                mime_type: String::new(),
+                text,
+                truncated: body.truncated,
+            });
+        }
+        if ex.method.is_empty() {
+            ex.method = std::mem::take(&mut r.method);
+        }
+    }
+
     for event in events {
         match event {
-            Event::BeforeRequest(r) => {
-                let resource_type = ResourceType::from_browser_name(&r.resource_type);
-                documents += usize::from(resource_type == ResourceType::Document);
-                let body = r.request_body.unwrap_or_default();
-                open.insert(r.request_id, trace.exchanges.len());
-                trace.exchanges.push(Exchange {
-                    time_ms: r.time_stamp,
-                    method: r.method,
-                    url: r.url,
-                    resource_type,
-                    initiator: r.origin_url.or(r.initiator),
-                    tab: tab.clone(),
-                    form: body.form_data.map(|f| f.0),
-                    request_body: body.text.map(|text| Body {
-                        mime_type: String::new(),
-                        text,
-                        truncated: body.truncated,
-                    }),
-                    ..Exchange::default()
-                });
-            }
+            Event::BeforeRequest(_) => {}
             Event::SendHeaders(r) => {
-                if let Some(ex) = open.get(&r.request_id).map(|&i| &mut trace.exchanges[i]) {
+                if let Some(ex) = exchange_of(&mut trace.exchanges, &by_request, &r) {
                     ex.request_headers = headers(r.request_headers);
                     let content_type = ex.request_header("content-type").map(str::to_string);
                     if let (Some(body), Some(ct)) = (&mut ex.request_body, content_type) {
@@ -57,7 +133,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
                 }
             }
             Event::HeadersReceived(r) => {
-                if let Some(ex) = open.get(&r.request_id).map(|&i| &mut trace.exchanges[i]) {
+                if let Some(ex) = exchange_of(&mut trace.exchanges, &by_request, &r) {
                     ex.response = Some(Response {
                         status: r.status_code,
                         headers: headers(r.response_headers),
@@ -67,7 +143,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
                 }
             }
             Event::BeforeRedirect(r) => {
-                if let Some(ex) = open.get(&r.request_id).map(|&i| &mut trace.exchanges[i]) {
+                if let Some(ex) = exchange_of(&mut trace.exchanges, &by_request, &r) {
                     let response = ex.response.get_or_insert_with(|| Response {
                         status: r.status_code,
                         headers: headers(r.response_headers),
@@ -89,7 +165,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
                 }
             }
             Event::Completed(r) => {
-                if let Some(ex) = open.get(&r.request_id).map(|&i| &mut trace.exchanges[i]) {
+                if let Some(ex) = exchange_of(&mut trace.exchanges, &by_request, &r) {
                     ex.response.get_or_insert_with(|| Response {
                         status: r.status_code,
                         headers: headers(r.response_headers),
@@ -99,7 +175,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
                 }
             }
             Event::ErrorOccurred(r) => {
-                if let Some(ex) = open.get(&r.request_id).map(|&i| &mut trace.exchanges[i]) {
+                if let Some(ex) = exchange_of(&mut trace.exchanges, &by_request, &r) {
                     ex.error = r.error;
                 }
             }
@@ -133,15 +209,57 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
             | Event::TabInfo(_) => {}
         }
     }
+    // Snapshots carry the content script's own clock, which may differ from the event's.
+    trace.pages.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
     trace.capture = CaptureInfo {
         started_ms: state.started_ms,
         stopped_ms: state.stopped_ms,
         incognito: state.incognito,
         creator: Some(format!("Flowlens {} (browser extension)", crate::VERSION)),
-        dropped_events: state.dropped,
+        dropped_events: state.dropped + u64::from(state.lost_events),
         notes: notes(state, documents, trace.pages.is_empty()),
+        ..CaptureInfo::default()
     };
     trace
+}
+
+fn web_request_mut(event: &mut Event) -> Option<&mut WebRequest> {
+    match event {
+        Event::BeforeRequest(r)
+        | Event::SendHeaders(r)
+        | Event::HeadersReceived(r)
+        | Event::BeforeRedirect(r)
+        | Event::Completed(r)
+        | Event::ErrorOccurred(r) => Some(r),
+        _ => None,
+    }
+}
+
+/// The exchange a request event belongs to: of its request id, the one for its URL that
+/// started last at or before the event (a redirect chain can pass a URL twice), else the
+/// first for its URL, else the latest of the request.
+fn exchange_of<'a>(
+    exchanges: &'a mut [Exchange],
+    by_request: &HashMap<String, Vec<usize>>,
+    r: &WebRequest,
+) -> Option<&'a mut Exchange> {
+    let candidates = by_request.get(&r.request_id)?;
+    let same_url: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&i| exchanges[i].url == r.url)
+        .collect();
+    let pool = if same_url.is_empty() {
+        candidates.as_slice()
+    } else {
+        same_url.as_slice()
+    };
+    let i = pool
+        .iter()
+        .copied()
+        .rfind(|&i| exchanges[i].time_ms <= r.time_stamp)
+        .or_else(|| pool.first().copied())?;
+    exchanges.get_mut(i)
 }
 
 fn headers(list: Option<Vec<HttpHeader>>) -> Vec<Header> {
@@ -177,11 +295,24 @@ fn notes(state: &TabState, documents: usize, no_pages: bool) -> Vec<String> {
                 .to_string(),
         );
     }
+    if state.lost_events > 0 {
+        notes.push(format!(
+            "{} recorded events ({} stored part(s)) could not be saved: the browser refused to \
+             write them ({}). Hops in them are missing.",
+            state.lost_events,
+            state.lost_chunks,
+            state.write_error.as_deref().unwrap_or("no reason given")
+        ));
+    }
     if state.dropped > 0 {
         notes.push(format!(
-            "{} events were dropped at the cap of {MAX_EVENTS_PER_TRACE} events per tab.",
+            "{} events were dropped at the cap of {MAX_EVENTS_PER_TRACE} events per tab or \
+             because the browser's session storage was full.",
             state.dropped
         ));
+    }
+    if let Some(cuts) = budget_note(&state.budget) {
+        notes.push(cuts);
     }
     if state.skipped_subresources > 0 {
         notes.push(format!(
@@ -193,10 +324,17 @@ fn notes(state: &TabState, documents: usize, no_pages: bool) -> Vec<String> {
     }
     if state.cut_fields > 0 {
         notes.push(format!(
-            "{} very long values (URLs, headers or bodies over {} KB) were cut to fit in the \
-             browser's session storage.",
+            "{} very long values (URLs, headers or bodies over {} KB) were cut, as the HAR \
+             importer cuts them.",
             state.cut_fields,
-            MAX_BODY_BYTES / 1024
+            MAX_HEADER_VALUE / 1024
+        ));
+    }
+    if state.withheld_bodies > 0 {
+        notes.push(format!(
+            "{} request bodies (form fields) were not kept: the extension's background worker \
+             was stopped before it could mask passwords in them.",
+            state.withheld_bodies
         ));
     }
     if state.restarts > 0 {
@@ -219,4 +357,30 @@ fn notes(state: &TabState, documents: usize, no_pages: bool) -> Vec<String> {
             .to_string(),
     );
     notes
+}
+
+/// What the storage budget left out, in one sentence.
+fn budget_note(cuts: &BudgetCuts) -> Option<String> {
+    if cuts.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = [
+        (
+            cuts.subresources,
+            "subresource request(s) (images, scripts, fonts)",
+        ),
+        (cuts.bodies, "request body(ies)"),
+        (cuts.screenshots, "screenshot(s)"),
+        (cuts.headers, "request(s)' headers"),
+        (cuts.snapshots, "page snapshot(s)"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    Some(format!(
+        "The browser's session storage was nearly full, so to keep every hop Flowlens did not \
+         keep {}. Clear recordings you no longer need to record everything.",
+        parts.join(", ")
+    ))
 }

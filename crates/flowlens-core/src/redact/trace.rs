@@ -30,6 +30,31 @@ impl Redactor {
             for l in &mut page.logos {
                 l.src = self.redact_url(&l.src);
             }
+            for i in &mut page.images {
+                i.src = self.redact_url(&i.src);
+            }
+            for l in &mut page.links {
+                l.href = self.redact_url(&l.href);
+            }
+            for form in &mut page.forms {
+                form.action = self.redact_url(&form.action);
+                for field in &mut form.fields {
+                    if let Some(value) = &field.value {
+                        field.value = Some(match hidden_field_kind(&field.name, value) {
+                            Some(kind) => self.redact_named_value(kind, value, Wire::Plain),
+                            None => self.redact_free_value(value, Wire::Plain),
+                        });
+                    }
+                }
+            }
+            for b in &mut page.buttons {
+                if !b.value.is_empty() {
+                    b.value = match hidden_field_kind(&b.name, &b.value) {
+                        Some(kind) => self.redact_named_value(kind, &b.value, Wire::Plain),
+                        None => self.redact_free_value(&b.value, Wire::Plain),
+                    };
+                }
+            }
             for field in &mut page.hidden_fields {
                 field.value = match hidden_field_kind(&field.name, &field.value) {
                     Some(kind) => self.redact_named_value(kind, &field.value, Wire::Plain),
@@ -41,8 +66,12 @@ impl Redactor {
                 .iter_mut()
                 .chain(page.app_name.iter_mut())
                 .chain(page.powered_by.iter_mut())
-                .chain(page.buttons.iter_mut())
-                .chain(page.headings.iter_mut())
+                .chain(page.buttons.iter_mut().map(|b| &mut b.text))
+                .chain(page.headings.iter_mut().map(|h| &mut h.text))
+                .chain(page.links.iter_mut().map(|l| &mut l.text))
+                .chain(page.name_hints.iter_mut().map(|h| &mut h.text))
+                .chain(page.list_items.iter_mut())
+                .chain(page.text.iter_mut())
             {
                 if let Some(t) = self.redact_text(text) {
                     *text = t;

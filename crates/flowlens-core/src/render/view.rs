@@ -20,7 +20,7 @@ use crate::vocab::{string_enum, Status};
 
 /// What the popup script hands over.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct PopupInput {
     pub report: Option<Report>,
     pub screenshots: Vec<Screenshot>,
@@ -53,7 +53,7 @@ pub enum Browser {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub struct IncognitoInfo {
     /// `extension.isAllowedIncognitoAccess()`.
     pub allowed: Option<bool>,
@@ -203,13 +203,15 @@ pub fn build(input: &PopupInput) -> PopupView {
         text: no_host_access(input.browser),
         button: "Allow access to all websites",
     });
-    if input.missing_chunks > 0 {
+    // Parts the recorder knows it lost are in its notes, with the reason.
+    let lost = input.state.as_ref().map_or(0, |s| s.lost_chunks);
+    let missing = input.missing_chunks.saturating_sub(lost);
+    if missing > 0 {
         notices.push(Notice {
             level: NoticeLevel::Warn,
             text: format!(
-                "{} stored part(s) of this recording are missing (the browser's session storage \
-                 refused a write): the events in them were not observed.",
-                input.missing_chunks
+                "{missing} stored part(s) of this recording are missing (the browser's session \
+                 storage refused a write): the events in them were not observed."
             ),
         });
     }
@@ -243,12 +245,12 @@ pub fn build(input: &PopupInput) -> PopupView {
     };
     let state = input.state.as_ref();
     if let (Some(active), Some(state)) = (input.active_tab, state) {
-        if active != state.tab && !state.followers.contains(&active) {
+        if !state.is_fed_by(active) {
             notices.push(Notice {
                 level: NoticeLevel::Info,
                 text: format!(
                     "Nothing recorded in this tab; showing the most recent recording (tab {}).",
-                    state.tab
+                    state.trace
                 ),
             });
         }
@@ -392,7 +394,7 @@ fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     } else {
         " · incognito"
     };
-    format!("Tab {} · {phase}{host}{incognito}", state.tab)
+    format!("Tab {} · {phase}{host}{incognito}", state.trace)
 }
 
 fn summary(checks: &[&CheckReport]) -> Vec<(Status, usize)> {

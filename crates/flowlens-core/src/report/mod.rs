@@ -127,7 +127,7 @@ string_enum! {
         Code => "code",
         /// An OAuth error.
         Error => "error",
-        /// A token in the URL (implicit grant).
+        /// A token instead of a code (implicit grant).
         Token => "token",
         /// Neither.
         Unknown => "unknown",
@@ -250,7 +250,7 @@ pub(crate) fn flow_report(trace: &Trace, flow: &Flow, checks: &[CheckReport]) ->
         })
         .collect();
     let end = flow.end.as_ref().map(|e| {
-        let params = UrlParams::of(&e.url);
+        let params = e.params();
         let outcome = if params.has("access_token") || params.has("id_token") {
             EndOutcome::Token
         } else if params.has("error") {

@@ -139,6 +139,47 @@ fn hostile_snapshot(url: &str, time_ms: f64) -> PageSnapshot {
         has_password_field: false,
         buttons: vec!["Allow".into(); 10_000],
         headings: vec![nasty.into(); 10_000],
+        images: (0..10_000)
+            .map(|i| crate::trace::ImageFacts {
+                src: format!("https://x.test/{nasty}{i}-logo.png"),
+                alt: Some(nasty.into()),
+                hint: "brand ".repeat(1000),
+                natural_width: u32::MAX,
+                natural_height: u32::MAX,
+                ..crate::trace::ImageFacts::default()
+            })
+            .collect(),
+        forms: vec![
+            crate::trace::FormFacts {
+                method: nasty.into(),
+                action: nasty.into(),
+                fields: (0..10_000)
+                    .map(|i| crate::trace::FieldFacts {
+                        kind: if i % 2 == 0 { "checkbox" } else { "password" }.into(),
+                        name: format!("scope{nasty}"),
+                        value: Some(nasty.into()),
+                        ..crate::trace::FieldFacts::default()
+                    })
+                    .collect(),
+            };
+            10
+        ],
+        links: vec![
+            crate::trace::LinkFacts {
+                text: "Deny".into(),
+                href: nasty.into(),
+            };
+            10_000
+        ],
+        name_hints: vec![
+            crate::trace::NameHint {
+                hint: "server-name".into(),
+                text: nasty.into(),
+            };
+            10_000
+        ],
+        list_items: vec![nasty.into(); 10_000],
+        text: Some(format!("{nasty}{}", "x".repeat(5 * 1024 * 1024))),
         image_count: u32::MAX,
         truncated: true,
     }

@@ -8,9 +8,10 @@ use crate::check::Evidence;
 use crate::flow::Role;
 use crate::params::host_of;
 use crate::rules::chain::page_label;
+use crate::rules::context::SeenPage;
 use crate::rules::findings::Findings;
 use crate::rules::Context;
-use crate::trace::{Exchange, PageSnapshot};
+use crate::trace::Exchange;
 
 /// The `not-observed` summary of a branding rule on a flow without such a page.
 pub(crate) const NO_CONSENT_PAGE: &str = "no consent page was observed in this flow";
@@ -21,16 +22,6 @@ pub(crate) struct BrandedPage<'a> {
     pub exchange: &'a Exchange,
     /// How summaries name the page: "consent page on auth.acme.test".
     pub label: String,
-}
-
-/// What the trace shows of a page, best first.
-pub(crate) enum PageView<'a> {
-    /// The extension's snapshot of the rendered page.
-    Snapshot(&'a PageSnapshot),
-    /// The page's HTML (see [`Context::html_body`]).
-    Html(&'a str),
-    /// Neither: a HAR file without the response body.
-    Unseen,
 }
 
 /// The consent pages and the vendor-hosted login pages (on the authorization request's
@@ -58,19 +49,9 @@ impl<'a> BrandedPage<'a> {
         Evidence::hop(self.hop, &self.exchange.url, note)
     }
 
-    pub(crate) fn snapshot(&self, cx: &Context<'a>) -> Option<&'a PageSnapshot> {
-        cx.snapshot(self.hop)
-    }
-
-    /// The page's snapshot, else its HTML.
-    pub(crate) fn view(&self, cx: &Context<'a>) -> PageView<'a> {
-        if let Some(snapshot) = cx.snapshot(self.hop) {
-            PageView::Snapshot(snapshot)
-        } else if let Some(html) = cx.html_body(self.hop) {
-            PageView::Html(html)
-        } else {
-            PageView::Unseen
-        }
+    /// What the page showed: its snapshot, else its facts read from its HTML.
+    pub(crate) fn seen(&self, cx: &Context<'a>) -> Option<SeenPage<'a>> {
+        cx.page(self.hop)
     }
 
     /// Records that the trace shows nothing of the page to judge.

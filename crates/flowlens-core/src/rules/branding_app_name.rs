@@ -2,6 +2,7 @@ use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::roles::path_of;
 use crate::flow::Role;
+use crate::page::choose;
 use crate::rules::branding::NO_CONSENT_PAGE;
 use crate::rules::findings::Findings;
 use crate::rules::{Context, Rule, RuleMeta};
@@ -41,9 +42,13 @@ declare_rule! {
     /// an identifier (`mcp-prod-v2`, `calendar_api`, `res_123`), nor be or contain an
     /// environment name (`test`, `staging`, `dev`). Names with invisible direction overrides
     /// or zero-width characters fail (they make a name read as something else); control
-    /// characters fail, and markup or very long names are warnings. The name comes from the
-    /// extension's page snapshot, else from the consent page's `consent/details` API
-    /// response (`resource.name`) when the trace kept it.
+    /// characters fail, and markup or very long names are warnings. The name is what the page
+    /// shows (read from the extension's page snapshot, or from the page's HTML in a HAR): an
+    /// element marked as the server's or app's name, else the name in a heading or the title
+    /// ("Acme Calendar wants to access…", "Authorize Acme Calendar"), else a main heading
+    /// that is not a generic word, else the client's name; else the consent page's
+    /// `consent/details` API response (`resource.name`) when the trace kept it. A consent page
+    /// seen whole that names no one (only "Authorize" or "Sign-in") fails.
     ///
     /// ## Why it matters
     /// The name is the answer to "who wants access to my account?" on the consent screen.
@@ -71,26 +76,31 @@ impl Rule for BrandingAppName {
     fn check(&self, cx: &Context<'_>) -> Outcome {
         let mut findings = Findings::new();
         let consent_pages: Vec<_> = cx.hops(Role::ConsentPage).collect();
+        // Pages seen whole that show no name: judged after the consent details API had its say.
+        let mut nameless = Vec::new();
         for &(hop, ex) in &consent_pages {
-            match cx.snapshot(hop).map(|p| p.app_name.as_deref()) {
-                Some(Some(name)) => judge(
-                    cx,
-                    name,
-                    Evidence::hop(hop, &ex.url, "consent page"),
-                    &mut findings,
-                ),
-                Some(None) => findings.gap(
-                    "the consent page's snapshot shows no server name",
-                    Evidence::hop(hop, &ex.url, "no server name in the page snapshot"),
-                ),
+            match cx.page(hop) {
+                Some(seen) => match choose::app_name(seen.facts) {
+                    Some(name) => judge(
+                        cx,
+                        &name.text,
+                        Evidence::hop(hop, &ex.url, format!("consent page, {}", name.from)),
+                        &mut findings,
+                    ),
+                    None if seen.partial() => findings.gap(
+                        "the part of the consent page the trace has shows no server name (cut short, or built by scripts)",
+                        Evidence::hop(hop, &ex.url, "no name in the page facts"),
+                    ),
+                    None => nameless.push((hop, ex)),
+                },
                 None => findings.gap(
-                    "the consent page has no page snapshot (a HAR file has none; record with the extension)",
-                    Evidence::hop(hop, &ex.url, "no page snapshot"),
+                    "the consent page has neither a page snapshot nor HTML in the trace",
+                    Evidence::hop(hop, &ex.url, "no page facts"),
                 ),
             }
         }
         if !findings.has_passes() && !findings.has_problems() {
-            // No snapshot named it: the consent page's own API call, when the trace kept it.
+            // No page named it: the consent page's own API call, when the trace kept it.
             if let Some((i, name)) = consent_details_name(cx) {
                 let ex = cx.exchange(i);
                 judge(
@@ -99,7 +109,14 @@ impl Rule for BrandingAppName {
                     Evidence::hop(i, &ex.url, "resource.name of the consent details API"),
                     &mut findings,
                 );
+                nameless.clear();
             }
+        }
+        for (hop, ex) in nameless {
+            findings.fail(
+                "the consent page names no server or application: its headings and title are generic",
+                Evidence::hop(hop, &ex.url, "no name on the page").field("server name", None),
+            );
         }
         let none = if consent_pages.is_empty() {
             NO_CONSENT_PAGE

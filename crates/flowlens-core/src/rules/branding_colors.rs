@@ -1,5 +1,6 @@
 use crate::check::Outcome;
 use crate::declare_rule;
+use crate::page::choose;
 use crate::rules::branding::{branded_pages, NO_CONSENT_PAGE};
 use crate::rules::findings::Findings;
 use crate::rules::{Context, Rule, RuleMeta};
@@ -12,7 +13,9 @@ declare_rule! {
     /// authorization server) and of its primary button are set: when the profile gives
     /// `colors.background` / `colors.primary_button`, they must match (colors are compared
     /// after normalising `#rgb`, `#rrggbb`, `rgb()` and `rgba()`); without a profile they must
-    /// not be transparent nor the vendor's default theme. Computed colors come from the
+    /// not be transparent nor, in a flow that shows signs of Scalekit (a vendor host, a
+    /// `/resources/res_…` issuer, its hosted pages or APIs), the vendor's default theme; on
+    /// another server there is no vendor theme to compare with. Computed colors come from the
     /// extension's page snapshot; a HAR file has none, and the check is then not observed.
     ///
     /// ## Why it matters
@@ -42,13 +45,14 @@ impl Rule for BrandingColors {
         let mut findings = Findings::new();
         for page in branded_pages(cx) {
             let label = &page.label;
-            let Some(snapshot) = page.snapshot(cx) else {
+            let Some(snapshot) = page.seen(cx).filter(|s| !s.from_html).map(|s| s.facts) else {
                 findings.gap(
                     format!("the colors of the {label} are not in the trace (computed styles come from the extension's page snapshot)"),
                     page.evidence("no page snapshot"),
                 );
                 continue;
             };
+            let (button_color, _) = choose::primary_button_colors(snapshot);
             let parts = [
                 (
                     "background color",
@@ -58,7 +62,7 @@ impl Rule for BrandingColors {
                 ),
                 (
                     "primary button color",
-                    snapshot.colors.primary_button.as_deref(),
+                    button_color,
                     cx.profile.colors.primary_button.as_deref(),
                     branding::DEFAULT_PRIMARY_BUTTON_COLORS,
                 ),
@@ -108,18 +112,26 @@ impl Rule for BrandingColors {
                     }
                     continue;
                 }
-                findings.assume(
-                    "no profile colors: the colors were only compared with the vendor's default theme",
-                );
+                let vendor_flow = cx.is_vendor_flow();
+                if vendor_flow {
+                    findings.assume(
+                        "no profile colors: the colors were only compared with the vendor's default theme",
+                    );
+                } else {
+                    findings.assume(
+                        "no profile colors, and the authorization server does not look like Scalekit: the colors were only checked to be set",
+                    );
+                }
                 if color.a <= 0.001 {
                     findings.warn(
                         format!("the {label} has no {what} of its own (transparent)"),
                         evidence("transparent: the default shows through".into()),
                     );
-                } else if defaults
-                    .iter()
-                    .filter_map(|d| Color::parse(d))
-                    .any(|d| d.same(&color))
+                } else if vendor_flow
+                    && defaults
+                        .iter()
+                        .filter_map(|d| Color::parse(d))
+                        .any(|d| d.same(&color))
                 {
                     if !branding::DEFAULT_COLORS_CONFIRMED {
                         findings.assume(
@@ -359,6 +371,25 @@ mod tests {
             run_rule(&BrandingColors, &transparent, &Profile::default()).status,
             Status::Warn
         );
+        // On a server that is not Scalekit, white is a color like any other.
+        let elsewhere = good_flow_with_pages()
+            .edit_consent_snapshot(|p| p.colors.background = Some("rgb(255, 255, 255)".into()))
+            .replace_in_urls("/resources/res_1", "")
+            .replace_in_urls("/sso/v1/connections/conn_987/partner:callback", "/continue")
+            .edit(|t| {
+                for ex in &mut t.exchanges {
+                    if let Some(b) = ex.response.as_mut().and_then(|r| r.body.as_mut()) {
+                        b.text = b.text.replace("/resources/res_1", "");
+                    }
+                }
+            })
+            .build();
+        let outcome = run_rule(&BrandingColors, &elsewhere, &Profile::default());
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome
+            .assumptions
+            .iter()
+            .any(|a| a.contains("does not look like Scalekit")));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 use crate::check::Outcome;
 use crate::declare_rule;
 use crate::params::scheme_of;
-use crate::rules::branding::{branded_pages, BrandedPage, PageView, NO_CONSENT_PAGE};
+use crate::rules::branding::{branded_pages, BrandedPage, NO_CONSENT_PAGE};
 use crate::rules::findings::Findings;
-use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule, RuleMeta};
 use crate::stdx::controls::visible;
 use crate::vendor;
 
@@ -59,72 +59,41 @@ struct Icon {
 
 fn judge_page(cx: &Context<'_>, page: &BrandedPage<'_>, findings: &mut Findings) {
     let label = &page.label;
-    let icon = match page.view(cx) {
-        PageView::Snapshot(snapshot) => {
-            let declared = snapshot
-                .favicons
-                .iter()
-                .take(MAX_LINKS)
-                .find(|f| !f.implicit && f.rel.to_ascii_lowercase().contains("icon"));
-            match declared {
-                Some(f) => Icon {
-                    href: f.href.clone(),
-                    loaded: f.loaded,
-                },
-                None if snapshot.truncated && snapshot.favicons.is_empty() => {
-                    findings.gap(
-                        format!("the snapshot of the {label} was cut short and lists no favicon"),
-                        page.evidence("page snapshot truncated")
-                            .field("favicon", None),
-                    );
-                    return;
-                }
-                None => {
-                    let implicit = snapshot.favicons.iter().find(|f| f.implicit);
-                    let note = match implicit {
-                        Some(f) => format!(
-                            "no <link rel=icon>: the browser falls back to {}",
-                            visible(&f.href, 200)
-                        ),
-                        None => "no <link rel=icon> on the page".to_string(),
-                    };
-                    findings.fail(
-                        format!("the {label} declares no favicon"),
-                        page.evidence(note).field("favicon", None),
-                    );
-                    return;
-                }
-            }
+    let Some(seen) = page.seen(cx) else {
+        page.unseen(findings);
+        return;
+    };
+    let facts = seen.facts;
+    let declared = facts
+        .favicons
+        .iter()
+        .take(MAX_LINKS)
+        .find(|f| !f.implicit && f.rel.to_ascii_lowercase().contains("icon"));
+    let icon = match declared {
+        Some(f) => Icon {
+            href: f.href.clone(),
+            loaded: f.loaded,
+        },
+        None if facts.truncated && facts.favicons.is_empty() => {
+            findings.gap(
+                format!("the {label} was not read to the end (the snapshot or the HTML was cut) and lists no favicon in the part read"),
+                page.evidence("page facts cut short").field("favicon", None),
+            );
+            return;
         }
-        PageView::Html(body) => {
-            let link = html::tags(body, "link").find_map(|tag| {
-                let rel = tag.attr("rel")?.to_ascii_lowercase();
-                let href = tag.attr("href")?;
-                rel.split_ascii_whitespace()
-                    .any(|r| r == "icon" || r == "apple-touch-icon")
-                    .then(|| html::resolve(&page.exchange.url, &href))
-            });
-            match link {
-                Some(href) => Icon { href, loaded: None },
-                None if cx.html_cut(page.hop) => {
-                    findings.gap(
-                        format!("the HTML of the {label} was not read to the end and shows no favicon link in the part read"),
-                        page.evidence("HTML cut by the capture or too long").field("favicon", None),
-                    );
-                    return;
-                }
-                None => {
-                    findings.fail(
-                        format!("the {label} declares no favicon"),
-                        page.evidence("no <link rel=icon> in the page's HTML")
-                            .field("favicon", None),
-                    );
-                    return;
-                }
-            }
-        }
-        PageView::Unseen => {
-            page.unseen(findings);
+        None => {
+            let implicit = facts.favicons.iter().find(|f| f.implicit);
+            let note = match implicit {
+                Some(f) => format!(
+                    "no <link rel=icon>: the browser falls back to {}",
+                    visible(&f.href, 200)
+                ),
+                None => "no <link rel=icon> on the page".to_string(),
+            };
+            findings.fail(
+                format!("the {label} declares no favicon"),
+                page.evidence(note).field("favicon", None),
+            );
             return;
         }
     };

@@ -1,22 +1,22 @@
 use crate::check::Outcome;
 use crate::declare_rule;
+use crate::page::choose;
 use crate::params::scheme_of;
-use crate::rules::branding::{branded_pages, BrandedPage, PageView, NO_CONSENT_PAGE};
+use crate::rules::branding::{branded_pages, BrandedPage, NO_CONSENT_PAGE};
 use crate::rules::findings::Findings;
-use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule, RuleMeta};
 use crate::stdx::controls::visible;
 use crate::vendor;
-
-/// Logo candidates looked at per page (a hostile snapshot may list thousands).
-const MAX_CANDIDATES: usize = 50;
 
 declare_rule! {
     /// ## What it checks
     /// The consent page (and a login page hosted on the authorization server) shows a logo
     /// that loaded (not a broken image), is served over https (or inline), and is not the
-    /// vendor's default mark. The extension reads the logo from the page; for a HAR file the
-    /// check falls back to the page's HTML (`<img>` whose `alt`, `class`, `id` or file name
-    /// mentions "logo") and to the image request in the trace.
+    /// vendor's default mark. The logo is the image whose `alt`, `id`, `class` or file name
+    /// says "logo" or "brand", else the first image of the page's header; the extension reads
+    /// the images of the rendered page, a HAR file those of the page's HTML (whether it loaded
+    /// then comes from the image request in the trace). A page whose HTML is a shell built by
+    /// scripts is not observed rather than judged.
     ///
     /// ## Why it matters
     /// The consent page asks users to hand an MCP client access to their data. A page with
@@ -64,67 +64,35 @@ struct Logo {
 
 fn judge_page(cx: &Context<'_>, page: &BrandedPage<'_>, findings: &mut Findings) {
     let label = &page.label;
-    let logo = match page.view(cx) {
-        PageView::Snapshot(snapshot) => {
-            let candidate = snapshot
-                .logos
-                .iter()
-                .take(MAX_CANDIDATES)
-                .find(|l| l.visible != Some(false));
-            match candidate {
-                Some(l) => Logo {
-                    src: l.src.clone(),
-                    alt: l.alt.clone(),
-                    loaded: l.loaded,
-                },
-                None if snapshot.truncated => {
-                    findings.gap(
-                        format!("the snapshot of the {label} was cut short and shows no logo"),
-                        page.evidence("page snapshot truncated").field("logo", None),
-                    );
-                    return;
-                }
-                None => {
-                    findings.fail(
-                        format!("the {label} shows no logo"),
-                        page.evidence("no visible logo image on the page")
-                            .field("logo", None),
-                    );
-                    return;
-                }
-            }
-        }
-        PageView::Html(body) => {
-            let found = html::tags(body, "img").find_map(|tag| {
-                let src = tag.attr("src")?;
-                let mentions_logo = ["alt", "class", "id"]
-                    .iter()
-                    .filter_map(|a| tag.attr(a))
-                    .chain(std::iter::once(src.clone()))
-                    .any(|v| v.to_ascii_lowercase().contains("logo"));
-                mentions_logo.then(|| Logo {
-                    src: html::resolve(&page.exchange.url, &src),
-                    alt: tag.attr("alt"),
-                    loaded: None,
-                })
-            });
-            match found {
-                Some(logo) => logo,
-                None => {
-                    findings.gap(
-                        format!("the HTML of the {label} shows no logo image (a page built by scripts needs the extension's page snapshot)"),
-                        page.evidence("no <img> mentioning a logo in the HTML").field("logo", None),
-                    );
-                    return;
-                }
-            }
-        }
-        PageView::Unseen => {
-            page.unseen(findings);
-            return;
-        }
+    let Some(seen) = page.seen(cx) else {
+        page.unseen(findings);
+        return;
     };
-    judge_logo(cx, page, logo, findings);
+    let Some(logo) = choose::logo(seen.facts) else {
+        if seen.partial() {
+            findings.gap(
+                format!("the {label} shows no logo in the part of the page the trace has (cut short, or built by scripts: the extension's page snapshot sees the rendered page)"),
+                page.evidence("no logo image in the page facts").field("logo", None),
+            );
+        } else {
+            findings.fail(
+                format!("the {label} shows no logo"),
+                page.evidence("no image marked as a logo (alt, id, class or file name) and none in the page's header")
+                    .field("logo", None),
+            );
+        }
+        return;
+    };
+    judge_logo(
+        cx,
+        page,
+        Logo {
+            src: logo.src,
+            alt: logo.alt,
+            loaded: logo.loaded,
+        },
+        findings,
+    );
 }
 
 fn judge_logo(cx: &Context<'_>, page: &BrandedPage<'_>, logo: Logo, findings: &mut Findings) {

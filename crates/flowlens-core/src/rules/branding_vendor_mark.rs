@@ -1,9 +1,9 @@
 use crate::check::Outcome;
 use crate::declare_rule;
-use crate::rules::branding::{branded_pages, PageView, NO_CONSENT_PAGE};
+use crate::rules::branding::{branded_pages, NO_CONSENT_PAGE};
 use crate::rules::context::MAX_HTML_SCAN;
 use crate::rules::findings::Findings;
-use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule, RuleMeta};
 use crate::stdx::controls::visible;
 use crate::vendor;
 
@@ -44,49 +44,35 @@ impl Rule for BrandingVendorMark {
         let mut findings = Findings::new();
         for page in branded_pages(cx) {
             let label = &page.label;
-            match page.view(cx) {
-                PageView::Snapshot(snapshot) => {
-                    let mark = snapshot
-                        .powered_by
-                        .iter()
-                        .take(MAX_TEXTS)
-                        .find(|t| vendor::is_vendor_mark_text(t));
-                    match mark {
-                        Some(text) => findings.warn(
-                            format!("the {label} shows the vendor footer"),
-                            page.evidence("visible vendor footer")
-                                .field("footer", Some(&visible(text, 120))),
-                        ),
-                        None => findings.pass(
-                            format!("the {label} shows no vendor footer"),
-                            page.evidence("no vendor footer in the page snapshot"),
-                        ),
-                    }
-                }
-                PageView::Html(body) => {
-                    let needle = vendor::VENDOR_NAME.to_ascii_lowercase();
-                    match html::phrase_near(
-                        body,
-                        vendor::branding::POWERED_BY_PHRASES,
-                        &needle,
-                        vendor::branding::POWERED_BY_WINDOW,
-                    ) {
-                        Some(excerpt) => findings.warn(
-                            format!("the {label} shows the vendor footer"),
-                            page.evidence("vendor footer in the page's HTML")
-                                .field("footer", Some(&visible(&excerpt, 120))),
-                        ),
-                        None if cx.html_cut(page.hop) => findings.gap(
-                            format!("the HTML of the {label} was not read to the end (cut by the capture or longer than {} KB)", MAX_HTML_SCAN / 1024),
-                            page.evidence("no vendor footer in the part of the HTML read"),
-                        ),
-                        None => findings.pass(
-                            format!("the {label} shows no vendor footer"),
-                            page.evidence("no vendor footer in the page's HTML"),
-                        ),
-                    }
-                }
-                PageView::Unseen => page.unseen(&mut findings),
+            let Some(seen) = page.seen(cx) else {
+                page.unseen(&mut findings);
+                continue;
+            };
+            let mark = seen
+                .facts
+                .powered_by
+                .iter()
+                .take(MAX_TEXTS)
+                .find(|t| vendor::is_vendor_mark_text(t));
+            let from = if seen.from_html {
+                "the page's HTML"
+            } else {
+                "the page snapshot"
+            };
+            match mark {
+                Some(text) => findings.warn(
+                    format!("the {label} shows the vendor footer"),
+                    page.evidence(format!("vendor footer in {from}"))
+                        .field("footer", Some(&visible(text, 120))),
+                ),
+                None if seen.from_html && seen.partial() => findings.gap(
+                    format!("the HTML of the {label} was not read to the end (cut by the capture, longer than {} KB, or built by scripts)", MAX_HTML_SCAN / 1024),
+                    page.evidence("no vendor footer in the part of the HTML read"),
+                ),
+                None => findings.pass(
+                    format!("the {label} shows no vendor footer"),
+                    page.evidence(format!("no vendor footer in {from}")),
+                ),
             }
         }
         findings.outcome_with_gaps(

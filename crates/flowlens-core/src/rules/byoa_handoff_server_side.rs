@@ -6,7 +6,7 @@ use crate::flow::roles::path_of;
 use crate::params::{host_of, UrlParams};
 use crate::rules::context::MAX_HTML_SCAN;
 use crate::rules::findings::Findings;
-use crate::rules::{html, Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule, RuleMeta};
 use crate::trace::Exchange;
 use crate::vendor;
 
@@ -158,17 +158,38 @@ fn judge_request(cx: &Context<'_>, i: usize, ex: &Exchange, findings: &mut Findi
 }
 
 fn judge_page(cx: &Context<'_>, hop: usize, ex: &Exchange, findings: &mut Findings) {
-    if let Some(page) = cx.snapshot(hop) {
-        if let Some(field) = page
+    if let Some(seen) = cx.page(hop) {
+        let hidden = seen
+            .facts
             .hidden_fields
             .iter()
             .take(1000)
             .find(|f| f.name.eq_ignore_ascii_case(SECRET_FIELD))
-        {
+            .map(|f| f.value.clone());
+        let other = || {
+            seen.facts
+                .forms
+                .iter()
+                .take(100)
+                .flat_map(|f| f.fields.iter().take(1000))
+                .find(|f| f.name.eq_ignore_ascii_case(SECRET_FIELD))
+                .map(|f| f.value.clone().unwrap_or_default())
+        };
+        if let Some(value) = hidden.or_else(other) {
+            let (message, note) = if seen.from_html {
+                (
+                    "a page of the flow carries a client secret in a form field",
+                    "<input name=client_secret> in the HTML",
+                )
+            } else {
+                (
+                    "a page of the flow carries a client secret in a hidden field",
+                    "hidden form field",
+                )
+            };
             findings.fail(
-                "a page of the flow carries a client secret in a hidden field",
-                Evidence::hop(hop, &ex.url, "hidden form field")
-                    .field(SECRET_FIELD, Some(&field.value)),
+                message,
+                Evidence::hop(hop, &ex.url, note).field(SECRET_FIELD, Some(&value)),
             );
             return;
         }
@@ -176,20 +197,8 @@ fn judge_page(cx: &Context<'_>, hop: usize, ex: &Exchange, findings: &mut Findin
     let Some(body) = cx.html_body(hop) else {
         return;
     };
-    let hidden = html::tags(body, "input").find_map(|tag| {
-        tag.attr("name")
-            .filter(|n| n.eq_ignore_ascii_case(SECRET_FIELD))
-            .map(|_| tag.attr("value").unwrap_or_default())
-    });
-    if let Some(value) = hidden {
-        findings.fail(
-            "a page of the flow carries a client secret in a form field",
-            Evidence::hop(hop, &ex.url, "<input name=client_secret> in the HTML")
-                .field(SECRET_FIELD, Some(&value)),
-        );
-        return;
-    }
-    // Inline data: "client_secret":"…" or client_secret: '…' with a non-empty value.
+    // Inline data: "client_secret":"…" or client_secret: '…' with a non-empty value; also an
+    // <input name=client_secret value="…"> a cut page left unterminated (no tag to read).
     let lower = body.to_ascii_lowercase();
     let inline = lower
         .match_indices(SECRET_FIELD)
@@ -198,6 +207,10 @@ fn judge_page(cx: &Context<'_>, hop: usize, ex: &Exchange, findings: &mut Findin
             let rest = body[i + SECRET_FIELD.len()..]
                 .trim_start_matches(['"', '\''])
                 .trim_start();
+            let rest = match rest.get(..5) {
+                Some(v) if v.eq_ignore_ascii_case("value") => rest[5..].trim_start(),
+                _ => rest,
+            };
             let rest = rest.strip_prefix([':', '='])?.trim_start();
             let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
             let value: String = rest[1..]

@@ -106,7 +106,7 @@ pub(crate) fn error_codes(cx: &Context<'_>, i: usize) -> Vec<String> {
     let mut texts: Vec<String> = sources.iter().map(|s| s.url.to_ascii_lowercase()).collect();
     if let Some(page) = cx.snapshot(i) {
         texts.extend(page.title.iter().map(|t| t.to_ascii_lowercase()));
-        texts.extend(page.headings.iter().map(|h| h.to_ascii_lowercase()));
+        texts.extend(page.headings.iter().map(|h| h.text.to_ascii_lowercase()));
     }
     for body in sources.iter().filter_map(|s| s.response_body_text()) {
         texts.push(prefix_at_char_boundary(body, BODY_SEARCH_LIMIT).to_ascii_lowercase());

@@ -1,14 +1,38 @@
 //! What a rule sees: one flow of a trace, the profile, and questions many rules ask.
 
 use crate::flow::{roles::snapshot_for, Flow, FlowEnd, Role};
+use crate::limits::MAX_JSON_BODY;
 use crate::params::{host_of, UrlParams};
 use crate::profile::Profile;
 use crate::stdx::cut::{clip, prefix_at_char_boundary, Elide};
 use crate::trace::{Exchange, PageSnapshot, Trace};
 use crate::vendor;
 
-/// JSON bodies larger than this are not parsed (a 10 MB "metadata" document is not metadata).
-const MAX_JSON_BODY: usize = 1024 * 1024;
+/// A page's facts as a rule sees them.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenPage<'a> {
+    pub facts: &'a PageSnapshot,
+    /// Read from the page's HTML (a HAR), not from the rendered page.
+    pub from_html: bool,
+    /// The HTML is a shell its scripts fill in: what it lacks proves nothing.
+    pub scripted: bool,
+}
+
+impl SeenPage<'_> {
+    /// The facts do not show the whole page: cut, capped, built by scripts, or empty (a
+    /// snapshot from a page that threw before anything was read).
+    pub fn partial(&self) -> bool {
+        let f = self.facts;
+        let empty = f.title.is_none()
+            && f.headings.is_empty()
+            && f.text.is_none()
+            && f.buttons.is_empty()
+            && f.forms.is_empty()
+            && f.images.is_empty()
+            && f.logos.is_empty();
+        f.truncated || self.scripted || empty
+    }
+}
 
 pub struct Context<'a> {
     pub trace: &'a Trace,
@@ -62,9 +86,9 @@ impl<'a> Context<'a> {
         self.flow.end.as_ref()
     }
 
-    /// Parameters of the authorization response (query and fragment).
+    /// Parameters of the authorization response (query, fragment or form_post).
     pub fn end_params(&self) -> Option<UrlParams> {
-        self.end().map(|e| UrlParams::of(&e.url))
+        self.end().map(FlowEnd::params)
     }
 
     /// The flow went through the customer's own login endpoint (bring your own auth): a
@@ -107,9 +131,38 @@ impl<'a> Context<'a> {
             .and_then(|(_, m)| m.get("issuer")?.as_str().map(str::to_string))
     }
 
-    /// The latest page snapshot of a hop's page.
+    /// The page snapshot of a hop's page load.
     pub fn snapshot(&self, i: usize) -> Option<&'a PageSnapshot> {
-        snapshot_for(self.trace, self.exchange(i))
+        snapshot_for(self.trace, i)
+    }
+
+    /// What a page hop showed: the extension's snapshot, else the facts read from its HTML.
+    pub fn page(&self, i: usize) -> Option<SeenPage<'a>> {
+        if let Some(facts) = self.snapshot(i) {
+            return Some(SeenPage {
+                facts,
+                from_html: false,
+                scripted: false,
+            });
+        }
+        self.flow
+            .html_pages
+            .iter()
+            .find(|p| p.exchange == i)
+            .map(|p| SeenPage {
+                facts: &p.facts,
+                from_html: true,
+                scripted: p.scripted,
+            })
+    }
+
+    /// How a page hop's role was inferred, when it was.
+    pub fn role_reason(&self, i: usize) -> Option<&'a str> {
+        self.flow
+            .hops
+            .iter()
+            .find(|h| h.exchange == i)
+            .and_then(|h| h.reason.as_deref())
     }
 
     /// The host the flow's authorization server is on: the authorization request's host, or,
@@ -124,6 +177,29 @@ impl<'a> Context<'a> {
     fn metadata_authorization_host(&self) -> Option<String> {
         let (_, metadata) = self.as_metadata()?;
         host_of(metadata.get("authorization_endpoint")?.as_str()?)
+    }
+
+    /// The flow shows signs of Scalekit: its authorization server on a vendor host, a
+    /// resource-scoped issuer (`/resources/res_…`), a BYOA partner callback, or Scalekit's
+    /// hosted pages and APIs. Checks that compare with Scalekit's defaults (its default theme)
+    /// only do so then: on another server those defaults mean nothing.
+    pub fn is_vendor_flow(&self) -> bool {
+        let vendor_host = self
+            .auth_host()
+            .is_some_and(|h| vendor::is_vendor_default(&h));
+        let resource_issuer = self
+            .issuer()
+            .is_some_and(|i| i.contains(&format!("/resources/{}", vendor::ids::RESOURCE)));
+        let vendor_path = self.all_hops().any(|(_, _, ex)| {
+            let path = crate::flow::roles::path_of(&ex.url);
+            vendor::partner_callback_id(path).is_some()
+                || path.starts_with(vendor::ERROR_API_PREFIX)
+                || path.starts_with(vendor::HOSTED_LOGIN_PATH)
+                || path.starts_with(vendor::HOSTED_ERROR_PATH)
+                || path == vendor::CONSENT_DETAILS_PATH
+                || path == vendor::CUSTOMIZATIONS_PATH
+        });
+        vendor_host || resource_issuer || vendor_path
     }
 
     /// The custom domain(s) to judge against: the profile's, or, without one, the host of
@@ -150,8 +226,7 @@ impl<'a> Context<'a> {
     }
 }
 
-/// HTML bodies are only scanned up to this many bytes (a 5 MB page is not read through).
-pub(crate) const MAX_HTML_SCAN: usize = 512 * 1024;
+pub(crate) use crate::page::html::MAX_HTML_SCAN;
 
 /// Why a response body could not be read as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +328,25 @@ impl<'a> Context<'a> {
             (Some(a), Some(b)) => a..(b + 1).min(self.trace.exchanges.len()),
             _ => 0..0,
         }
+    }
+
+    /// A script made the request at `i` and reads its answer, so CORS applies to it (see
+    /// [`Exchange::script_request`]); a CORS preflight (`OPTIONS` with
+    /// `Access-Control-Request-Method`) to the same URL just before it also says so. A
+    /// request nothing tells about is taken as a script's when it carries an `Origin`.
+    pub fn read_by_script(&self, i: usize) -> bool {
+        let ex = self.exchange(i);
+        if let Some(known) = ex.script_request() {
+            return known;
+        }
+        let preflight = self.trace.exchanges[i.saturating_sub(16)..i]
+            .iter()
+            .any(|p| {
+                p.method.eq_ignore_ascii_case("OPTIONS")
+                    && p.url == ex.url
+                    && p.request_header("access-control-request-method").is_some()
+            });
+        preflight || ex.request_header("origin").is_some()
     }
 
     /// The MCP server URL: the first MCP request's URL without query, else the `resource` of

@@ -9,8 +9,9 @@ declare_rule! {
     /// ## What it checks
     /// The CORS answers of the token endpoint and of the discovery endpoints
     /// (protected-resource and authorization-server metadata, client registration) to
-    /// cross-origin requests seen in the flow (requests with an `Origin` header, made by MCP
-    /// clients that run in the browser):
+    /// cross-origin requests a script made and reads in the flow (`fetch` or XHR with an
+    /// `Origin` header, made by MCP clients that run in the browser; navigations and form
+    /// submissions are not judged, CORS does not apply to them):
     ///
     /// - `Access-Control-Allow-Origin` equal to the request's foreign `Origin` together with
     ///   `Access-Control-Allow-Credentials: true` fails: the endpoint lets that site make
@@ -19,11 +20,13 @@ declare_rule! {
     /// - `*` with credentials, or `null`, fails;
     /// - `*` without credentials passes (public metadata and public-client token requests
     ///   need nothing more);
-    /// - no `Access-Control-Allow-Origin` at all is a warning: browser-based clients cannot
-    ///   read the answer.
+    /// - no `Access-Control-Allow-Origin` at all (or one for another origin) is a warning:
+    ///   browser-based clients cannot read the answer; a failure when the request came from
+    ///   one of the profile's `web_client_origins`, your own web clients.
     ///
     /// Without cross-origin requests in the trace (desktop clients) the check is not
-    /// observed; `flowlens probe` can send a foreign `Origin` itself.
+    /// observed. `flowlens probe` asks as a native client (no `Origin`) unless given
+    /// `--origin URL` or the profile's `web_client_origins`; it then asks as that web client.
     ///
     /// ## Why it matters
     /// "CORS restricted to your domains only" is on the go-live checklist because a
@@ -63,6 +66,9 @@ impl Rule for Cors {
             let Some(origin) = ex.request_header("origin").map(str::trim) else {
                 continue;
             };
+            if !cx.read_by_script(hop) {
+                continue; // a navigation or form submission: CORS does not apply
+            }
             let own = url::Url::parse(&ex.url)
                 .map(|u| u.origin().ascii_serialization())
                 .unwrap_or_default();
@@ -90,7 +96,12 @@ impl Rule for Cors {
                 }
                 e
             };
+            let own_client = cx.profile.is_web_client_origin(origin);
             match allow {
+                None if own_client => findings.fail(
+                    format!("the {what} answers your web client {} without Access-Control-Allow-Origin: it cannot read the answer", visible(origin, 100)),
+                    evidence("no CORS headers for a web client origin of the profile"),
+                ),
                 None => findings.warn(
                     format!("the {what} answers the cross-origin request without Access-Control-Allow-Origin: browser clients cannot read it"),
                     evidence("no CORS headers"),
@@ -115,15 +126,24 @@ impl Rule for Cors {
                     format!("the {what} allows the client's origin without credentials"),
                     evidence("origin allowed, no credentials"),
                 ),
+                Some(_) if own_client => findings.fail(
+                    format!("the {what} does not allow your web client {}: the browser rejects the answer", visible(origin, 100)),
+                    evidence("mismatched origin for a web client origin of the profile"),
+                ),
                 Some(_) => findings.warn(
                     format!("the {what} answers with an Access-Control-Allow-Origin that is not the request's origin: the browser rejects it"),
                     evidence("mismatched origin"),
                 ),
             }
         }
+        let none = if cx.trace.source == "probe" {
+            "browser-based clients were not checked: the probe asked as a native client (no Origin); probe with --origin URL, or list web_client_origins in the profile, to check them"
+        } else {
+            "no cross-origin request to the token or metadata endpoints was observed (desktop clients make them outside the browser; `flowlens probe --origin URL` can test them)"
+        };
         findings.outcome_with_gaps(
             "the token and metadata endpoints do not allow foreign origins with credentials",
-            "no cross-origin request to the token or metadata endpoints was observed (desktop clients make them outside the browser; `flowlens probe` can test them)",
+            none,
             false,
         )
     }
@@ -174,6 +194,42 @@ mod tests {
             .without_response_header(PRM_HOP, "Access-Control-Allow-Origin")
             .build();
         assert_eq!(run(&trace).status, Status::Warn);
+    }
+
+    #[test]
+    fn navigations_and_form_posts_are_not_judged() {
+        // A token endpoint reached by a form POST navigation (not a script): no CORS.
+        let trace = good_flow_with_pages()
+            .without_response_header(TOKEN_HOP, "Access-Control-Allow-Origin")
+            .edit_exchange(TOKEN_HOP, |ex| {
+                ex.resource_type = crate::trace::ResourceType::Unknown;
+                ex.request_headers
+                    .push(crate::trace::Header::new("Sec-Fetch-Mode", "navigate"));
+            })
+            .build();
+        assert_eq!(run(&trace).status, Status::Pass);
+        let fetched = good_flow_with_pages()
+            .without_response_header(TOKEN_HOP, "Access-Control-Allow-Origin")
+            .build();
+        assert_eq!(run(&fetched).status, Status::Warn);
+    }
+
+    #[test]
+    fn a_missing_answer_to_your_own_web_client_fails() {
+        let trace = good_flow_with_pages()
+            .without_response_header(PRM_HOP, "Access-Control-Allow-Origin")
+            .build();
+        let profile = Profile {
+            web_client_origins: vec!["https://APP.acme.test/".into()],
+            ..Profile::default()
+        };
+        let outcome = run_rule(&Cors, &trace, &profile);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(
+            outcome.summary.contains("your web client"),
+            "{}",
+            outcome.summary
+        );
     }
 
     #[test]

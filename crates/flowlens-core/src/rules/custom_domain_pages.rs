@@ -98,7 +98,7 @@ impl Rule for CustomDomainPages {
                 "no login, consent or error page of the authorization server was seen".to_string()
             } else {
                 format!(
-                    "no Scalekit page was seen; pages on {} are a third party's and not judged",
+                    "no page of the authorization server was seen; pages on {} are a third party's and not judged",
                     others.iter().cloned().collect::<Vec<_>>().join(", ")
                 )
             });
@@ -109,15 +109,15 @@ impl Rule for CustomDomainPages {
         let mut pass = format!(
             "the flow's {} on the custom domain {}",
             if judged == 1 {
-                "Scalekit page is".to_string()
+                "authorization-server page is".to_string()
             } else {
-                format!("{judged} Scalekit pages are")
+                format!("{judged} authorization-server pages are")
             },
             on_custom_hosts.into_iter().collect::<Vec<_>>().join(", ")
         );
         if !others.is_empty() {
             pass.push_str(&format!(
-                " (pages on {} are not Scalekit's and were not judged)",
+                " (pages on {} are a third party's and were not judged)",
                 others.into_iter().collect::<Vec<_>>().join(", ")
             ));
         }
@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
         assert_eq!(
             outcome.summary,
-            "the flow's 2 Scalekit pages are on the custom domain auth.acme.test"
+            "the flow's 2 authorization-server pages are on the custom domain auth.acme.test"
         );
         assert_eq!(outcome.assumptions.len(), 1);
         // The customer's own login page (hop 5) is not judged.

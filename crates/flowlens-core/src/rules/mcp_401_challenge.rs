@@ -16,10 +16,11 @@ declare_rule! {
     /// The MCP server answered the unauthenticated request with `401` and a
     /// `WWW-Authenticate: Bearer` challenge carrying `resource_metadata` (an absolute https
     /// URL of the protected-resource metadata) and, as the MCP spec recommends, `scope`
-    /// (a warning when missing). When the request was cross-origin (it had an `Origin`
-    /// header: a browser-based client), the response must also let the browser read the
-    /// challenge: `Access-Control-Allow-Origin` for that origin and
-    /// `Access-Control-Expose-Headers` including `WWW-Authenticate`.
+    /// (a warning when missing). When a script made the request cross-origin (`fetch` or XHR
+    /// with an `Origin` header: a browser-based client), the response must also let the
+    /// browser read the challenge: `Access-Control-Allow-Origin` for that origin and
+    /// `Access-Control-Expose-Headers` including `WWW-Authenticate`. A 401 to a navigation or
+    /// a form submission is not judged for CORS, which does not apply to it.
     ///
     /// ## Why it matters
     /// The challenge is how an MCP client discovers that it must authorize and where:
@@ -64,7 +65,9 @@ impl Rule for Mcp401Challenge {
         };
         let mut findings = Findings::new();
         judge_challenge(cx, hop, ex, &mut findings);
-        judge_cors(hop, ex, &mut findings);
+        if cx.read_by_script(hop) {
+            judge_cors(hop, ex, &mut findings);
+        }
         findings.outcome_with_gaps(
             "the MCP server answers 401 with a Bearer challenge carrying resource_metadata and scope",
             "the 401 challenge was not observed",
@@ -352,6 +355,45 @@ mod tests {
             .without_response_header(CHALLENGE_HOP, "Access-Control-Allow-Origin")
             .build();
         assert_eq!(run(&no_cors).status, Status::Fail);
+    }
+
+    #[test]
+    fn cors_is_not_judged_on_navigations_and_form_submissions() {
+        // The 401 answered a form-submitted navigation: it carries an Origin, but CORS does
+        // not apply to it (the MCP TypeScript SDK demo server's case).
+        let navigation = |edit: fn(&mut crate::trace::Exchange)| {
+            good_flow_with_pages()
+                .without_response_header(CHALLENGE_HOP, "Access-Control-Allow-Origin")
+                .without_response_header(CHALLENGE_HOP, "Access-Control-Expose-Headers")
+                .edit_exchange(CHALLENGE_HOP, edit)
+                .build()
+        };
+        let document = navigation(|ex| ex.resource_type = crate::trace::ResourceType::Document);
+        assert_eq!(run(&document).status, Status::Pass);
+        // A HAR without resource types: Sec-Fetch-Mode says it, else what was sent.
+        let har = navigation(|ex| {
+            ex.resource_type = crate::trace::ResourceType::Unknown;
+            ex.request_headers
+                .push(crate::trace::Header::new("Sec-Fetch-Mode", "navigate"));
+        });
+        assert_eq!(run(&har).status, Status::Pass);
+        let form = navigation(|ex| {
+            ex.resource_type = crate::trace::ResourceType::Unknown;
+            ex.request_body = None;
+            ex.form = Some(vec![crate::trace::Param::new("q", "1")]);
+            ex.request_headers.push(crate::trace::Header::new(
+                "Accept",
+                "text/html,application/xhtml+xml",
+            ));
+        });
+        assert_eq!(run(&form).status, Status::Pass);
+        // The same from a script is judged.
+        let fetch = navigation(|ex| {
+            ex.resource_type = crate::trace::ResourceType::Unknown;
+            ex.request_headers
+                .push(crate::trace::Header::new("Sec-Fetch-Mode", "cors"));
+        });
+        assert_eq!(run(&fetch).status, Status::Fail);
     }
 
     #[test]

@@ -13,7 +13,9 @@ declare_rule! {
     /// a subresource over plain http: no image, script, stylesheet, font or fetch with an
     /// `http://` URL whose `Referer` (or initiator) is an https page. Loopback addresses are
     /// exempt (browsers treat them as secure). Requests the browser blocked still count:
-    /// the page asked for them.
+    /// the page asked for them. A request of the flow's time that no page can be tied to (a
+    /// HAR without resource types, `Referer` or initiator, as Firefox writes them) is still
+    /// judged: none over http is a pass, one over http a warning.
     ///
     /// ## Why it matters
     /// An http resource on an https page can be read and replaced by anyone on the network
@@ -78,10 +80,54 @@ impl Rule for MixedContent {
                 ),
             );
         }
-        if subresources > 0 && !findings.has_problems() {
+        // Requests made while the flow's pages were shown that the reconstruction could not
+        // tie to a page (a HAR without resource types, Referer or initiator, as Firefox writes
+        // them): a page of the tab made them all the same.
+        let mut unattributed = 0usize;
+        for i in cx.exchange_window() {
+            let ex = cx.exchange(i);
+            // A script's fetch of the flow is judged by its role (a client's own requests,
+            // made outside any page, are fetches too); what is left are the loads a page made
+            // itself, typed or, in a HAR without types, unknown.
+            if cx.flow.contains(i)
+                || ex.is_document()
+                || ex.method.eq_ignore_ascii_case("OPTIONS")
+                || ex.resource_type == crate::trace::ResourceType::Fetch
+            {
+                continue;
+            }
+            unattributed += 1;
+            let http = scheme_of(&ex.url).as_deref() == Some("http")
+                && !host_of(&ex.url).is_some_and(|h| vendor::is_loopback(&h));
+            // The page the tab showed then: an http page's own http requests are not mixed
+            // content (https-everywhere reports the page).
+            let shown_https = cx
+                .all_hops()
+                .filter(|(j, role, _)| *j < i && role.is_page())
+                .last()
+                .is_none_or(|(_, _, page)| scheme_of(&page.url).as_deref() == Some("https"));
+            if http && shown_https {
+                findings.warn(
+                    format!(
+                        "an http request ({}) was made while the flow's pages were shown; the trace does not say which page made it",
+                        visible(crate::params::url_without_query(&ex.url), 200)
+                    ),
+                    Evidence::hop(i, &ex.url, "http request of the flow's tab, page unknown"),
+                );
+            }
+        }
+        let seen = subresources + unattributed;
+        if seen > 0 && !findings.has_problems() {
+            let note = if unattributed == 0 {
+                format!("{subresources} subresources, none over http")
+            } else {
+                format!(
+                    "{seen} requests made while the flow's pages were shown ({subresources} tied to a page), none over http"
+                )
+            };
             findings.pass(
                 "every subresource of the flow's pages is https",
-                Evidence::note(format!("{subresources} subresources, none over http")),
+                Evidence::note(note),
             );
         }
         findings.outcome_with_gaps(
@@ -128,6 +174,58 @@ mod tests {
             )
             .build();
         assert_eq!(run(&loopback).status, Status::Pass);
+    }
+
+    #[test]
+    fn settles_without_resource_types_when_nothing_is_http() {
+        // Firefox's HAR: no resource types, no Referer (the pages send no-referrer).
+        let firefox = |url: &'static str| {
+            good_flow()
+                .resource(ResourceType::Image, url, "https://auth.acme.test/")
+                .edit(|t| {
+                    for ex in &mut t.exchanges {
+                        if ex.resource_type == ResourceType::Document {
+                            ex.request_headers.push(crate::trace::Header::new(
+                                "Accept",
+                                "text/html,application/xhtml+xml",
+                            ));
+                        }
+                        ex.resource_type = ResourceType::Unknown;
+                        ex.request_headers
+                            .retain(|h| !h.name.eq_ignore_ascii_case("referer"));
+                    }
+                    // The image loaded while the consent page was shown.
+                    let mut image = t.exchanges.pop().expect("the image");
+                    image.time_ms = t.exchanges[8].time_ms + 10.0;
+                    t.exchanges.insert(9, image);
+                })
+                .build()
+        };
+        let outcome = run(&firefox("https://cdn.acme.test/logo.png"));
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(
+            run(&firefox("http://cdn.acme.test/logo.png")).status,
+            Status::Warn
+        );
+        // An http page's own http request (Firefox's favicon of an http login page) is not
+        // mixed content.
+        let http_page = good_flow()
+            .replace_in_urls("https://login.acme.test", "http://login.acme.test")
+            .resource(
+                ResourceType::Image,
+                "http://login.acme.test/favicon.ico",
+                "",
+            )
+            .edit(|t| {
+                let mut icon = t.exchanges.pop().expect("the icon");
+                icon.request_headers.clear();
+                icon.resource_type = ResourceType::Unknown;
+                icon.time_ms = t.exchanges[5].time_ms + 10.0;
+                t.exchanges.insert(6, icon);
+            })
+            .build();
+        let outcome = run(&http_page);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     }
 
     #[test]

@@ -12,7 +12,6 @@ use crate::check::Outcome;
 #[cfg(test)]
 mod bad_input;
 mod context;
-mod html;
 
 pub use crate::vocab::Section;
 pub use context::Context;

@@ -1,17 +1,20 @@
 use crate::check::{Evidence, Outcome};
 use crate::declare_rule;
 use crate::flow::Role;
-use crate::params::UrlParams;
 use crate::rules::chain::page_label;
 use crate::rules::{Context, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks
     /// A consent page was shown between the authorization request and the authorization
-    /// response at the client's callback. A flow that reaches the callback with a `code`
-    /// without any page the user looked at fails; one whose pages were seen but none looked
-    /// like a consent page (no "Allow"/"Authorize" button, no "consent" in the path or
-    /// HTML) is a warning.
+    /// response at the client's callback. A page is a consent page when it offers to approve
+    /// or deny access and shows what is asked (scopes, a resource or client asking for
+    /// access, a consent form field), on any server; a page at Scalekit's consent path; or
+    /// the last page before the redirect carrying the code when it asks nothing but a
+    /// decision. The evidence says which. A flow that reaches the callback with a `code`
+    /// without any page the user looked at, or after pages that were all recognized as
+    /// something else (sign-in, error pages), fails; one with a page nothing could be said of
+    /// (neither consent nor sign-in) is a warning: it may have been a consent page.
     ///
     /// ## Why it matters
     /// The consent screen is where users see which client asks for which access to which MCP
@@ -50,7 +53,7 @@ impl Rule for OauthConsentShown {
             .collect();
         if let Some(&(hop, ex)) = consent.first() {
             return Outcome::pass("a consent page was shown before the callback").with(
-                Evidence::hop(hop, &ex.url, page_label(Role::ConsentPage, &ex.url)),
+                Evidence::hop(hop, &ex.url, hop_note(cx, hop, Role::ConsentPage, ex)),
             );
         }
         let Some(end) = end else {
@@ -63,16 +66,33 @@ impl Rule for OauthConsentShown {
             .all_hops()
             .filter(|(i, role, _)| *i > authorize && *i <= end.exchange && role.is_seen_page())
             .collect();
-        if !seen.is_empty() {
+        // Pages whose role was inferred from what they are (sign-in, error pages) are known
+        // not to be consent pages; a page nothing could be said of might have been one.
+        let unrecognized = seen.iter().any(|(_, role, _)| *role == Role::Page);
+        // A code, or tokens of an implicit flow: access was granted.
+        let params = end.params();
+        let granted = ["code", "access_token", "id_token"]
+            .iter()
+            .any(|p| params.has(p));
+        if !seen.is_empty() && (unrecognized || !granted) {
             let mut outcome = Outcome::warn(
                 "no page of the flow was recognized as a consent page; check that the pages seen include one",
             );
             for (hop, role, ex) in seen.iter().take(10) {
-                outcome = outcome.with(Evidence::hop(*hop, &ex.url, page_label(*role, &ex.url)));
+                outcome = outcome.with(Evidence::hop(*hop, &ex.url, hop_note(cx, *hop, *role, ex)));
             }
             return outcome.with(end_evidence);
         }
-        if !UrlParams::of(&end.url).has("code") {
+        if !seen.is_empty() {
+            let mut outcome = Outcome::fail(
+                "the authorization server granted access without showing a consent page: every page the user saw was a sign-in or error page",
+            );
+            for (hop, role, ex) in seen.iter().take(10) {
+                outcome = outcome.with(Evidence::hop(*hop, &ex.url, hop_note(cx, *hop, *role, ex)));
+            }
+            return outcome.with(end_evidence);
+        }
+        if !granted {
             return Outcome::not_observed(
                 "the flow ended without a code and without a consent page (an error or a cancelled flow)",
             )
@@ -80,6 +100,15 @@ impl Rule for OauthConsentShown {
         }
         Outcome::fail("the authorization server issued a code without showing a consent page")
             .with(end_evidence)
+    }
+}
+
+/// "consent page on id.test (consent page: \"Allow\"/\"Deny\" actions…)": the page and how its
+/// role was inferred.
+fn hop_note(cx: &Context<'_>, hop: usize, role: Role, ex: &crate::trace::Exchange) -> String {
+    match cx.role_reason(hop) {
+        Some(reason) => format!("{} ({reason})", page_label(role, &ex.url)),
+        None => page_label(role, &ex.url),
     }
 }
 
@@ -129,6 +158,28 @@ mod tests {
         assert_eq!(
             run_rule(&OauthConsentShown, &trace, &Profile::default()).status,
             Status::Warn
+        );
+    }
+
+    #[test]
+    fn fails_when_every_page_seen_was_a_sign_in_page() {
+        // OpenAuth's passwordless sign-in: email, then code, then the code comes back.
+        let trace = TraceBuilder::new()
+            .get("https://auth.notes.test/authorize?response_type=code&client_id=c&redirect_uri=https%3A%2F%2Fapp.notes.test%2Fcb&state=s")
+            .redirect(302, "https://auth.notes.test/code/authorize")
+            .html(200, r#"<form method="post"><input type="email" name="email"><button>Continue</button></form>"#)
+            .post_form("https://auth.notes.test/code/authorize", &[("email", "a@b.test")])
+            .html(200, r#"<form method="post"><input name="code" autocomplete="one-time-code"><button>Continue</button></form>"#)
+            .post_form("https://auth.notes.test/code/authorize", &[("code", "123456")])
+            .redirect(302, "https://app.notes.test/cb?code=abc&state=s")
+            .page(200)
+            .build();
+        let outcome = run_rule(&OauthConsentShown, &trace, &Profile::default());
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(
+            outcome.evidence[0].note.contains("one-time code")
+                || outcome.evidence[1].note.contains("one-time code"),
+            "{outcome:?}"
         );
     }
 

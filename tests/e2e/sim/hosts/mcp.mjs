@@ -14,7 +14,16 @@ import {
 } from '../constants.mjs';
 import { answerPreflight, corsHeaders, notFound, readJson, send, sendJson } from '../http.mjs';
 
-const CHALLENGE = `Bearer realm="OAuth", resource_metadata="${PRM_URL}", scope="${SCOPE}"`;
+/**
+ * The 401 challenge. A scenario other than the simulator's default names itself in the
+ * metadata URL, as a multi-tenant server would name the tenant: the metadata then answers for
+ * that scenario to anyone, a client with the scenario header or not (the extension re-reads
+ * the document without it).
+ */
+function challenge(scenario, defaultScenario) {
+  const url = scenario.name === defaultScenario ? PRM_URL : `${PRM_URL}?scenario=${encodeURIComponent(scenario.name)}`;
+  return `Bearer realm="OAuth", resource_metadata="${url}", scope="${SCOPE}"`;
+}
 const invalidTokenChallenge = (description) =>
   `Bearer realm="OAuth", error="invalid_token", error_description="${description}", resource_metadata="${PRM_URL}"`;
 
@@ -38,8 +47,8 @@ export function createMcpHost(sim) {
   /** Mcp-Session-Id → { sub, scenario } */
   const sessions = new Map();
 
-  function protectedResourceMetadata(req, res) {
-    const scenario = sim.scenarioFromRequest(req);
+  function protectedResourceMetadata(req, res, url) {
+    const scenario = sim.scenarioCalled(url.searchParams.get('scenario')) ?? sim.scenarioFromRequest(req);
     sendJson(res, 200, {
       resource: MCP_RESOURCE,
       authorization_servers: [issuerFor(scenario.authHost)],
@@ -83,7 +92,7 @@ export function createMcpHost(sim) {
     if (!grant) {
       return sendJson(res, 401, {
         jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Unauthorized' },
-      }, { ...cors, 'WWW-Authenticate': error ? invalidTokenChallenge(error) : CHALLENGE });
+      }, { ...cors, 'WWW-Authenticate': error ? invalidTokenChallenge(error) : challenge(sim.scenarioFromRequest(req), sim.defaultScenario) });
     }
     if (sessionId && (!session || session.sub !== grant.user.sub)) {
       return sendJson(res, 404, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }, cors);
@@ -117,7 +126,7 @@ export function createMcpHost(sim) {
   function endSession(req, res) {
     const { grant } = authenticate(req);
     const session = sessions.get(req.headers['mcp-session-id'] ?? '');
-    if (!grant) return sendJson(res, 401, { error: 'unauthorized' }, { 'WWW-Authenticate': CHALLENGE });
+    if (!grant) return sendJson(res, 401, { error: 'unauthorized' }, { 'WWW-Authenticate': challenge(sim.scenarioFromRequest(req), sim.defaultScenario) });
     if (!session || session.sub !== grant.user.sub) return sendJson(res, 404, { error: 'session not found' });
     sessions.delete(req.headers['mcp-session-id']);
     return send(res, 204, '');
@@ -126,7 +135,7 @@ export function createMcpHost(sim) {
   return async function handleMcp(req, res, { url }) {
     if (req.method === 'OPTIONS') return answerPreflight(req, res, CLIENT_ORIGIN);
     if (req.method === 'GET' && url.pathname === '/.well-known/oauth-protected-resource/mcp') {
-      return protectedResourceMetadata(req, res);
+      return protectedResourceMetadata(req, res, url);
     }
     if (req.method === 'POST' && url.pathname === '/mcp') return rpc(req, res);
     if (req.method === 'DELETE' && url.pathname === '/mcp') return endSession(req, res);
