@@ -5,8 +5,10 @@
 #
 # The targets (fuzz/fuzz_targets/, each one line) call what crates/flowlens-fuzz checks: HAR and
 # trace JSON import, the export zip, redaction, URL parameters, analysis with every rule and
-# renderer, the recorder with worker restarts, profiles. Corpora start from examples/, the CLI's
-# fixtures and export zips of them (fuzz-seeds) and grow in fuzz/corpus/ across runs.
+# renderer, the recorder with worker restarts and refused writes, profiles (TOML and the options
+# page's form), a page's HTML. Corpora start from examples/, the CLI's fixtures (real servers and
+# HAR writers included), export zips of them and their pages' HTML (fuzz-seeds), and grow in
+# fuzz/corpus/ across runs. Builds go to target/fuzz, beside the workspace's own.
 #
 # Prints per target: executions, crashes (crash, timeout or out-of-memory inputs, saved in
 # fuzz/artifacts/TARGET/) and seconds; exits 1 when anything crashed. A crash input goes to
@@ -23,7 +25,7 @@ SECONDS_PER_TARGET="${1:-60}"
 if [ "$#" -gt 0 ]; then shift; fi
 TARGETS=("$@")
 if [ "${#TARGETS[@]}" -eq 0 ]; then
-    TARGETS=(har_import export_zip redact url_params analyze recorder profile)
+    TARGETS=(har_import export_zip redact url_params analyze recorder profile page_html)
 fi
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
@@ -39,7 +41,8 @@ fi
 
 build_started=$(date +%s)
 mkdir -p fuzz/artifacts
-cargo +nightly fuzz build -s none >/dev/null 2>fuzz/artifacts/build.log || {
+FUZZ_TARGET_DIR="$PWD/target/fuzz"
+cargo +nightly fuzz build -s none --target-dir "$FUZZ_TARGET_DIR" >/dev/null 2>fuzz/artifacts/build.log || {
     cat fuzz/artifacts/build.log
     exit 1
 }
@@ -54,9 +57,12 @@ for target in "${TARGETS[@]}"; do
     before=$(find "fuzz/artifacts/$target" -type f ! -name '*.log' | wc -l)
     t0=$(date +%s)
     dict=()
-    case "$target" in har_import|export_zip|profile) dict=(-dict=fuzz/dicts/har.dict) ;; esac
+    case "$target" in
+        har_import|export_zip|profile) dict=(-dict=fuzz/dicts/har.dict) ;;
+        page_html) dict=(-dict=fuzz/dicts/html.dict) ;;
+    esac
     status=0
-    cargo +nightly fuzz run -s none "$target" "fuzz/corpus/$target" -- \
+    cargo +nightly fuzz run -s none --target-dir "$FUZZ_TARGET_DIR" "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 "${dict[@]}" >"$log" 2>&1 || status=$?
     secs=$(( $(date +%s) - t0 ))

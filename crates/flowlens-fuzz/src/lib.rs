@@ -14,7 +14,8 @@
 //! | `url_params` | bytes as a URL                          | no panic; masking keeps every parameter and masks every secret one; an endpoint equals itself |
 //! | `analyze`    | a mutated seed trace, a profile, planted secrets | no panic; every rule reports; every renderer's output is safe and leaks no secret; keeping only what flows reach gives the same statuses |
 //! | `recorder`   | browser events, popup commands, worker restarts | no panic; storage holds what the recorder holds after a flush; every state survives a restart through the storage's JSON; stored traces analyse |
-//! | `profile`    | bytes as profile TOML or the options page's JSON | no panic; a profile read survives writing it back |
+//! | `profile`    | bytes as profile TOML, the options page's form or its stored profile | no panic; errors are one line each; a profile read survives writing it back and normalizing again |
+//! | `page_html`  | bytes as a page's HTML in a HAR          | no panic; the facts read stay within the content script's caps and survive their JSON form; the flow it is a page of analyses, every renderer safe |
 //!
 //! Files are opened and reports rendered through [`open`] and [`render`] only, so that a
 //! change of the core's opener or output layer changes one module here.
@@ -24,6 +25,7 @@ use flowlens_core::har;
 use flowlens_core::{Profile, Trace};
 
 pub mod events;
+pub mod html;
 pub mod leak;
 pub mod mutate;
 pub mod open;
@@ -43,6 +45,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("analyze", analyze),
     ("recorder", recorder),
     ("profile", profile),
+    ("page_html", html::page_html),
 ];
 
 /// Bytes, as the CLI and the viewer open a file.
@@ -356,8 +359,10 @@ pub fn recorder(data: &[u8]) {
     extension.finish();
 }
 
-/// Bytes as the CLI's profile TOML and as the options page's profile JSON.
+/// Bytes as the CLI's profile TOML, as the options page's form (JSON, as the page hands it
+/// to Rust) and as the profile it stored.
 pub fn profile(data: &[u8]) {
+    use flowlens_core::profile::ProfileForm;
     if let Ok(text) = std::str::from_utf8(data) {
         match toml::from_str::<Profile>(text) {
             Ok(p) => {
@@ -366,7 +371,7 @@ pub fn profile(data: &[u8]) {
                 let again: Profile = toml::from_str(&written)
                     .unwrap_or_else(|e| panic!("a profile written does not read back: {e}"));
                 assert_eq!(again, p);
-                let _ = flowlens_core::analyze(&seeds::traces()[0], &p);
+                normalized_once(p);
             }
             Err(e) => {
                 let _ = e.span();
@@ -379,6 +384,40 @@ pub fn profile(data: &[u8]) {
         let again: Profile =
             serde_json::from_str(&json).unwrap_or_else(|e| panic!("profile JSON: {e}"));
         assert_eq!(again, p);
+        let _ = (p.to_form(), p.deployment_id());
+    }
+    match serde_json::from_slice::<ProfileForm>(data) {
+        Ok(form) => match form.parse() {
+            Ok(p) => {
+                assert_eq!(
+                    p.to_form().parse().as_ref().ok(),
+                    Some(&p),
+                    "the options page shows a profile it does not read back"
+                );
+                normalized_once(p);
+            }
+            Err(errors) => {
+                assert!(!errors.0.is_empty(), "a form refused without a reason");
+                for e in &errors.0 {
+                    one_line("a profile error", &e.to_string());
+                }
+            }
+        },
+        // The page builds the form from its own fields: a key it does not know (which serde
+        // names as it is, line breaks included) is the page's bug, not the user's input.
+        Err(e) => assert!(!e.to_string().trim().is_empty(), "a form error is empty"),
+    }
+}
+
+/// A profile normalized stays as it is when normalized again, and judges a seed trace.
+fn normalized_once(p: Profile) {
+    if let Ok(n) = p.normalized() {
+        assert_eq!(
+            n.clone().normalized().as_ref().ok(),
+            Some(&n),
+            "normalizing a profile twice changes it"
+        );
+        let _ = flowlens_core::analyze(&seeds::traces()[0], &n);
     }
 }
 

@@ -36,6 +36,44 @@ pub const HARS: &[(&str, &str)] = &[
         "fixture-state-damaged.har",
         include_str!("../../flowlens-cli/tests/fixtures/state-damaged.har"),
     ),
+    (
+        "fixture-mcp-sdk-401-form-navigation.har",
+        include_str!("../../flowlens-cli/tests/fixtures/mcp-sdk-401-form-navigation.har"),
+    ),
+    // Flows against real open-source servers (tests/e2e/servers/), recorded by the e2e tests.
+    (
+        "real-oidc-provider-code.har",
+        include_str!("../../flowlens-cli/tests/fixtures/real/oidc-provider-code.har"),
+    ),
+    (
+        "real-oidc-provider-form-post.har",
+        include_str!("../../flowlens-cli/tests/fixtures/real/oidc-provider-form-post.har"),
+    ),
+    (
+        "real-openauth-code.har",
+        include_str!("../../flowlens-cli/tests/fixtures/real/openauth-code.har"),
+    ),
+    (
+        "real-openauth-implicit.har",
+        include_str!("../../flowlens-cli/tests/fixtures/real/openauth-implicit.har"),
+    ),
+    // One flow as each HAR writer shapes it.
+    (
+        "writer-chrome-devtools.har",
+        include_str!("../../flowlens-cli/tests/fixtures/writers/chrome-devtools.har"),
+    ),
+    (
+        "writer-chrome-devtools-sanitized.har",
+        include_str!("../../flowlens-cli/tests/fixtures/writers/chrome-devtools-sanitized.har"),
+    ),
+    (
+        "writer-firefox-devtools.har",
+        include_str!("../../flowlens-cli/tests/fixtures/writers/firefox-devtools.har"),
+    ),
+    (
+        "writer-playwright.har",
+        include_str!("../../flowlens-cli/tests/fixtures/writers/playwright.har"),
+    ),
 ];
 
 /// The expectations profile the README shows.
@@ -94,10 +132,38 @@ pub fn write_corpora(dir: &Path) -> std::io::Result<()> {
         for ex in &trace.exchanges {
             files.push((
                 "url_params",
-                short_name(&ex.url),
+                short_name("url", &ex.url),
                 ex.url.clone().into_bytes(),
             ));
         }
+    }
+    for (trace, pages) in crate::html::html_flows() {
+        for &i in pages {
+            if let Some(html) = trace.exchanges[i].response_body_text() {
+                files.push((
+                    "page_html",
+                    short_name("html", html),
+                    html.as_bytes().to_vec(),
+                ));
+            }
+        }
+    }
+    files.push((
+        "profile",
+        "options-form.json".into(),
+        serde_json::to_vec(&flowlens_core::Profile::default().to_form()).unwrap_or_default(),
+    ));
+    if let Ok(p) = toml::from_str::<flowlens_core::Profile>(PROFILE) {
+        files.push((
+            "profile",
+            "options-form-filled.json".into(),
+            serde_json::to_vec(&p.to_form()).unwrap_or_default(),
+        ));
+        files.push((
+            "profile",
+            "stored-profile.json".into(),
+            serde_json::to_vec(&p).unwrap_or_default(),
+        ));
     }
     for (target, name, bytes) in files {
         let dir = dir.join(target);
@@ -110,11 +176,11 @@ pub fn write_corpora(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A file name for a URL seed: its hash, so equal URLs make one file.
-fn short_name(url: &str) -> String {
+/// A file name for a seed: its hash, so equal seeds make one file.
+fn short_name(kind: &str, content: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in url.bytes() {
+    for b in content.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
     }
-    format!("url-{h:016x}")
+    format!("{kind}-{h:016x}")
 }

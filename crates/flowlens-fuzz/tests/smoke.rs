@@ -31,6 +31,17 @@ fn byte_targets_hold_on_their_seeds() {
         }
     }
     flowlens_fuzz::profile(flowlens_fuzz::seeds::PROFILE.as_bytes());
+    let flows = flowlens_fuzz::html::html_flows();
+    assert!(
+        flows.len() >= 4,
+        "the real servers' and the HAR writers' flows keep their pages' HTML"
+    );
+    for (trace, pages) in flows {
+        for &i in pages {
+            let html = trace.exchanges[i].response_body_text().unwrap_or_default();
+            flowlens_fuzz::html::page_html(html.as_bytes());
+        }
+    }
 }
 
 #[test]

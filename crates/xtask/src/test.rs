@@ -128,7 +128,9 @@ pub fn run(root: &Path) -> Result {
         );
     }
 
-    step("fuzzing: every target for 30 s (scripts/fuzz.sh; skipped without a nightly toolchain)");
+    step(&format!(
+        "fuzzing: every target for {FUZZ_SECONDS} s (scripts/fuzz.sh; skipped without a nightly toolchain)"
+    ));
     run_command(
         Command::new("bash")
             .args(["scripts/fuzz.sh", FUZZ_SECONDS])
