@@ -12,7 +12,7 @@
 //! | `export_zip` | bytes, or a zip built from fuzzed files | no panic; a zip Flowlens writes reads back exactly |
 //! | `redact`     | a mutated trace's HAR with planted secrets | the output is JSON and a valid HAR; no planted secret survives in clear, percent-encoded or base64; equal values stay equal, different ones different; redacting twice changes nothing |
 //! | `url_params` | bytes as a URL                          | no panic; masking keeps every parameter and masks every secret one; an endpoint equals itself |
-//! | `analyze`    | a mutated seed trace, a profile, planted secrets | no panic; every rule reports; every renderer's output is safe and leaks no secret; keeping only what flows reach gives the same statuses |
+//! | `analyze`    | a mutated seed trace (sometimes with its discovery documents fetched again, as the extension does), a profile, planted secrets | no panic; every rule reports; every renderer's output is safe and leaks no secret; keeping only what flows reach gives the same statuses |
 //! | `recorder`   | browser events, popup commands, worker restarts | no panic; storage holds what the recorder holds after a flush; every state survives a restart through the storage's JSON; stored traces analyse |
 //! | `profile`    | bytes as profile TOML, the options page's form or its stored profile | no panic; errors are one line each; a profile read survives writing it back and normalizing again |
 //! | `page_html`  | bytes as a page's HTML in a HAR          | no panic; the facts read stay within the content script's caps and survive their JSON form; the flow it is a page of analyses, every renderer safe |
@@ -280,6 +280,9 @@ pub fn analyze(data: &[u8]) {
     let Ok(mut trace) = mutate::trace(&mut u) else {
         return;
     };
+    if mutate::fetched(&mut u, &mut trace).is_err() {
+        return;
+    }
     let profile = mutate::profile(&mut u).unwrap_or_default();
     let secrets = plant::in_trace(&mut u, &mut trace).unwrap_or_default();
     let flow = u.arbitrary::<Option<u8>>().ok().flatten().map(usize::from);

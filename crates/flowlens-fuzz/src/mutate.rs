@@ -255,6 +255,65 @@ pub fn trace(u: &mut Unstructured<'_>) -> Result<Trace> {
     serde_json::from_value(v).map_err(|_| arbitrary::Error::IncorrectFormat)
 }
 
+/// Sometimes, the trace as the extension records it (discovery documents without their
+/// bodies), then the documents it fetches again attached (`fetched`): answers, failures and
+/// hostile bodies as the servers give them.
+pub fn fetched(u: &mut Unstructured<'_>, trace: &mut Trace) -> Result<()> {
+    use flowlens_core::fetched::{attach_fetched, bodies_to_fetch, FetchedDocument};
+    if !u.ratio(1, 4)? {
+        return Ok(());
+    }
+    for ex in &mut trace.exchanges {
+        if let Some(r) = ex
+            .response
+            .as_mut()
+            .filter(|r| (200..300).contains(&r.status))
+        {
+            if r.body
+                .as_ref()
+                .is_some_and(|b| b.text.trim_start().starts_with('{'))
+            {
+                r.body = None;
+            }
+        }
+    }
+    let wanted = bodies_to_fetch(trace);
+    let mut documents = Vec::new();
+    for url in &wanted {
+        let status = *u.choose(&[200u16, 200, 0, 404, 301, 503])?;
+        documents.push(FetchedDocument {
+            url: url.clone(),
+            status,
+            content_type: Some(
+                u.choose(&["application/json", "text/html", ""])?
+                    .to_string(),
+            ),
+            text: if status == 0 {
+                None
+            } else if u.ratio(1, 2)? {
+                Some(u.choose(BODIES)?.to_string())
+            } else {
+                Some(string(u)?)
+            },
+            truncated: u.arbitrary()?,
+            time_ms: trace.exchanges.last().map_or(0.0, |e| e.time_ms),
+            error: (status == 0).then(|| string(u)).transpose()?,
+        });
+    }
+    attach_fetched(trace, &documents);
+    let still = bodies_to_fetch(trace);
+    for doc in &documents {
+        if (200..300).contains(&doc.status) && doc.text.is_some() {
+            assert!(
+                !still.contains(&doc.url),
+                "a fetched document was not attached: {}",
+                doc.url
+            );
+        }
+    }
+    Ok(())
+}
+
 /// An expectations profile built from the vocabulary (sometimes empty).
 pub fn profile(u: &mut Unstructured<'_>) -> Result<flowlens_core::Profile> {
     if u.ratio(1, 2)? {
