@@ -690,6 +690,87 @@ fn closing_the_browser_stops_the_run_at_once() {
 }
 
 #[test]
+fn ctrl_c_stops_the_run_and_leaves_no_browser_profile_on_disk() {
+    let Some(_browser) = ready() else { return };
+    let served = Served::sim("good");
+    // The profile is made in TMPDIR: a directory of this test's own, to look into after.
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("flowlens"))
+        .arg("connect")
+        .arg(served.url())
+        .args(served.reach())
+        .args([
+            "--format",
+            "json",
+            "--headless",
+            "--wait",
+            "120",
+            "--browser",
+        ])
+        .arg(chromium())
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flowlens runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    while !seen.contains("page https://login.acme.test/login") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("read") == 0 {
+            panic!("flowlens ended before the login page:\n{seen}");
+        }
+        seen.push_str(&line);
+    }
+    let profiles = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.starts_with("flowlens-connect-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        profiles(tmp.path()).len(),
+        1,
+        "the run's profile is in TMPDIR"
+    );
+    let pressed_at = Instant::now();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).expect("read");
+    let status = child.wait().expect("flowlens ends");
+    let took = pressed_at.elapsed();
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    assert!(took < Duration::from_secs(15), "stopping took {took:?}");
+    assert!(
+        rest.contains("step 5/8 (authorization in the browser) stopped: interrupted (Ctrl-C) before the authorization response came back; it was at https://login.acme.test/login?login_request_id=lri_")
+            && rest.contains("[interrupted]"),
+        "{rest}"
+    );
+    assert_eq!(
+        profiles(tmp.path()),
+        Vec::<String>::new(),
+        "no profile left"
+    );
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("read");
+    let report: Value = serde_json::from_str(&stdout).expect("the report of what was seen");
+    assert_eq!(check(&report, "byoa-login-endpoint")["status"], "pass");
+}
+
+#[test]
 fn unusable_arguments_are_clear_errors_before_anything_starts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let steps = dir.path().join("steps.toml");

@@ -103,6 +103,8 @@ pub enum ErrorKind {
     BrowserLaunch,
     /// The browser (or its tab) was closed before the flow came back.
     BrowserClosed,
+    /// Ctrl-C during the browser part.
+    Interrupted,
     /// A step of the steps file could not act within its time limit.
     StepTimeout,
     /// The authorization response never reached the loopback redirect URI.
@@ -128,6 +130,7 @@ impl ErrorKind {
             ErrorKind::Listener => "listener",
             ErrorKind::BrowserLaunch => "browser-launch",
             ErrorKind::BrowserClosed => "browser-closed",
+            ErrorKind::Interrupted => "interrupted",
             ErrorKind::StepTimeout => "step-timeout",
             ErrorKind::NoRedirect => "no-redirect",
             ErrorKind::AuthorizationError => "authorization-error",

@@ -24,6 +24,7 @@
 pub mod browser;
 pub mod callback;
 mod error;
+pub mod interrupt;
 mod pkce;
 mod requests;
 pub mod steps;

@@ -584,8 +584,8 @@ impl<'a> Run<'a> {
                 step,
                 "the metadata does not advertise authorization_response_iss_parameter_supported: \
                  clients cannot expect RFC 9207 iss in the authorization response to detect \
-                 mix-up (MCP 2026-07-28: the authorization server SHOULD send it); record a \
-                 sign-in to check the iss actually sent",
+                 mix-up (MCP 2026-07-28: the authorization server SHOULD send it); oauth-iss \
+                 judges the iss actually sent wherever a sign-in is in the trace",
             );
         }
         Ok(Some((index, metadata)))

@@ -120,7 +120,9 @@ pub fn run(root: &Path) -> Result {
             Command::new("npx")
                 .args(["playwright", "test", &format!("--project={project}")])
                 .current_dir(root.join("tests/e2e"))
-                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+                // The CLI `cargo test` just built, not an older release build.
+                .env("FLOWLENS_CLI", root.join("target/debug/flowlens")),
         )?;
         println!(
             "xtask test: end-to-end tests in {project} took {}s",

@@ -11,19 +11,11 @@ import { promisify } from 'node:util';
 import { test, expect } from '../fixtures.mjs';
 import { REPO_ROOT, currentSim } from '../harness.mjs';
 import { ALL_HOSTNAMES, MCP_RESOURCE } from '../sim/constants.mjs';
-import { extensionReady, openInViewer, shownStatuses } from './extension-support.mjs';
+import {
+  extensionReady, flowlensBinary, openInViewer, shownStatuses,
+} from './extension-support.mjs';
 
 test.use({ extensionPath: REPO_ROOT });
-
-/** The newest built CLI (FLOWLENS_CLI first). */
-function flowlensBinary() {
-  if (process.env.FLOWLENS_CLI) return process.env.FLOWLENS_CLI;
-  const built = ['target/debug/flowlens', 'target/release/flowlens']
-    .map((p) => path.join(REPO_ROOT, p))
-    .filter((p) => fs.existsSync(p))
-    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  return built[0] ?? null;
-}
 
 test('viewer: a flowlens connect recording shows the statuses of flowlens check', async ({ context }, testInfo) => {
   const bin = flowlensBinary();

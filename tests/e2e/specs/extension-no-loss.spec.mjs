@@ -67,12 +67,23 @@ async function workerSettled(context) {
   });
 }
 
+/** The running status of every service worker version, from CDP's ServiceWorker domain. */
+function workerStatuses(cdp) {
+  const status = new Map();
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) status.set(v.versionId, v.runningStatus);
+  });
+  return status;
+}
+
 /**
  * Routes a page's requests, counting them; before the requests numbered in `points` leave the
- * browser, the worker is stopped (once it has handled what it already received: an event
- * the browser hands to a worker it is stopping is lost, whatever the extension does).
+ * browser, the worker is stopped: once it has handled what it already received, and until
+ * it is stopped, not merely stopping. (An event the browser hands to a worker in the middle
+ * of stopping is lost whatever the extension does; Chrome itself stops a worker only when it
+ * has been idle for 30 s, never in the middle of an event.)
  */
-async function stopWorkerBefore(page, context, cdp, points) {
+async function stopWorkerBefore(page, context, cdp, points, statuses) {
   let seen = 0;
   const stops = [];
   await page.route('**/*', async (route) => {
@@ -80,6 +91,10 @@ async function stopWorkerBefore(page, context, cdp, points) {
     if (points.includes(seen)) {
       await workerSettled(context);
       await cdp.send('ServiceWorker.stopAllWorkers');
+      const deadline = Date.now() + 5000;
+      while ([...statuses.values()].some((s) => s !== 'stopped') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       stops.push(seen);
     }
     await route.continue();
@@ -95,6 +110,7 @@ test('a worker stopped at random points of a flow loses no hop', async ({ contex
   const random = generator(seed);
   await extensionReady(context);
   const cdp = await context.newCDPSession(page);
+  const statuses = workerStatuses(cdp);
   await cdp.send('ServiceWorker.enable');
   const id = await extensionId(context);
   const control = await context.newPage();
@@ -102,7 +118,7 @@ test('a worker stopped at random points of a flow loses no hop', async ({ contex
 
   // The reference: the same flow, routed the same way, with the worker left alone.
   const reference = await context.newPage();
-  const counted = await stopWorkerBefore(reference, context, cdp, []);
+  const counted = await stopWorkerBefore(reference, context, cdp, [], statuses);
   const result = await runFlow(reference, 'good');
   expect(result.outcome).toBe('authorized');
   const referenceTab = await tabIdFrom(control, reference.url());
@@ -125,7 +141,7 @@ test('a worker stopped at random points of a flow loses no hop', async ({ contex
       () => 1 + Math.floor(random() * requests)))].sort((a, b) => a - b);
     const described = `before request ${points.join(', ')} of ${requests}`;
     const tab = await context.newPage();
-    const routed = await stopWorkerBefore(tab, context, cdp, points);
+    const routed = await stopWorkerBefore(tab, context, cdp, points, statuses);
     const flow = await runFlow(tab, 'good');
     expect(flow.outcome, `run ${run} (seed ${seed}; worker stopped ${described})`).toBe('authorized');
     stops += routed.stops.length;

@@ -237,11 +237,23 @@ export async function expectNoOtherAutomatedChecks(popup, expected) {
   expect(shown.filter((id) => !(id in expected)), 'automated checks without an expected status').toEqual([]);
 }
 
+/**
+ * The CLI to run: FLOWLENS_CLI (cargo xtask test sets it to the binary it just built), else the
+ * newest of target/debug and target/release (an older release build must not answer for the
+ * code under test), else null.
+ */
+export function flowlensBinary() {
+  if (process.env.FLOWLENS_CLI) return path.resolve(REPO_ROOT, process.env.FLOWLENS_CLI);
+  const built = ['target/debug/flowlens', 'target/release/flowlens']
+    .map((p) => path.join(REPO_ROOT, p))
+    .filter((p) => fs.existsSync(p))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  return built[0] ?? null;
+}
+
 /** `flowlens check --format json` on a file: the built CLI, else the CLI's committed snapshot. */
 export function cliReport(file) {
-  const bins = [process.env.FLOWLENS_CLI, 'target/release/flowlens', 'target/debug/flowlens']
-    .filter(Boolean).map((p) => path.resolve(REPO_ROOT, p));
-  const bin = bins.find((p) => fs.existsSync(p));
+  const bin = flowlensBinary();
   if (bin) {
     try {
       return JSON.parse(execFileSync(bin, ['check', '--format', 'json', file], { encoding: 'utf8', maxBuffer: 64 << 20 }));

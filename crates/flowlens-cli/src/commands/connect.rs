@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use flowlens_connect::{browser, steps, ConnectError, Progress};
+use flowlens_connect::{browser, steps, ConnectError, ErrorKind, Progress};
 use flowlens_core::redact::Redactor;
 use flowlens_core::Trace;
 use flowlens_probe::ResolveOverride;
@@ -177,6 +177,7 @@ pub fn run(args: ConnectArgs) -> Result<ExitCode, Failure> {
             progress_line(&p);
         }
     };
+    flowlens_connect::interrupt::handle_ctrl_c().map_err(Failure)?;
     match flowlens_connect::connect(&args.url, &options, &mut progress) {
         Ok(connection) => {
             if let Some(path) = &args.save_har {
@@ -215,7 +216,14 @@ fn stopped(args: &ConnectArgs, e: ConnectError) -> Result<ExitCode, Failure> {
             .or_else(quiet_broken_pipe)
             .map_err(|err| Failure(format!("cannot write the report: {err}")))?;
     }
-    Err(Failure(format!("{e} [{}]", e.kind.as_str())))
+    let message = format!("{e} [{}]", e.kind.as_str());
+    if e.kind == ErrorKind::Interrupted {
+        crate::error(&message);
+        return Ok(ExitCode::from(
+            flowlens_connect::interrupt::EXIT_INTERRUPTED,
+        ));
+    }
+    Err(Failure(message))
 }
 
 fn progress_line(p: &Progress<'_>) {

@@ -89,6 +89,8 @@ pub fn authorize(
     listener: &Listener,
     report: &mut dyn FnMut(Report<'_>),
 ) -> (Result<Hit, Stopped>, Recording) {
+    // Declared first so that it ends last, once the browser and its profile are gone.
+    let _running = crate::interrupt::BrowserRunning::start();
     let chromium = match Chromium::launch(options) {
         Ok(c) => c,
         Err(message) => {
@@ -460,8 +462,18 @@ impl Driver {
         }
     }
 
-    /// Handles the events that arrived; `Err` when the browser or its tab went away.
+    /// Handles the events that arrived; `Err` when the browser or its tab went away, or at
+    /// Ctrl-C.
     fn pump(&mut self) -> Result<(), Stopped> {
+        if crate::interrupt::interrupted() {
+            return Err(Stopped {
+                kind: ErrorKind::Interrupted,
+                message: format!(
+                    "interrupted (Ctrl-C) before the authorization response came back; {}",
+                    self.where_it_was()
+                ),
+            });
+        }
         loop {
             let event = match self.events.try_recv() {
                 Ok(e) => e,
