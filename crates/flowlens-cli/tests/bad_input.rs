@@ -12,6 +12,7 @@
 //! | `options_profile` (form, stored) | error | error | read | error | error | error | error | names shown as text; a domain or URL that is none: error per field, escaped |
 //! | `probe_response` (probe)| not observed | not observed | error | not observed | not observed | not observed | last one read | header: error; body: shown as text |
 //! | `page_snapshot`         | error, then not observed | error | read | error | error | error | error | shown as text |
+//! | `page_html` (check: a HAR's page) | read what came before the cut | read, no facts | cut, noted | read | U+FFFD | U+FFFD, noted | the first attribute counts | shown as text |
 //!
 //! "error" is exit code 2 and one line on stderr for the CLI, one line of text for the other
 //! surfaces; "read" means the input is analysed and every renderer's output stays safe (no
@@ -958,5 +959,164 @@ mod page_snapshot {
         }).to_string()).expect("read");
         let report = with_consent_snapshot(Some(s));
         assert_ne!(report_status(&report, "branding-app-name"), Status::Pass);
+    }
+}
+
+mod page_html {
+    //! A page's HTML in a HAR (read by `page::html` when no snapshot was taken): the login
+    //! page of a flow against a real server (OpenAuth), damaged.
+
+    use super::*;
+    use base64::Engine;
+    use flowlens_core::page::html::snapshot_from_html;
+
+    const REAL_HAR: &str = include_str!("fixtures/real/openauth-code.har");
+    /// The entry of the login page (the e-mail form) in that HAR.
+    const LOGIN: usize = 4;
+
+    fn login_html() -> String {
+        let har: Value = serde_json::from_str(REAL_HAR).expect("the fixture is JSON");
+        har["log"]["entries"][LOGIN]["response"]["content"]["text"]
+            .as_str()
+            .expect("the login page's HTML")
+            .to_string()
+    }
+
+    /// The HAR with the login page's `content` replaced.
+    fn with_content(content: Value) -> Vec<u8> {
+        let mut har: Value = serde_json::from_str(REAL_HAR).expect("the fixture is JSON");
+        har["log"]["entries"][LOGIN]["response"]["content"] = content;
+        to_bytes(&har)
+    }
+
+    fn with_html(html: &str) -> Vec<u8> {
+        with_content(json!({"mimeType": "text/html", "size": html.len(), "text": html}))
+    }
+
+    /// The role the login page's hop has in the one flow of the report.
+    fn login_role(report: &Value) -> String {
+        let flows = report["flows"].as_array().expect("flows");
+        assert_eq!(flows.len(), 1, "one flow: {flows:?}");
+        flows[0]["hops"]
+            .as_array()
+            .expect("hops")
+            .iter()
+            .find(|h| h["index"] == LOGIN)
+            .map(|h| h["role"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|| panic!("the login page is no hop of the flow"))
+    }
+
+    #[test]
+    fn undamaged() {
+        assert_eq!(
+            login_role(&check_reads("h.har", &with_html(&login_html()))),
+            "login-page"
+        );
+    }
+
+    #[test]
+    fn truncated() {
+        // Cut inside a tag: what was read before the cut is kept.
+        let html = login_html();
+        let cut = html.find("<form").expect("a form") + "<form met".len();
+        let report = check_reads("t.har", &with_html(&html[..cut]));
+        login_role(&report);
+    }
+
+    #[test]
+    fn wrong_type() {
+        // A PNG served as text/html.
+        let png =
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+        let report = check_reads(
+            "w.har",
+            &with_content(json!({"mimeType": "text/html", "encoding": "base64",
+                "text": base64::engine::general_purpose::STANDARD.encode(png)})),
+        );
+        login_role(&report);
+    }
+
+    #[test]
+    fn huge() {
+        let html = format!("{}<p>{}</p>", login_html(), "A".repeat(5 << 20));
+        let report = check_reads("h.har", &with_html(&html));
+        assert!(
+            notes(&report).contains("cut at the size cap"),
+            "{}",
+            notes(&report)
+        );
+        assert_eq!(
+            login_role(&report),
+            "login-page",
+            "the form before the cut is read"
+        );
+    }
+
+    #[test]
+    fn deeply_nested() {
+        // 100 000 open elements, within the size the HTML is read to.
+        let html = format!("{}{}", "<b>".repeat(100_000), login_html());
+        let report = check_reads("n.har", &with_html(&html));
+        assert_eq!(
+            login_role(&report),
+            "login-page",
+            "the form after the nesting is read"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8() {
+        let mut bytes = login_html().into_bytes();
+        let at = String::from_utf8_lossy(&bytes)
+            .find("</title>")
+            .expect("a title");
+        bytes.splice(at..at, [0xff, 0xfe]);
+        let report = check_reads(
+            "u.har",
+            &with_content(json!({"mimeType": "text/html", "encoding": "base64",
+                "text": base64::engine::general_purpose::STANDARD.encode(&bytes)})),
+        );
+        assert_eq!(login_role(&report), "login-page");
+    }
+
+    #[test]
+    fn lone_surrogate() {
+        let html = login_html().replacen("</title>", "SURROGATE</title>", 1);
+        let har = String::from_utf8(with_html(&html))
+            .expect("JSON")
+            .replace("SURROGATE", "\\ud800");
+        let report = check_reads("s.har", har.as_bytes());
+        assert!(
+            notes(&report).contains("lone UTF-16 surrogate"),
+            "{}",
+            notes(&report)
+        );
+        assert_eq!(login_role(&report), "login-page");
+    }
+
+    #[test]
+    fn duplicate_keys() {
+        // An attribute twice: the first one counts, as in a browser.
+        let page = snapshot_from_html(
+            "https://auth.notes.test/code/authorize",
+            r#"<form method="post"><input type="hidden" name="a" value="1" type="password" name="b"></form>"#,
+            false,
+        );
+        assert!(!page.has_password_field, "{page:?}");
+        assert_eq!(page.hidden_fields[0].name, "a");
+        let html = login_html().replacen("<input ", r#"<input type="hidden" "#, 1);
+        login_role(&check_reads("d.har", &with_html(&html)));
+    }
+
+    #[test]
+    fn hostile_strings() {
+        let escaped = HOSTILE.replace('<', "&lt;");
+        let html = login_html()
+            .replacen("<title>", &format!("<title>{escaped}"), 1)
+            .replacen("</form>", &format!("<button>{escaped}</button></form>"), 1)
+            .replacen("<img ", &format!("<img alt=\"{HOSTILE}\" "), 1);
+        // Its texts reach the report; the renderings stay safe (check_reads).
+        let report = check_reads("x.har", &with_html(&html));
+        assert_eq!(login_role(&report), "login-page");
     }
 }
