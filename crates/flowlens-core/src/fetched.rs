@@ -109,7 +109,9 @@ pub fn attach_fetched(trace: &mut Trace, documents: &[FetchedDocument]) {
     }
     if attached > 0 {
         trace.capture.notes.push(format!(
-            "Flowlens fetched {attached} discovery document(s) the flow's client had read              (a GET without cookies or credentials, to the same URLs): a browser extension              cannot see response bodies, so their content is as the server serves it now."
+            "Flowlens fetched {attached} discovery document(s) the flow's client had read \
+             (a GET without cookies or credentials, to the same URLs): a browser extension \
+             cannot see response bodies, so their content is as the server serves it now."
         ));
     }
 }
