@@ -115,8 +115,13 @@ impl Keeper {
             .judged_ms
             .is_some_and(|t| ex.time_ms.total_cmp(&t).is_lt())
         {
+            // What is still held was judged, or would be, without this exchange: it is all
+            // kept, and only what was already dropped can be missing (found by fuzzing: held
+            // exchanges judged here were dropped after the result had been called exact).
             self.inexact = self.dropped > 0;
-            self.release_all();
+            let held = self.recent.drain(..).map(|(ex, _)| ex);
+            let held: Vec<Exchange> = held.chain(self.reorder.drain(..)).collect();
+            self.kept.extend(held.into_iter().map(|ex| (ex, true)));
             self.keep_all = true;
             self.kept.push((ex, true));
             return;
@@ -227,7 +232,7 @@ fn held_bytes(ex: &Exchange) -> usize {
 mod tests {
     use serde_json::{json, Value};
 
-    use crate::har::{format_rfc3339_ms, read_har_flows, read_har_slice};
+    use crate::har::{format_rfc3339_ms, read_har_flows, read_har_flows_within, read_har_slice};
     use crate::{analyze, Profile, Trace};
 
     const T0: f64 = 1_731_578_400_000.0;
@@ -420,6 +425,22 @@ mod tests {
         .expect("reads");
         assert_eq!(opened, 2, "read a second time, keeping everything");
         assert_eq!(kept, all);
+    }
+
+    #[test]
+    fn keeps_what_it_held_when_a_flow_comes_late_in_the_file() {
+        // Five hours of noise, and the flow that started a second into it written last: more
+        // entries late than the keeper puts back in order, but before it dropped anything.
+        let flow = retimed(&example("good-custom-domain-byoa.har"), T0 + 1_000.0);
+        let mut entries = session(T0, 300.0, 60_000.0, 0);
+        entries.extend(flow);
+        let bytes = har(entries);
+        let all = read_har_slice(&bytes).expect("reads");
+        // Dropping from the first byte: what it held when the flow came is kept, with all
+        // that follows; nothing was dropped before.
+        let kept = read_har_flows_within(|| Ok(&bytes[..]), 0, &mut |_| {}).expect("reads");
+        assert_eq!(kept.exchanges.len(), all.exchanges.len());
+        assert_eq!(outcome(&kept), outcome(&all));
     }
 
     #[test]
