@@ -6,7 +6,7 @@ use std::io::{self, IsTerminal};
 use std::path::Path;
 
 use flowlens_core::har::HarError;
-use flowlens_core::open::{OpenError, Opened};
+use flowlens_core::open::{Keep, OpenError, Opened};
 use flowlens_core::Profile;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -40,11 +40,12 @@ fn open(path: &Path) -> Result<(File, u64), String> {
 }
 
 /// Opens a HAR file, a Flowlens export (zip) or a trace JSON file with the core's opener,
-/// with a progress bar for large files.
+/// with a progress bar for large files. Of a HAR, only the exchanges authorization flows reach
+/// are kept: memory follows the flows, not the file.
 pub fn read_input(path: &Path) -> Result<Opened, String> {
     let (file, len) = open(path)?;
     let progress = progress_bar(len);
-    let result = flowlens_core::open::open(file, &mut |done, total| {
+    let result = flowlens_core::open::open_keeping(file, Keep::Flows, &mut |done, total| {
         if let Some(bar) = &progress {
             if total > 0 {
                 bar.set_length(total);

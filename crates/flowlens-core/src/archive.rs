@@ -10,14 +10,16 @@ use std::io::{self, Cursor, Read, Seek, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime};
 
+use crate::stdx::controls::replace_unsafe;
+
 /// Why an archive could not be read. Messages are one line, for a person.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("not a readable zip file ({0})")]
     Damaged(String),
-    #[error("{name} decompresses to more than {} MB, more than Flowlens reads from a zip (a zip bomb?)", .limit / (1024 * 1024))]
+    #[error("{} decompresses to more than {} MB, more than Flowlens reads from a zip (a zip bomb?)", replace_unsafe(.name), .limit / (1024 * 1024))]
     TooLarge { name: String, limit: u64 },
-    #[error("{name}: {reason}")]
+    #[error("{}: {reason}", replace_unsafe(.name))]
     Entry { name: String, reason: String },
 }
 

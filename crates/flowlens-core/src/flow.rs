@@ -14,13 +14,16 @@
 
 use serde::Serialize;
 
+use crate::limits::NEARBY_EXCHANGES;
 use crate::params::{url_without_query, Params, RawParam, UrlParams};
 use crate::profile::Profile;
 use crate::trace::{Exchange, PageSnapshot, Param, ResourceType, Trace};
 use crate::vendor;
 
+pub mod reach;
 pub(crate) mod roles;
 
+pub(crate) use reach::Keeper;
 pub use roles::Role;
 
 /// How far back before the authorization request discovery is looked for. The extension
@@ -28,6 +31,11 @@ pub use roles::Role;
 const DISCOVERY_WINDOW_MS: f64 = 5.0 * 60.0 * 1000.0;
 /// How long after the authorization response the token request and MCP calls are looked for.
 const FOLLOW_UP_WINDOW_MS: f64 = 10.0 * 60.0 * 1000.0;
+/// How long after the authorization request its page chain is followed: twice what a login
+/// request lives (about 10 minutes, 15 at most), so that `byoa-timing` still sees a login that
+/// took too long, while a page loaded an hour later in the same tab is not part of the flow.
+/// (The extension's recorder stops an unfinished flow after 15 minutes.)
+const CHAIN_WINDOW_MS: f64 = 30.0 * 60.0 * 1000.0;
 
 /// One reconstructed authorization flow.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,10 +218,7 @@ impl Builder<'_> {
 
     fn is_authorization_request(&self, i: usize) -> bool {
         let ex = self.exchange(i);
-        let params = UrlParams::of(&ex.url).query;
-        params.has("response_type")
-            && params.has("client_id")
-            && (ex.is_document() || self.is_redirect_target(i))
+        carries_authorization_request(ex) && (ex.is_document() || self.is_redirect_target(i))
     }
 
     /// Some earlier exchange of the same tab redirected to exactly this URL.
@@ -223,7 +228,7 @@ impl Builder<'_> {
 
     fn redirect_source(&self, i: usize) -> Option<usize> {
         let ex = self.exchange(i);
-        (0..i).rev().take(64).find(|&j| {
+        (0..i).rev().take(NEARBY_EXCHANGES).find(|&j| {
             let prev = self.exchange(j);
             same_tab(prev, ex) && prev.redirect_target().as_deref() == Some(ex.url.as_str())
         })
@@ -384,13 +389,16 @@ impl Builder<'_> {
         hops: &mut Vec<Hop>,
     ) -> Option<FlowEnd> {
         let authorize = self.exchange(start);
-        let tab = authorize.tab.clone();
+        let (tab, t0) = (authorize.tab.clone(), authorize.time_ms);
         let mut current = start;
         for i in start..self.trace.exchanges.len() {
             if Some(i) == next_start {
                 break;
             }
             let ex = self.exchange(i);
+            if ex.time_ms - t0 > CHAIN_WINDOW_MS {
+                break;
+            }
             if i != start {
                 if self.claimed[i] || !same_tab_opt(&tab, ex) {
                     continue;
@@ -477,7 +485,7 @@ impl Builder<'_> {
         }
         let requested = self.trace.exchanges[i + 1..]
             .iter()
-            .take(64)
+            .take(NEARBY_EXCHANGES)
             .any(|e| e.url == url_before_fragment(&target));
         if requested {
             return None; // the chain will reach the request itself
@@ -548,7 +556,7 @@ impl Builder<'_> {
         let last = end
             .map(|e| e.exchange + 1)
             .unwrap_or(self.trace.exchanges.len());
-        let last = (last + 64).min(self.trace.exchanges.len());
+        let last = (last + NEARBY_EXCHANGES).min(self.trace.exchanges.len());
         for i in start..last {
             let ex = self.exchange(i);
             if self.claimed[i] || ex.is_document() || !same_tab_opt(&tab, ex) {
@@ -605,6 +613,13 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// The request's query has `response_type` and `client_id`: an authorization request when it
+/// is also a page load.
+pub(crate) fn carries_authorization_request(ex: &Exchange) -> bool {
+    let params = UrlParams::of(&ex.url).query;
+    params.has("response_type") && params.has("client_id")
 }
 
 /// Parameters that make an authorization response.

@@ -35,6 +35,19 @@ pub const MAX_JSON_BODY: usize = 1024 * 1024;
 /// HTML response bodies are cut at this size, and rules scan no further.
 pub const MAX_HTML_BODY: usize = 512 * 1024;
 
+// -- Flows in a trace (reconstruction, and what a HAR import keeps for `flowlens check`) ------
+
+/// Exchanges searched before an authorization request for the redirect that led to it, and
+/// after a flow's last hop for the resources its last pages loaded; a HAR import keeps this
+/// many around everything a flow reaches (`flow::reach`).
+pub const NEARBY_EXCHANGES: usize = 64;
+/// Exchanges a HAR import holds to put a file's slightly unordered entries back in time
+/// order before it drops what no flow reaches; an entry later than that makes it keep all.
+pub const REORDER_EXCHANGES: usize = 256;
+/// A HAR import drops what no flow reaches only once that takes more memory than this: a
+/// HAR of a few pages is kept whole, with the file's hop numbers.
+pub const KEEP_WHOLE_BYTES: usize = 8 * 1024 * 1024;
+
 // -- Page snapshots (the extension's content script, `extension/content.js`) -----------------
 
 // The same caps apply to a page read from a HAR's HTML (`page::html`), so that a page judged

@@ -16,6 +16,7 @@ use crate::har::{self, HarError};
 use crate::manual::{Answer, Answers};
 use crate::profile::Profile;
 use crate::report::Report;
+use crate::stdx::controls::replace_unsafe;
 use crate::trace::Trace;
 use crate::vocab::{string_enum, Status};
 
@@ -68,14 +69,33 @@ pub enum OpenError {
     #[error("the zip holds no .har file ({0})")]
     NoHar(String),
     /// The HAR inside a zip is broken.
-    #[error("{name} in the zip: {error}")]
+    #[error("{} in the zip: {error}", replace_unsafe(.name))]
     HarInZip { name: String, error: HarError },
 }
 
-/// Opens `input`, whatever it is. `on_progress(done, total)` is called about every megabyte
-/// while a HAR is parsed (bytes of the HAR, decompressed).
+/// What of a HAR's exchanges an opener keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every exchange (what the viewer's timeline can show).
+    All,
+    /// Only those authorization flows reach ([`har::read_har_flows`]): memory follows the
+    /// flows, not the file; the statuses are the same.
+    Flows,
+}
+
+/// Opens `input`, whatever it is, keeping every exchange. `on_progress(done, total)` is
+/// called about every megabyte while a HAR is parsed (bytes of the HAR, decompressed).
 pub fn open<R: Read + Seek>(
+    input: R,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<Opened, OpenError> {
+    open_keeping(input, Keep::All, on_progress)
+}
+
+/// Opens `input`, whatever it is, keeping what `keep` says of a HAR's exchanges.
+pub fn open_keeping<R: Read + Seek>(
     mut input: R,
+    keep: Keep,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Opened, OpenError> {
     let mut magic = [0u8; 4];
@@ -83,9 +103,21 @@ pub fn open<R: Read + Seek>(
     let total = input.seek(SeekFrom::End(0)).map_err(OpenError::Io)?;
     input.seek(SeekFrom::Start(0)).map_err(OpenError::Io)?;
     if archive::is_zip(&magic[..n]) {
-        return open_zip(input, on_progress);
+        return open_zip(input, keep, on_progress);
     }
-    match har::read_har(&mut input, &mut |done| on_progress(done, total)) {
+    let mut progress = |done| on_progress(done, total);
+    let read = match keep {
+        Keep::All => har::read_har(&mut input, &mut progress),
+        Keep::Flows => match har::read_har_flows_once(&mut input, &mut progress) {
+            Ok(Some(trace)) => Ok(trace),
+            Ok(None) => {
+                input.seek(SeekFrom::Start(0)).map_err(OpenError::Io)?;
+                har::read_har(&mut input, &mut progress)
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match read {
         Ok(trace) => Ok(Opened {
             kind: InputKind::Har,
             trace,
@@ -150,9 +182,14 @@ fn har_member<R: Read + Seek>(zip: &ZipReader<R>) -> Result<String, OpenError> {
         .find(|n| n.to_ascii_lowercase().ends_with(".har") && !n.starts_with("__MACOSX/"))
         .cloned()
         .ok_or_else(|| {
-            let mut shown: Vec<&str> = names.iter().map(String::as_str).take(5).collect();
+            // Names are the archive's to choose: shown without line breaks or overrides.
+            let mut shown: Vec<String> = names
+                .iter()
+                .take(5)
+                .map(|n| replace_unsafe(n).into_owned())
+                .collect();
             if names.len() > shown.len() {
-                shown.push("…");
+                shown.push("…".to_string());
             }
             OpenError::NoHar(if names.is_empty() {
                 "it is empty".to_string()
@@ -164,20 +201,33 @@ fn har_member<R: Read + Seek>(zip: &ZipReader<R>) -> Result<String, OpenError> {
 
 fn open_zip<R: Read + Seek>(
     input: R,
+    keep: Keep,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Opened, OpenError> {
     let mut zip = ZipReader::new(input)?;
     let name = har_member(&zip)?;
     let total = zip.declared_size(&name).unwrap_or_default();
-    let mut trace = {
-        let mut reader = zip.open(&name, MAX_UNZIPPED_HAR)?;
-        har::read_har(&mut reader, &mut |done| on_progress(done, total)).map_err(|e| match e {
-            HarError::Io(e) => OpenError::Archive(archive::read_error(&name, MAX_UNZIPPED_HAR, e)),
-            error => OpenError::HarInZip {
-                name: name.clone(),
-                error,
-            },
-        })?
+    let in_zip = |e| match e {
+        HarError::Io(e) => OpenError::Archive(archive::read_error(&name, MAX_UNZIPPED_HAR, e)),
+        error => OpenError::HarInZip {
+            name: name.clone(),
+            error,
+        },
+    };
+    let mut progress = |done| on_progress(done, total);
+    let kept = match keep {
+        Keep::All => None,
+        Keep::Flows => {
+            let mut reader = zip.open(&name, MAX_UNZIPPED_HAR)?;
+            har::read_har_flows_once(&mut reader, &mut progress).map_err(in_zip)?
+        }
+    };
+    let mut trace = match kept {
+        Some(trace) => trace,
+        None => {
+            let mut reader = zip.open(&name, MAX_UNZIPPED_HAR)?;
+            har::read_har(&mut reader, &mut progress).map_err(in_zip)?
+        }
     };
     let mut answers = Answers::new();
     let mut profile = None;
@@ -233,8 +283,17 @@ fn read_export_report<R: Read + Seek>(
 
 /// A Flowlens trace: a JSON object with an `exchanges` array.
 fn read_trace_json(input: impl Read, not_har: String) -> Result<Trace, OpenError> {
-    let value: serde_json::Value = serde_json::from_reader(BufReader::new(input))
-        .map_err(|_| OpenError::NotHar(not_har.clone()))?;
+    let value: serde_json::Value = match serde_json::from_reader(BufReader::new(input)) {
+        Ok(value) => value,
+        Err(e) if e.is_io() => return Err(OpenError::NotHar(not_har)),
+        // JSON serde_json cannot hold (nested past its depth limit, a lone surrogate): say
+        // so, not only that it is no HAR.
+        Err(e) => {
+            return Err(OpenError::NotHar(format!(
+                "{not_har}; nor a readable Flowlens trace: {e}"
+            )))
+        }
+    };
     if !value
         .get("exchanges")
         .is_some_and(serde_json::Value::is_array)

@@ -298,7 +298,12 @@ fn host_name(raw: &str) -> Option<String> {
     if !url.username().is_empty() || url.password().is_some() {
         return None;
     }
-    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    // Read as the host of a web URL, whatever the scheme typed: `cursor://` keeps its host as
+    // written (`%` and all), which no https host equals and which would not read back (found
+    // by fuzzing).
+    let host = url.host_str()?.trim_end_matches('.');
+    let web = url::Url::parse(&format!("https://{host}/")).ok()?;
+    let host = web.host_str()?.trim_end_matches('.').to_ascii_lowercase();
     (!host.is_empty()).then_some(host)
 }
 
@@ -340,6 +345,29 @@ mod tests {
              login_endpoint: \"login.acme.com/login\" is not an http(s) URL \
              (https://login.acme.com/login); redirect_uris[0]: \"/callback\" is not an absolute \
              URI (https://app.acme.com/callback)"
+        );
+    }
+
+    #[test]
+    fn a_custom_domain_is_a_web_host_whatever_the_scheme_typed() {
+        let profile = Profile {
+            custom_domains: vec!["cursor://Auth.Acme.com./cb".into()],
+            ..Profile::default()
+        }
+        .normalized()
+        .expect("valid");
+        assert_eq!(profile.custom_domains, ["auth.acme.com"]);
+        assert_eq!(profile.clone().normalized(), Ok(profile));
+        // Found by fuzzing: kept as written, then refused when the profile was read back.
+        let errors = Profile {
+            custom_domains: vec!["cursor://anysphere.cursor-r%trieval/oauth".into()],
+            ..Profile::default()
+        }
+        .normalized()
+        .expect_err("no web host");
+        assert!(
+            errors.to_string().contains("is not a host name"),
+            "{errors}"
         );
     }
 

@@ -3,9 +3,9 @@
 //! Format and lints, the Rust tests of every crate (rules, HAR import, CLI, probe, recorder),
 //! the core's purity (it builds for wasm32 and depends on nothing web or async), the store
 //! packages and `web-ext lint` of the Firefox one, the wasm-bindgen tests in headless Chromium
-//! (recorder in a service worker, popup in a page), and the end-to-end tests of the simulated
+//! (recorder in a service worker, popup in a page), the end-to-end tests of the simulated
 //! environment and the extension: in headless Chromium (Playwright), then in headless Firefox
-//! ESR (puppeteer-core over WebDriver BiDi), each timed.
+//! ESR (puppeteer-core over WebDriver BiDi), each timed; and every fuzz target briefly.
 
 use std::path::Path;
 use std::process::Command;
@@ -15,6 +15,10 @@ use crate::build::run_command;
 use crate::package;
 use crate::setup::{self, cargo};
 use crate::Result;
+
+/// Seconds each fuzz target runs in `cargo xtask test`: long enough to catch what a change
+/// breaks on the seed corpora, short enough for CI; long runs are `scripts/fuzz.sh 600`.
+const FUZZ_SECONDS: &str = "30";
 
 /// Crates the core must never depend on: it runs unchanged in the CLI and in the extension.
 const FORBIDDEN_IN_CORE: &[&str] = &[
@@ -125,6 +129,15 @@ pub fn run(root: &Path) -> Result {
             started_project.elapsed().as_secs()
         );
     }
+
+    step(&format!(
+        "fuzzing: every target for {FUZZ_SECONDS} s (scripts/fuzz.sh; skipped without a nightly toolchain)"
+    ));
+    run_command(
+        Command::new("bash")
+            .args(["scripts/fuzz.sh", FUZZ_SECONDS])
+            .current_dir(root),
+    )?;
 
     println!(
         "\nxtask test: all tests passed in {}s",

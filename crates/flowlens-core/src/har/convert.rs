@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 
 use super::model;
 use super::time;
+use crate::flow::Keeper;
 use crate::limits::{
     MAX_FORM_FIELDS, MAX_HEADERS, MAX_HEADER_VALUE, MAX_HTML_BODY, MAX_JSON_BODY, MAX_NAME,
     MAX_REQUEST_BODY, MAX_URL,
@@ -17,6 +18,11 @@ use crate::trace::{Body, CaptureInfo, Exchange, Header, Param, ResourceType, Res
 #[derive(Default)]
 pub(super) struct Importer {
     pub exchanges: Vec<Exchange>,
+    /// Set when only what a flow can reach is kept ([`Keeper`]); `exchanges` stays empty.
+    pub keeper: Option<Keeper>,
+    /// The file's first request and last response, over every entry, kept or not.
+    started_ms: Option<f64>,
+    stopped_ms: Option<f64>,
     pub creator: Option<String>,
     pub browser: Option<String>,
     pub first_page_ms: Option<f64>,
@@ -32,6 +38,8 @@ pub(super) struct Importer {
     dropped_json_bodies: usize,
     undecodable_bodies: usize,
     attached_bodies: usize,
+    /// Entries and bodies whose strings held lone UTF-16 surrogates, read as U+FFFD.
+    mended: usize,
 }
 
 /// Headers kept for static subresources (scripts, styles, images, fonts, media): what says
@@ -101,15 +109,6 @@ fn sniff(text: &str) -> BodyKind {
 }
 
 pub(super) use crate::stdx::cut::prefix_at_char_boundary as cut;
-
-/// The text of a JSON string kept raw: borrowed when it has no escapes.
-fn raw_text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let json = raw.get();
-    if let Ok(s) = serde_json::from_str::<&str>(json) {
-        return Some(Cow::Borrowed(s));
-    }
-    serde_json::from_str::<String>(json).ok().map(Cow::Owned)
-}
 
 impl Importer {
     /// Converts one entry; `None` (and counted) when it has no request URL.
@@ -202,7 +201,47 @@ impl Importer {
         {
             extras.apply(&mut exchange);
         }
-        self.exchanges.push(exchange);
+        self.span(&exchange);
+        match &mut self.keeper {
+            Some(keeper) => keeper.push(exchange),
+            None => self.exchanges.push(exchange),
+        }
+    }
+
+    /// Widens the capture's time span to take in this exchange.
+    fn span(&mut self, ex: &Exchange) {
+        let positive = |t: f64| (t > 0.0).then_some(t);
+        if let Some(t) = positive(ex.time_ms) {
+            self.started_ms = Some(self.started_ms.map_or(t, |s| s.min(t)));
+        }
+        let end = ex
+            .response
+            .as_ref()
+            .and_then(|r| r.time_ms)
+            .unwrap_or(ex.time_ms);
+        if let Some(t) = positive(end) {
+            self.stopped_ms = Some(self.stopped_ms.map_or(t, |s| s.max(t)));
+        }
+    }
+
+    /// The next entry's strings held lone surrogates, mended before it was read.
+    pub fn mended_entry(&mut self) {
+        self.mended += 1;
+    }
+
+    /// The text of a JSON string kept raw: borrowed when it has no escapes; lone surrogates
+    /// (a body cut inside a character) mended and counted.
+    fn raw_text<'r>(&mut self, raw: &'r RawValue) -> Option<Cow<'r, str>> {
+        let json = raw.get();
+        if let Ok(s) = serde_json::from_str::<&str>(json) {
+            return Some(Cow::Borrowed(s));
+        }
+        if let Ok(s) = serde_json::from_str::<String>(json) {
+            return Some(Cow::Owned(s));
+        }
+        let text = serde_json::from_str::<String>(&super::surrogate::mend(json)?).ok()?;
+        self.mended += 1;
+        Some(Cow::Owned(text))
     }
 
     /// An entry that could not be read at all (not an object, or of the wrong shape).
@@ -284,7 +323,7 @@ impl Importer {
     /// The request body: form fields of a form POST, or a JSON body.
     fn post_data(&mut self, post: model::PostData<'_>) -> (Option<Vec<Param>>, Option<Body>) {
         let mime = post.mime_type.as_deref().unwrap_or("");
-        let text = post.text.and_then(raw_text);
+        let text = post.text.and_then(|raw| self.raw_text(raw));
         let essence = mime
             .split(';')
             .next()
@@ -387,7 +426,7 @@ impl Importer {
         if kind == BodyKind::Sniff && raw.get().len() > 8 * MAX_JSON_BODY {
             return None;
         }
-        let mut text = raw_text(raw)?;
+        let mut text = self.raw_text(raw)?;
         if content
             .encoding
             .as_deref()
@@ -443,8 +482,26 @@ impl Importer {
         }
     }
 
-    /// The trace, exchanges in start order, with notes on everything not imported as is.
-    pub fn finish(mut self) -> Trace {
+    /// The trace, exchanges in start order, with notes on everything not imported as is; with
+    /// a keeper, `None` when the file was too far out of time order to drop anything early.
+    pub fn finish(mut self) -> Option<Trace> {
+        let mut kept_note = None;
+        if let Some(keeper) = self.keeper.take() {
+            let kept = keeper.finish();
+            if !kept.exact {
+                return None;
+            }
+            if kept.dropped > 0 {
+                kept_note = Some(format!(
+                    "Kept the {} exchanges that authorization flows can reach and dropped {} \
+                     others, outside every flow's time window; hop numbers count the kept \
+                     exchanges.",
+                    kept.exchanges.len(),
+                    kept.dropped,
+                ));
+            }
+            self.exchanges = kept.exchanges;
+        }
         // HAR lists entries in request order, but not every writer does: a stable sort keeps
         // the file's order for equal times.
         // Checked first: the stable sort allocates half the trace again, at its largest.
@@ -531,6 +588,13 @@ impl Importer {
                 plural(self.undecodable_bodies, "body", "bodies")
             ));
         }
+        if self.mended > 0 {
+            notes.push(format!(
+                "{} held a lone UTF-16 surrogate (a string cut inside a character), read as \
+                 U+FFFD.",
+                plural(self.mended, "entry or body", "entries or bodies")
+            ));
+        }
         if self.attached_bodies > 0 {
             notes.push(format!(
                 "{} stored in separate files (Playwright content: 'attach') and not read.",
@@ -541,29 +605,18 @@ impl Importer {
                 )
             ));
         }
+        notes.extend(kept_note);
         let started = self
-            .exchanges
-            .iter()
-            .map(|e| e.time_ms)
-            .chain(self.first_page_ms)
-            .filter(|t| *t > 0.0)
+            .started_ms
+            .into_iter()
+            .chain(self.first_page_ms.filter(|t| *t > 0.0))
             .reduce(f64::min);
-        let stopped = self
-            .exchanges
-            .iter()
-            .map(|e| {
-                e.response
-                    .as_ref()
-                    .and_then(|r| r.time_ms)
-                    .unwrap_or(e.time_ms)
-            })
-            .filter(|t| *t > 0.0)
-            .reduce(f64::max);
+        let stopped = self.stopped_ms;
         let creator = match (self.creator, self.browser) {
             (Some(c), Some(b)) if c != b => Some(format!("{c} ({b})")),
             (c, b) => c.or(b),
         };
-        Trace {
+        Some(Trace {
             source: crate::vocab::SourceKind::Har,
             capture: CaptureInfo {
                 started_ms: started,
@@ -576,6 +629,6 @@ impl Importer {
             },
             exchanges: self.exchanges,
             ..Trace::default()
-        }
+        })
     }
 }

@@ -38,6 +38,7 @@ mod convert;
 pub mod export;
 mod model;
 mod scan;
+mod surrogate;
 pub(crate) mod time;
 
 pub use export::{apply_extras, export, export_string, export_unredacted, har_problems};
@@ -76,12 +77,56 @@ pub enum HarError {
 ///
 /// The reader is read in large chunks: wrapping it in a `BufReader` is not needed.
 pub fn read_har<R: Read>(reader: R, on_progress: &mut dyn FnMut(u64)) -> Result<Trace, HarError> {
-    read(Scanner::new(reader, on_progress))
+    let trace = read(Scanner::new(reader, on_progress), Importer::default())?;
+    Ok(trace.expect("an importer without a keeper always gives a trace"))
 }
 
 /// Reads a HAR document held in memory (the extension's viewer).
 pub fn read_har_slice(bytes: &[u8]) -> Result<Trace, HarError> {
     read_har(bytes, &mut |_| {})
+}
+
+/// Reads a HAR document keeping only the exchanges an authorization flow can reach (see
+/// [`crate::flow::reach`]), so that memory follows the flows, not the file: a 1 GB HAR of a
+/// browsing session with one flow in it takes a few megabytes. The analysis finds the same
+/// flows, hops and statuses as on the whole file. A file whose other exchanges take little
+/// memory ([`crate::limits::KEEP_WHOLE_BYTES`]) is kept whole; otherwise hop numbers count the
+/// kept exchanges, and a capture note says how many were dropped.
+///
+/// `open` gives the document's bytes from the start. It is called a second time, to read
+/// everything, only when the entries are too far out of time order to drop any early.
+pub fn read_har_flows<R: Read>(
+    open: impl FnMut() -> std::io::Result<R>,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Trace, HarError> {
+    read_har_flows_within(open, crate::limits::KEEP_WHOLE_BYTES, on_progress)
+}
+
+/// [`read_har_flows`], keeping the file whole only while what no flow reaches takes less than
+/// `whole_bytes` (0: drop it from the first byte, which the fuzz targets use to check the
+/// dropping on small files).
+pub fn read_har_flows_within<R: Read>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    whole_bytes: usize,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Trace, HarError> {
+    let mut keeping = Importer::default();
+    keeping.keeper = Some(crate::flow::Keeper::new(whole_bytes));
+    match read(Scanner::new(open()?, on_progress), keeping)? {
+        Some(trace) => Ok(trace),
+        None => read_har(open()?, on_progress),
+    }
+}
+
+/// One pass of [`read_har_flows`]: `None` when the entries came too far out of time order to
+/// drop any early, and the document must be read again with [`read_har`].
+pub fn read_har_flows_once<R: Read>(
+    reader: R,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Option<Trace>, HarError> {
+    let mut keeping = Importer::default();
+    keeping.keeper = Some(crate::flow::Keeper::new(crate::limits::KEEP_WHOLE_BYTES));
+    read(Scanner::new(reader, on_progress), keeping)
 }
 
 #[derive(PartialEq)]
@@ -91,7 +136,8 @@ enum Found {
     Seen,
 }
 
-fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
+/// The trace, or `None` when `importer`'s keeper could not decide early (see [`read_har_flows`]).
+fn read<R: Read>(mut s: Scanner<'_, R>, mut importer: Importer) -> Result<Option<Trace>, HarError> {
     s.skip_bom()?;
     match s.peek()? {
         None => return Err(HarError::Empty),
@@ -108,7 +154,6 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
         }
         Some(_) => return Err(s.syntax_here("expected a JSON value")),
     }
-    let mut importer = Importer::default();
     let mut extras = None;
     let mut log = Found::Missing;
     let mut entries = Found::Missing;
@@ -132,7 +177,19 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
                     match serde_json::from_str::<Obj<Entry<'_>>>(text) {
                         Ok(Obj(entry)) => importer.entry(entry),
                         Err(e) if e.is_data() => importer.unreadable(),
-                        Err(e) => return Err(s.json_error(span, &e)),
+                        Err(e) => {
+                            // A lone surrogate is valid JSON serde_json refuses: mend, retry.
+                            let mended =
+                                surrogate::mend(text).ok_or_else(|| s.json_error(span, &e))?;
+                            match serde_json::from_str::<Obj<Entry<'_>>>(&mended) {
+                                Ok(Obj(entry)) => {
+                                    importer.mended_entry();
+                                    importer.entry(entry);
+                                }
+                                Err(e) if e.is_data() => importer.unreadable(),
+                                Err(_) => return Err(s.json_error(span, &e)),
+                            }
+                        }
                     }
                     Ok(())
                 })
@@ -183,11 +240,13 @@ fn read<R: Read>(mut s: Scanner<'_, R>) -> Result<Trace, HarError> {
         (_, Found::Missing) => Err(HarError::NotHar("no \"log.entries\" array".into())),
         (_, Found::WrongType) => Err(HarError::NotHar("\"log.entries\" is not an array".into())),
         (Found::Seen, Found::Seen) => {
-            let mut trace = importer.finish();
+            let Some(mut trace) = importer.finish() else {
+                return Ok(None);
+            };
             if let Some(extras) = extras {
                 extras.apply(&mut trace);
             }
-            Ok(trace)
+            Ok(Some(trace))
         }
     }
 }

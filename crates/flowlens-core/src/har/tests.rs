@@ -575,13 +575,12 @@ fn every_chunk_boundary_gives_the_same_trace() {
     assert_eq!(expected.exchanges[0].url, "https://a.test/A?x=\"y\"\\");
     for chunk in 1..=23 {
         let mut seen = 0;
-        let trace = super::read(scan::Scanner::with_chunk(
-            text.as_bytes(),
-            chunk,
-            &mut |n| seen = n,
-        ))
+        let trace = super::read(
+            scan::Scanner::with_chunk(text.as_bytes(), chunk, &mut |n| seen = n),
+            Importer::default(),
+        )
         .unwrap_or_else(|e| panic!("chunk {chunk}: {e}"));
-        assert_eq!(trace, expected, "chunk {chunk}");
+        assert_eq!(trace, Some(expected.clone()), "chunk {chunk}");
         assert_eq!(seen, text.len() as u64);
     }
     // Errors keep their positions across boundaries too.
@@ -591,11 +590,10 @@ fn every_chunk_boundary_gives_the_same_trace() {
         .expect_err("broken")
         .to_string();
     for chunk in [1, 2, 3, 5, 8, 13] {
-        let e = super::read(scan::Scanner::with_chunk(
-            broken.as_bytes(),
-            chunk,
-            &mut |_| {},
-        ))
+        let e = super::read(
+            scan::Scanner::with_chunk(broken.as_bytes(), chunk, &mut |_| {}),
+            Importer::default(),
+        )
         .map(|_| ())
         .expect_err("broken")
         .to_string();

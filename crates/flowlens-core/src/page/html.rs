@@ -28,8 +28,9 @@ pub(crate) const MAX_TOKENS: usize = 200_000;
 // The content script's caps (`crate::limits`), so a page from a HAR has the facts the
 // extension would see.
 use crate::limits::{
-    MAX_PAGE_BODY_TEXT as MAX_TEXT, MAX_PAGE_FIELDS as MAX_FIELDS, MAX_PAGE_FORMS as MAX_FORMS,
-    MAX_PAGE_IMAGES as MAX_IMAGES, MAX_PAGE_LIST as MAX_LIST, MAX_PAGE_TEXT as MAX_STRING, MAX_URL,
+    MAX_FAVICONS, MAX_PAGE_BODY_TEXT as MAX_TEXT, MAX_PAGE_FIELDS as MAX_FIELDS,
+    MAX_PAGE_FORMS as MAX_FORMS, MAX_PAGE_IMAGES as MAX_IMAGES, MAX_PAGE_LIST as MAX_LIST,
+    MAX_PAGE_TEXT as MAX_STRING, MAX_URL,
 };
 
 /// The raw facts of a page from its HTML. `cut` says the HTML was not read to the end (the
@@ -338,7 +339,7 @@ impl<'u> Reader<'u> {
             .split_ascii_whitespace()
             .any(|r| r == "icon" || r == "apple-touch-icon")
         {
-            if self.page.favicons.len() < 10 {
+            if self.page.favicons.len() < MAX_FAVICONS {
                 self.page.favicons.push(FaviconLink {
                     href: self.resolve(href),
                     rel: cut(rel, MAX_STRING),

@@ -34,6 +34,8 @@ pub struct Recorder {
     /// Requests (id, URL) whose `headers-received` was kept: their later events need not
     /// repeat the headers.
     answered: HashSet<(String, String)>,
+    /// The latest time an event gave, for one whose time storage cannot hold.
+    clock_ms: f64,
 }
 
 /// A chunk being filled: its JSON so far.
@@ -45,12 +47,20 @@ struct Pending {
 }
 
 /// A storage write the browser refused, as the extension reports it back (the [`Actions`]
-/// it was asked to write; only the chunk identities are read).
+/// it was asked to write; only the chunk and state identities are read).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct FailedWrite {
     pub append: Vec<FailedChunk>,
+    /// The states the write held (`{trace, json}`; only `trace` is read).
+    pub states: Vec<FailedState>,
     pub buffered: Vec<BufferChunkKey>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct FailedState {
+    pub trace: i64,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -157,6 +167,14 @@ impl Recorder {
                 self.dirty.insert(chunk.trace);
             }
         }
+        // A state the write held is not in storage either: written again with the next
+        // flush, or a worker restarted later would resume a Stop the user pressed (found by
+        // fuzzing).
+        for state in failed.states {
+            if self.traces.contains_key(&state.trace) {
+                self.dirty.insert(state.trace);
+            }
+        }
         for key in failed.buffered {
             self.buffers.not_stored(key.tab, key.chunk);
         }
@@ -190,6 +208,14 @@ impl Recorder {
     /// Judges one browser event.
     pub fn observe(&mut self, mut event: Event) -> Actions {
         let mut actions = Actions::default();
+        // Storage is JSON, which holds no NaN or infinity (they are written as `null`): such
+        // a time, kept, would make a chunk unreadable after a worker restart (found by fuzzing).
+        let time = event.time_ms_mut();
+        if time.is_finite() {
+            self.clock_ms = self.clock_ms.max(*time);
+        } else {
+            *time = self.clock_ms;
+        }
         let tab = event.tab_id();
         if tab >= 0 {
             let cut_fields = cap_event(&mut event);

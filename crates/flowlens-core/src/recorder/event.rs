@@ -313,6 +313,24 @@ impl Event {
         }
     }
 
+    /// When it happened, to change it.
+    pub fn time_ms_mut(&mut self) -> &mut f64 {
+        match self {
+            Event::Navigation(e) | Event::DomReady(e) => &mut e.time_stamp,
+            Event::TabOpened(e) => &mut e.time_stamp,
+            Event::TabClosed(e) => &mut e.time_stamp,
+            Event::TabInfo(e) => &mut e.time_stamp,
+            Event::Snapshot(e) => &mut e.time_stamp,
+            Event::Screenshot(e) => &mut e.time_stamp,
+            Event::BeforeRequest(e)
+            | Event::SendHeaders(e)
+            | Event::HeadersReceived(e)
+            | Event::BeforeRedirect(e)
+            | Event::Completed(e)
+            | Event::ErrorOccurred(e) => &mut e.time_stamp,
+        }
+    }
+
     /// When it happened (ms since epoch).
     pub fn time_ms(&self) -> f64 {
         match self {

@@ -664,6 +664,30 @@ fn a_write_the_browser_refused_is_reported_in_the_trace() {
     );
 }
 
+/// Found by fuzzing (`recorder`): a refused write that held only a state (the Stop button's)
+/// left the stored state saying "recording", and nothing wrote it again, so a restarted
+/// worker went on recording a flow the user had stopped.
+#[test]
+fn a_state_a_refused_write_held_is_written_again() {
+    let mut b = Browser::new();
+    b.page(2, &[(AUTHORIZE, 302, &[("Location", LOGIN)])]);
+    assert!(b.state(2).is_recording());
+    let stop = b.recorder.stop(2, b.clock + 1.0);
+    assert!(stop.flush);
+    let refused = b.recorder.flush();
+    assert!(refused.append.is_empty() && refused.states.len() == 1);
+    let failed: FailedWrite = serde_json::from_value(serde_json::to_value(&refused).expect("json"))
+        .expect("failed write");
+    let actions = b
+        .recorder
+        .write_failed(failed, "Error: QUOTA_BYTES quota exceeded");
+    assert!(actions.flush, "the state is due again");
+    b.apply(actions);
+    assert!(!b.state(2).is_recording(), "the stored state says stopped");
+    b.restart();
+    assert!(!b.recorder.state(2).is_some_and(TabState::is_recording));
+}
+
 #[test]
 fn every_resource_type_reads_back_as_stored() {
     use ResourceType::*;
@@ -740,4 +764,36 @@ fn a_snapshot_asked_by_a_stopped_worker_is_asked_again() {
     }));
     assert_eq!(b.state(8).awaiting_snapshot, None);
     assert_eq!(b.trace(8).pages.len(), 1);
+}
+
+/// Found by fuzzing (`recorder`): an event time JSON cannot hold (infinity, NaN) is written
+/// as `null`, which made a stored chunk unreadable, so a restarted worker lost the recording.
+#[test]
+fn a_time_storage_cannot_hold_does_not_make_the_recording_unreadable() {
+    let mut b = Browser::new();
+    run_good_flow(&mut b, 3);
+    b.page(5, &[("https://app.acme.test/", 200, &[])]);
+    for (tab, bad) in [(3, f64::INFINITY), (3, f64::NAN), (5, f64::NEG_INFINITY)] {
+        let mut r = b.base(tab, "99", "https://app.acme.test/api");
+        r.time_stamp = bad;
+        b.feed(Event::BeforeRequest(r));
+    }
+    let flushed = b.recorder.flush();
+    b.apply(flushed);
+    for append in &b.stored {
+        let events = parse_chunk(&append.json).expect("every trace chunk reads back");
+        assert!(events.iter().all(|e| e.time_ms().is_finite()));
+    }
+    for chunk in &b.buffered {
+        assert!(
+            chunk.decode().entries.is_some(),
+            "every buffer chunk reads back: {}",
+            chunk.json
+        );
+    }
+    let states = serde_json::to_string(&b.states).expect("states as JSON");
+    b.states = serde_json::from_str(&states).expect("the states read back");
+    b.restart();
+    assert!(b.recorder.state(3).is_some_and(TabState::is_recording));
+    assert!(b.trace(3).exchanges.iter().any(|x| x.url.ends_with("/api")));
 }

@@ -897,3 +897,29 @@ fn recorded_examples_keep_their_statuses_through_redaction() {
     }
     assert!(seen >= 3, "the examples are missing");
 }
+
+/// Found by fuzzing (`redact`): a client that carries its return address in `state` had that
+/// URL replaced everywhere, request URLs included, which left requests without a host.
+#[test]
+fn a_state_that_is_a_url_leaves_request_urls_alone() {
+    let page = "https://app.acme.test/dashboard";
+    let trace = TraceBuilder::new()
+        .get(&format!(
+            "https://auth.acme.test/oauth/authorize?response_type=code&client_id=c&state={}",
+            enc(page)
+        ))
+        .get(page)
+        .build();
+    let mut r = Redactor::new([21; 32]);
+    let har = crate::har::export(&trace, &mut r);
+    assert_eq!(har["log"]["entries"][1]["request"]["url"], page);
+    assert!(
+        crate::har::har_problems(&har).is_empty(),
+        "{:?}",
+        crate::har::har_problems(&har)
+    );
+    let authorize = har["log"]["entries"][0]["request"]["url"]
+        .as_str()
+        .unwrap_or("");
+    assert!(authorize.contains("state=state%7E"), "{authorize}");
+}

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::stdx::base64::{Engine, STANDARD, URL_SAFE_NO_PAD};
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde_json::Value;
 
 use super::encoding::{
@@ -44,12 +44,19 @@ impl Scanner {
         if patterns.is_empty() {
             return None;
         }
+        // Always an NFA: its size and build time grow with the patterns' total length, where a
+        // DFA's (which the builder picks for few patterns) multiply it by the alphabet, and a
+        // secret can be a 500 KB cookie (found by fuzzing: minutes of building).
         let ac = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok()?;
         let escaped: HashSet<String> = patterns.iter().map(|p| json_escape(p)).collect();
-        let prefilter = AhoCorasick::new(escaped).ok()?;
+        let prefilter = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(escaped)
+            .ok()?;
         Some(Self {
             ac,
             replacements,
@@ -382,5 +389,32 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod long_values {
+    use serde_json::json;
+
+    use crate::redact::Redactor;
+
+    /// Found by fuzzing (`redact`): a secret of a few hundred kilobytes (a huge cookie) made
+    /// building the search automaton take minutes.
+    #[test]
+    fn a_huge_secret_is_searched_for_everywhere_without_stalling() {
+        let huge = "Qz".repeat(150_000);
+        let mut har = json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+            "entries": [{
+                "startedDateTime": "2026-01-01T00:00:00.000Z", "time": 1, "cache": {}, "timings": {},
+                "request": {"method": "GET", "url": "https://a.test/", "httpVersion": "HTTP/1.1",
+                    "headers": [{"name": "Cookie", "value": format!("sid={huge}")},
+                                {"name": "X-Debug", "value": format!("echo {huge}")}],
+                    "cookies": [], "queryString": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 200, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+                    "headers": [], "redirectURL": "", "headersSize": -1, "bodySize": 0,
+                    "content": {"size": 0, "mimeType": "text/plain"}}}]}});
+        Redactor::new([1; 32]).redact_har(&mut har);
+        let out = har.to_string();
+        assert!(!out.contains(&huge[..1000]), "the huge cookie survives");
     }
 }

@@ -10,6 +10,8 @@ use crate::vendor;
 
 /// How far after the flow's last page a continuation in another tab is looked for.
 const CONTINUATION_WINDOW_MS: f64 = 10.0 * 60.0 * 1000.0;
+// A HAR import keeps what flows reach (`flow::reach`); the continuation must be within it.
+const _: () = assert!(CONTINUATION_WINDOW_MS <= crate::flow::reach::AFTER_FLOW_MS);
 
 declare_rule! {
     /// ## What it checks
