@@ -1,8 +1,8 @@
 //! Every renderer of a report (the core's output layer), called from this one place, and what
-//! each output must never hold whatever the trace: control sequences for a terminal, raw HTML
-//! in Markdown.
+//! each output must never hold whatever the trace: control sequences for a terminal or a
+//! toolbar title, raw HTML in Markdown.
 
-use flowlens_core::render::{json, markdown, text, view};
+use flowlens_core::render::{badge, json, markdown, text, view};
 use flowlens_core::report::Report;
 use flowlens_core::stdx::controls::is_bidi_control;
 use flowlens_core::Trace;
@@ -15,6 +15,8 @@ pub struct Rendered {
     pub json: String,
     /// The popup's view model (Debug form: what the DOM layer writes out as text nodes).
     pub popup: String,
+    /// The toolbar button's badge for the report.
+    pub badge: badge::Badge,
 }
 
 /// Renders `report` in every format; the popup shows `flow` (default: the latest).
@@ -39,12 +41,27 @@ pub fn all(report: &Report, trace: &Trace, flow: Option<usize>) -> Rendered {
         markdown: markdown::render(report),
         json: json::render(report),
         popup,
+        badge: badge::verdict(report),
     }
 }
 
 /// Checks what each format promises about untrusted text.
 pub fn check(r: &Rendered) {
     check_terminal_text(&r.text);
+    // The browser cuts a badge past four characters; its title is one line of plain text.
+    assert!(
+        r.badge.text.chars().count() <= 4,
+        "badge text {:?}",
+        r.badge.text
+    );
+    assert!(
+        !r.badge
+            .title
+            .chars()
+            .any(|c| c.is_control() || is_bidi_control(c)),
+        "control character in the badge title {:?}",
+        r.badge.title
+    );
     check_markdown(&r.markdown);
     let back: Report = serde_json::from_str(&r.json)
         .unwrap_or_else(|e| panic!("the report JSON does not read back: {e}"));
