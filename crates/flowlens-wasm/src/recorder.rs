@@ -96,22 +96,8 @@ fn actions(actions: recorder::Actions) -> Result<JsValue, JsError> {
 
 /// Reads the details object straight into the event's own type (no tagged-enum buffering).
 pub fn event_from_js(kind: &str, details: JsValue) -> Result<Event, JsError> {
-    Ok(match kind {
-        "before-request" => Event::BeforeRequest(from_js(details, kind)?),
-        "send-headers" => Event::SendHeaders(from_js(details, kind)?),
-        "headers-received" => Event::HeadersReceived(from_js(details, kind)?),
-        "before-redirect" => Event::BeforeRedirect(from_js(details, kind)?),
-        "completed" => Event::Completed(from_js(details, kind)?),
-        "error-occurred" => Event::ErrorOccurred(from_js(details, kind)?),
-        "navigation" => Event::Navigation(from_js(details, kind)?),
-        "dom-ready" => Event::DomReady(from_js(details, kind)?),
-        "tab-opened" => Event::TabOpened(from_js(details, kind)?),
-        "tab-closed" => Event::TabClosed(from_js(details, kind)?),
-        "tab-info" => Event::TabInfo(from_js(details, kind)?),
-        "snapshot" => Event::Snapshot(from_js(details, kind)?),
-        "screenshot" => Event::Screenshot(from_js(details, kind)?),
-        other => return Err(JsError::new(&format!("unknown event kind {other:?}"))),
-    })
+    Event::read(kind, serde_wasm_bindgen::Deserializer::from(details))
+        .map_err(|e| JsError::new(&format!("{kind}: {e}")))
 }
 
 /// `recordingBadge(state)`: the toolbar badge of a tab whose flow is being recorded

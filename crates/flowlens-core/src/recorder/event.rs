@@ -14,7 +14,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::trace::{PageSnapshot, Param, ResourceType};
 
 /// One observed browser event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Stored with its `kind` as the first field (serde's internally tagged form) and read back by
+/// [`Event::read`] through that first field: serde's derived reader of a tagged enum buffers
+/// every event into an untyped tree first, which is slower and puts a second copy of every
+/// event decoder into the extension's wasm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Event {
     /// `webRequest.onBeforeRequest` (with `requestBody`).
@@ -286,7 +291,44 @@ pub struct ScreenshotEvent {
     pub data_url: String,
 }
 
+/// The names of the events: the stored `kind` and the listener the extension names.
+const KINDS: &[&str] = &[
+    "before-request",
+    "send-headers",
+    "headers-received",
+    "before-redirect",
+    "completed",
+    "error-occurred",
+    "navigation",
+    "dom-ready",
+    "tab-opened",
+    "tab-closed",
+    "tab-info",
+    "snapshot",
+    "screenshot",
+];
+
 impl Event {
+    /// Reads the event of kind `kind` from `details`, straight into the listener's own type.
+    pub fn read<'de, D: Deserializer<'de>>(kind: &str, details: D) -> Result<Event, D::Error> {
+        Ok(match kind {
+            "before-request" => Event::BeforeRequest(Deserialize::deserialize(details)?),
+            "send-headers" => Event::SendHeaders(Deserialize::deserialize(details)?),
+            "headers-received" => Event::HeadersReceived(Deserialize::deserialize(details)?),
+            "before-redirect" => Event::BeforeRedirect(Deserialize::deserialize(details)?),
+            "completed" => Event::Completed(Deserialize::deserialize(details)?),
+            "error-occurred" => Event::ErrorOccurred(Deserialize::deserialize(details)?),
+            "navigation" => Event::Navigation(Deserialize::deserialize(details)?),
+            "dom-ready" => Event::DomReady(Deserialize::deserialize(details)?),
+            "tab-opened" => Event::TabOpened(Deserialize::deserialize(details)?),
+            "tab-closed" => Event::TabClosed(Deserialize::deserialize(details)?),
+            "tab-info" => Event::TabInfo(Deserialize::deserialize(details)?),
+            "snapshot" => Event::Snapshot(Deserialize::deserialize(details)?),
+            "screenshot" => Event::Screenshot(Deserialize::deserialize(details)?),
+            other => return Err(serde::de::Error::unknown_variant(other, KINDS)),
+        })
+    }
+
     /// The webRequest details, for request events.
     pub fn web_request(&self) -> Option<&WebRequest> {
         match self {
@@ -351,5 +393,31 @@ impl HttpHeader {
             name: name.to_string(),
             value: Some(value.to_string()),
         }
+    }
+}
+
+/// A stored event: `{"kind": ..., fields...}`, `kind` first, as [`Event`]'s `Serialize` writes it.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StoredEvent;
+        impl<'de> Visitor<'de> for StoredEvent {
+            type Value = Event;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an event object whose first field is its kind")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+                use serde::de::Error;
+                match map.next_key::<std::borrow::Cow<'de, str>>()?.as_deref() {
+                    Some("kind") => {}
+                    Some(_) => return Err(A::Error::custom("an event's kind must come first")),
+                    None => return Err(A::Error::missing_field("kind")),
+                }
+                let kind: std::borrow::Cow<'de, str> = map.next_value()?;
+                Event::read(&kind, serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(StoredEvent)
     }
 }

@@ -503,6 +503,44 @@ fn stored_events_round_trip_through_json() {
 }
 
 #[test]
+fn a_stored_event_is_read_by_its_kind_which_comes_first() {
+    let event: Event =
+        serde_json::from_str(r#"{"kind":"completed","request_id":"7","tab_id":3,"url":"https://a.test/","status_code":204}"#)
+            .expect("kind first");
+    let Event::Completed(r) = &event else {
+        panic!("read as {event:?}");
+    };
+    assert_eq!(
+        (r.request_id.as_str(), r.tab_id, r.status_code),
+        ("7", 3, 204)
+    );
+    for (json, error) in [
+        (
+            r#"{"url":"https://a.test/","kind":"completed"}"#,
+            "kind must come first",
+        ),
+        (
+            r#"{"kind":"teleported","url":"x"}"#,
+            "unknown variant `teleported`",
+        ),
+        (r#"{}"#, "missing field `kind`"),
+        (
+            r#"{"kind":"completed","status_code":"two hundred"}"#,
+            "invalid type",
+        ),
+        (
+            r#"["completed"]"#,
+            "an event object whose first field is its kind",
+        ),
+    ] {
+        let e = serde_json::from_str::<Event>(json)
+            .expect_err(json)
+            .to_string();
+        assert!(e.contains(error), "{json}: {e}");
+    }
+}
+
+#[test]
 fn a_burst_of_events_is_one_chunk_per_trace() {
     let mut b = Browser::new();
     b.page(
