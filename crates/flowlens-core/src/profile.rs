@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::stdx::idn::typed_url;
 use crate::vocab::Section;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,9 +132,7 @@ impl Profile {
         let login_endpoint = text(self.login_endpoint);
         if let Some(url) = &login_endpoint {
             if !matches!(
-                url::Url::parse(url)
-                    .map(|u| u.scheme().to_string())
-                    .as_deref(),
+                typed_url(url).map(|u| u.scheme().to_string()).as_deref(),
                 Ok("https" | "http")
             ) {
                 errors.push(ProfileError {
@@ -150,7 +149,7 @@ impl Profile {
             if uri.is_empty() {
                 continue;
             }
-            if url::Url::parse(uri).is_err() {
+            if typed_url(uri).is_err() {
                 errors.push(ProfileError {
                     field: format!("redirect_uris[{i}]"),
                     message: format!(
@@ -172,7 +171,7 @@ impl Profile {
             if raw.is_empty() {
                 continue;
             }
-            match url::Url::parse(raw) {
+            match typed_url(raw) {
                 Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
                     let origin = u.origin().ascii_serialization();
                     if !web_client_origins.contains(&origin) {
@@ -212,7 +211,7 @@ impl Profile {
         let mut domains: Vec<String> = self
             .custom_domains
             .iter()
-            .map(|d| d.to_lowercase())
+            .map(|d| d.to_ascii_lowercase())
             .collect();
         domains.sort();
         serde_json::to_string(&(domains, &self.server_name)).unwrap_or_default()
@@ -291,9 +290,9 @@ fn text(value: Option<String>) -> Option<String> {
 /// form, as URLs carry them).
 fn host_name(raw: &str) -> Option<String> {
     let url = if raw.contains("://") {
-        url::Url::parse(raw).ok()?
+        typed_url(raw).ok()?
     } else {
-        url::Url::parse(&format!("https://{raw}")).ok()?
+        typed_url(&format!("https://{raw}")).ok()?
     };
     if !url.username().is_empty() || url.password().is_some() {
         return None;
@@ -302,7 +301,7 @@ fn host_name(raw: &str) -> Option<String> {
     // written (`%` and all), which no https host equals and which would not read back (found
     // by fuzzing).
     let host = url.host_str()?.trim_end_matches('.');
-    let web = url::Url::parse(&format!("https://{host}/")).ok()?;
+    let web = typed_url(&format!("https://{host}/")).ok()?;
     let host = web.host_str()?.trim_end_matches('.').to_ascii_lowercase();
     (!host.is_empty()).then_some(host)
 }
@@ -318,6 +317,7 @@ mod tests {
                 " https://Auth.Acme.com/oauth ".into(),
                 "auth.acme.com.".into(),
                 "login.acme.com:8443".into(),
+                "Auth.Bücher.example".into(),
                 "".into(),
             ],
             server_name: Some("  Acme Calendar ".into()),
@@ -327,7 +327,14 @@ mod tests {
         }
         .normalized()
         .expect("valid");
-        assert_eq!(profile.custom_domains, ["auth.acme.com", "login.acme.com"]);
+        assert_eq!(
+            profile.custom_domains,
+            [
+                "auth.acme.com",
+                "login.acme.com",
+                "auth.xn--bcher-kva.example"
+            ]
+        );
         assert_eq!(profile.server_name.as_deref(), Some("Acme Calendar"));
         assert_eq!(profile.login_endpoint, None);
 

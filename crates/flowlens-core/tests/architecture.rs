@@ -225,3 +225,20 @@ fn the_parser_sees_groups_nested_paths_and_skips_tests_and_comments() {
     assert!(layers.get("report") > layers.get("rules"));
     assert!(layers.get("render") > layers.get("report"));
 }
+
+/// The URL parser's Unicode back end is the stub (`idna_adapter` 1.0): the ICU4X one was a
+/// tenth of the extension's first-paint wasm, and every URL Flowlens reads comes with an ASCII
+/// host (what people type goes through `stdx::idn`). A `cargo update` would bring it back.
+#[test]
+fn the_url_parser_has_no_unicode_tables() {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+        .expect("Cargo.lock");
+    let adapter = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"idna_adapter\""))
+        .expect("idna_adapter in Cargo.lock");
+    assert!(
+        adapter.contains("version = \"1.0."),
+        "idna_adapter must stay 1.0 (cargo update -p idna_adapter --precise 1.0.0):{adapter}"
+    );
+}

@@ -262,7 +262,8 @@ fn parse_input(input: &str) -> Result<Url, ProbeError> {
             "'{input}' has no scheme: give the full MCP server URL, e.g. https://{input}"
         )));
     }
-    let mut url = Url::parse(input).map_err(|e| invalid(format!("'{input}' is not a URL: {e}")))?;
+    let mut url = flowlens_core::stdx::idn::typed_url(input)
+        .map_err(|e| invalid(format!("'{input}' is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(format!(
             "'{input}' is not an http(s) URL; MCP servers speak Streamable HTTP"

@@ -60,7 +60,8 @@ pub struct ProbeArgs {
 
 /// An http(s) origin, written as browsers send it (`https://app.example.com`).
 fn parse_origin(s: &str) -> Result<String, String> {
-    let url = url::Url::parse(s.trim()).map_err(|e| format!("'{s}' is not a URL: {e}"))?;
+    let url = flowlens_core::stdx::idn::typed_url(s.trim())
+        .map_err(|e| format!("'{s}' is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!("'{s}' is not an http(s) origin"));
     }

@@ -5,3 +5,4 @@
 pub mod base64;
 pub mod controls;
 pub mod cut;
+pub mod idn;
