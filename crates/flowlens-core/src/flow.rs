@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::limits::NEARBY_EXCHANGES;
 use crate::params::{url_without_query, Params, RawParam, UrlParams};
 use crate::profile::Profile;
+use crate::stdx::sort::sort_by_key;
 use crate::trace::{Exchange, PageSnapshot, Param, ResourceType, Trace};
 use crate::vendor;
 
@@ -187,10 +188,10 @@ pub fn reconstruct(trace: &Trace, profile: &Profile) -> Vec<Flow> {
             flows.push(builder.flow_from_challenge(i));
         }
     }
-    flows.sort_by_key(first_exchange);
+    sort_by_key(&mut flows, first_exchange);
     for (index, flow) in flows.iter_mut().enumerate() {
         flow.index = index;
-        flow.hops.sort_by_key(|h| h.exchange);
+        sort_by_key(&mut flow.hops, |h| h.exchange);
     }
     flows
 }

@@ -509,8 +509,7 @@ impl Importer {
             .exchanges
             .is_sorted_by(|a, b| a.time_ms.total_cmp(&b.time_ms).is_le())
         {
-            self.exchanges
-                .sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+            crate::stdx::sort::sort_by(&mut self.exchanges, |a, b| a.time_ms.total_cmp(&b.time_ms));
         }
         let mut notes = Vec::new();
         let plural = |n: usize, one: &str, many: &str| {

@@ -17,6 +17,7 @@ use super::event::Event;
 use super::triage::is_subresource_event;
 use super::BUFFER_MS;
 use crate::limits::{BUFFER_EVENTS, MAX_BUFFER_BYTES};
+use crate::stdx::sort::sort_by_key;
 
 /// A stored chunk of a tab's buffer: written by the extension as `flowlens/b/<tab>/<chunk>`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -277,7 +278,7 @@ impl Buffers {
         recording: impl Fn(i64) -> bool,
     ) {
         let mut chunks = chunks;
-        chunks.sort_by_key(|c| (c.tab, c.chunk));
+        sort_by_key(&mut chunks, |c| (c.tab, c.chunk));
         for StoredBuffer {
             tab,
             chunk,

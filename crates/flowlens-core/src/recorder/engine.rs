@@ -12,6 +12,7 @@ use super::state::{flow_start, new_flow_start, FlowStart, StopReason, TabState};
 use super::triage::{is_subresource, keep_request_event};
 use super::BUFFER_MS;
 use crate::limits::{MAX_EVENTS_PER_TRACE, MAX_SCREENSHOTS_PER_TRACE};
+use crate::stdx::sort::sort_by;
 
 /// The recorder. Keeps its decisions' state in memory; everything it must not forget is in
 /// the [`Actions`] it hands out.
@@ -369,7 +370,9 @@ impl Recorder {
         }
         earlier.extend(self.buffers.take(key));
         earlier.retain(|(e, _)| now - e.time_ms() <= BUFFER_MS);
-        earlier.sort_by(|(a, _), (b, _)| a.time_ms().total_cmp(&b.time_ms()));
+        sort_by(&mut earlier, |(a, _), (b, _)| {
+            a.time_ms().total_cmp(&b.time_ms())
+        });
         for (event, cut_fields) in earlier {
             self.keep(key, event, cut_fields);
         }

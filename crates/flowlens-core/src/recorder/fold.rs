@@ -17,6 +17,7 @@ use super::actions::parse_chunk;
 use super::event::{Event, HttpHeader, NavKind, WebRequest};
 use super::state::{BudgetCuts, Phase, TabState};
 use crate::limits::{MAX_EVENTS_PER_TRACE, MAX_HEADER_VALUE, MAX_SUBRESOURCES_PER_TRACE};
+use crate::stdx::sort::sort_by;
 use crate::trace::{
     Body, CaptureInfo, Exchange, Header, Navigation, NavigationKind, ResourceType, Response,
     Screenshot, Trace,
@@ -71,7 +72,7 @@ impl StoredEvents {
 pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Event>) -> Trace {
     let tab = Some(state.trace.to_string());
     let mut events: Vec<Event> = events.into_iter().collect();
-    events.sort_by(|a, b| a.time_ms().total_cmp(&b.time_ms()));
+    sort_by(&mut events, |a, b| a.time_ms().total_cmp(&b.time_ms()));
     let mut trace = Trace {
         source: crate::vocab::SourceKind::Extension,
         ..Trace::default()
@@ -231,7 +232,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
         }
     }
     // Snapshots carry the content script's own clock, which may differ from the event's.
-    trace.pages.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+    sort_by(&mut trace.pages, |a, b| a.time_ms.total_cmp(&b.time_ms));
     trace.capture = CaptureInfo {
         started_ms: state.started_ms,
         stopped_ms: state.stopped_ms,

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::{CheckReport, FlowReport};
 use crate::flow::Role;
 use crate::rules::{self, RuleMeta};
+use crate::stdx::sort::sort_by_key;
 use crate::vocab::{string_enum, Section, Status};
 
 /// The check that judges the recording itself.
@@ -116,7 +117,7 @@ pub fn blocker_rank(id: &str) -> Option<usize> {
 pub fn ranked_rules() -> Vec<&'static RuleMeta> {
     let mut metas: Vec<&'static RuleMeta> = rules::registry().iter().map(|r| r.meta()).collect();
     // A stable sort keeps the registry's (checklist) order within each group.
-    metas.sort_by_key(|m| m.section != FIRST_SECTION);
+    sort_by_key(&mut metas, |m| m.section != FIRST_SECTION);
     metas
 }
 
@@ -139,7 +140,7 @@ impl Verdict {
             .copied()
             .filter(|c| c.status == Status::Fail && c.id != CAPTURE_CHECK)
             .collect();
-        failed.sort_by_key(|c| rank_key(c));
+        sort_by_key(&mut failed, |c| rank_key(c));
         let warnings = mine
             .iter()
             .filter(|c| c.status == Status::Warn)
@@ -187,7 +188,7 @@ impl Verdict {
             let check = checks.iter().find(|c| c.id == r.check && c.flow == r.flow);
             (check.map(rank_key), r.flow)
         };
-        blockers.sort_by_key(rank);
+        sort_by_key(&mut blockers, rank);
         let warnings = verdicts.iter().flat_map(|v| v.warnings.clone()).collect();
         let incomplete = verdicts
             .iter()

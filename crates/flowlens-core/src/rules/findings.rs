@@ -13,6 +13,7 @@
 //! is kept, capped so that a trace with a hundred plain-http images does not flood the popup.
 
 use crate::check::{Evidence, Outcome, Status};
+use crate::stdx::sort::sort_by_key;
 
 /// A summary names at most this many findings; the rest are counted.
 const MAX_LISTED: usize = 3;
@@ -137,7 +138,7 @@ impl Findings {
     /// `fail` or `warn` listing the problems worst first; `None` without problems.
     fn problem_outcome(&self) -> Option<Outcome> {
         let mut problems: Vec<&(Status, String)> = self.problems.iter().collect();
-        problems.sort_by_key(|(status, _)| *status); // stable: fail first, then warn
+        sort_by_key(&mut problems, |(status, _)| *status); // stable: fail first, then warn
         let (worst, _) = problems.first()?;
         let summary = listing(problems.iter().map(|(_, m)| m.as_str()));
         Some(match worst {

@@ -4,6 +4,7 @@ use crate::params::{host_of, scheme_of};
 use crate::rules::findings::Findings;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::stdx::controls::visible;
+use crate::stdx::sort::sort_by_key;
 
 /// One year, the minimum `max-age` the HSTS preload list accepts and the usual advice.
 const ONE_YEAR_S: u64 = 365 * 24 * 60 * 60;
@@ -68,7 +69,7 @@ impl Rule for Hsts {
                 })
                 .map(|(i, _, ex)| (i, ex))
                 .collect();
-            responses.sort_by_key(|(i, ex)| (!ex.is_document(), *i));
+            sort_by_key(&mut responses, |(i, ex)| (!ex.is_document(), *i));
             if responses.is_empty() {
                 findings.gap(
                     format!("no https response from {domain} in the flow"),

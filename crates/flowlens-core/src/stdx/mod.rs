@@ -6,3 +6,4 @@ pub mod base64;
 pub mod controls;
 pub mod cut;
 pub mod idn;
+pub mod sort;
