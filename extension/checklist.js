@@ -19,6 +19,7 @@ import init, { Analysis, deploymentKey, pickTrace } from './pkg/flowlens_view.js
 import {
   BROWSER, ext, hostAccess, onHostAccessChange, requestHostAccess,
 } from './browser.js';
+import { checkDocs } from './check-docs.js';
 import { commandMessage, isCommandReply } from './messages.js';
 import { MetadataDocuments } from './metadata.js';
 import { wireViewControls } from './view-controls.js';
@@ -97,6 +98,12 @@ export async function startChecklist({ surface }) {
   document.body.dataset.readyMs = String(Math.round(performance.now() - started));
   document.body.dataset.ready = 'true';
   listen(page);
+  // What an opened check explains, after the first paint.
+  checkDocs().then((docs) => {
+    if (docs === null) return;
+    page.analysis.setCheckDocs(docs);
+    scheduleRender(page);
+  });
   return page;
 }
 

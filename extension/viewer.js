@@ -8,6 +8,7 @@
 // Hooks: body[data-ready] ("true" once the page can take a file), body[data-loaded]
 // ("true" | "error" once a file was opened), #progress[data-phase], #file-info[data-kind].
 
+import { checkDocs } from './check-docs.js';
 import { wireViewControls } from './view-controls.js';
 
 const view = document.getElementById('view');
@@ -77,7 +78,10 @@ function open(file) {
     }
     try {
       const { Analysis } = await module;
-      analysis ??= new Analysis();
+      if (!analysis) {
+        analysis = new Analysis();
+        analysis.setCheckDocs(await checkDocs());
+      }
       analysis.showOpened(data.result.opened);
       context.selected_flow = null;
     } catch (error) {

@@ -91,10 +91,11 @@ pub fn checks_markdown() -> String {
         for rule in checks {
             let m = rule.meta();
             let _ = writeln!(out, "### `{}`\n\n**{}** (automated)\n", m.id, m.title);
+            let doc = rules::doc(m.id).expect("every rule is documented");
             for (heading, text) in [
-                ("What it checks", m.what()),
-                ("Why it matters", m.why()),
-                ("How to fix", m.fix()),
+                ("What it checks", doc.what()),
+                ("Why it matters", doc.why()),
+                ("How to fix", doc.fix()),
             ] {
                 let _ = writeln!(out, "#### {heading}\n\n{text}\n");
             }

@@ -134,8 +134,8 @@ pub fn is_default_brand_asset(url: &str, alt: Option<&str>) -> bool {
 
 /// The text is the vendor's footer mark ("Powered by Scalekit").
 pub fn is_vendor_mark_text(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    lower.contains(&VENDOR_NAME.to_lowercase())
+    let lower = text.to_ascii_lowercase();
+    lower.contains(&VENDOR_NAME.to_ascii_lowercase())
 }
 
 /// Id prefixes (§1.6).

@@ -90,6 +90,8 @@ pub struct Analysis {
     manual: ManualAnswers,
     /// Discovery documents the page fetched (see `metadataRequests`).
     documents: Vec<FetchedDocument>,
+    /// The rules' documentation, once the page loaded it (`setCheckDocs`).
+    docs: dom::CheckDocs,
     context: PageContext,
     /// The report of a recording, built when first needed after a change.
     built: Option<Shown>,
@@ -103,6 +105,7 @@ impl Default for Analysis {
             profile: Profile::default(),
             manual: ManualAnswers::default(),
             documents: Vec::new(),
+            docs: dom::CheckDocs::new(),
             context: PageContext::default(),
             built: None,
             root: None,
@@ -227,6 +230,15 @@ impl Analysis {
     #[wasm_bindgen(js_name = metadataRequests)]
     pub fn metadata_requests(&mut self) -> Result<String, JsError> {
         to_json(&self.shown().wanted)
+    }
+
+    /// Why each check matters and how to fix it, by rule id, as JSON: `extension/pkg/
+    /// check-docs.json`, which the page loads after its first paint (a check opened before
+    /// shows its evidence, then its documentation when it arrives).
+    #[wasm_bindgen(js_name = setCheckDocs)]
+    pub fn set_check_docs(&mut self, docs: Option<String>) -> Result<(), JsError> {
+        self.docs = from_json_or_default(docs, "check docs")?;
+        Ok(())
     }
 
     /// What the page knows beside the recording ([`PageContext`]), as JSON.
@@ -354,6 +366,7 @@ impl Analysis {
                 panel: context.panel,
                 dismissed: &context.dismissed,
                 opened: &context.opened,
+                docs: &self.docs,
             },
         )
     }
@@ -383,15 +396,12 @@ pub fn sections() -> Result<String, JsError> {
     to_json(&all)
 }
 
-/// A rule's identity and documentation, for the popup and for tests.
+/// A rule's identity, for tests.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct RuleDoc {
     pub id: &'static str,
     pub section: &'static str,
     pub title: &'static str,
-    pub what: String,
-    pub why: String,
-    pub fix: String,
     /// Where a failure is fixed (the report's `fixed_in` entries).
     pub fixed_in: &'static [FixLocation],
     /// Where its failure ranks among a verdict's blockers, 0 first: the e2e tests order the
@@ -408,9 +418,6 @@ pub fn rule_docs() -> Vec<RuleDoc> {
                 id: m.id,
                 section: m.section.id(),
                 title: m.title,
-                what: m.what(),
-                why: m.why(),
-                fix: m.fix(),
                 fixed_in: m.fixed_in,
                 blocker_rank: verdict::blocker_rank(m.id).unwrap_or(usize::MAX),
             }
@@ -418,7 +425,8 @@ pub fn rule_docs() -> Vec<RuleDoc> {
         .collect()
 }
 
-/// `rules()`: every rule in checklist order, with its documentation, as JSON.
+/// `rules()`: every rule in checklist order, as JSON (its documentation is in
+/// `check-docs.json`).
 #[wasm_bindgen]
 pub fn rules() -> Result<String, JsError> {
     to_json(&rule_docs())

@@ -18,7 +18,7 @@
 //! that a screen reader hears the verdict change, not every update of the list.
 
 use flowlens_core::render::view::{
-    CheckView, Fold, HopView, ManualView, Notice, PopupView, ReviewSection, VerdictView,
+    CheckDoc, CheckView, Fold, HopView, ManualView, Notice, PopupView, ReviewSection, VerdictView,
 };
 use flowlens_core::Status;
 use serde::Deserialize;
@@ -34,8 +34,14 @@ pub enum Panel {
     Review,
 }
 
+/// Why each check matters and how to fix it, by rule id
+/// ([`flowlens_core::render::view::check_docs`]).
+pub type CheckDocs = std::collections::BTreeMap<String, CheckDoc>;
+
+static NO_DOCS: CheckDocs = CheckDocs::new();
+
 /// What the page chose for the view (kept by the page, not by the report).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Choices<'a> {
     pub panel: Panel,
     /// Notices the user dismissed (their ids).
@@ -45,6 +51,19 @@ pub struct Choices<'a> {
     /// is first opened: the first paint writes a third of the elements, and the page asks
     /// for the body when the user opens it (the `toggle` event).
     pub opened: &'a [String],
+    /// Why each check matters and how to fix it, by rule id, once the page loaded them.
+    pub docs: &'a CheckDocs,
+}
+
+impl Default for Choices<'_> {
+    fn default() -> Self {
+        Choices {
+            panel: Panel::default(),
+            dismissed: &[],
+            opened: &[],
+            docs: &NO_DOCS,
+        }
+    }
 }
 
 impl Choices<'_> {
@@ -104,7 +123,7 @@ fn verdict(view: &PopupView) -> VElement {
         .attr(
             "data-phase",
             view.phase
-                .map(|p| format!("{p:?}").to_lowercase())
+                .map(|p| format!("{p:?}").to_ascii_lowercase())
                 .unwrap_or_default(),
         )
         .text(&view.status_line);
@@ -545,11 +564,11 @@ fn check(check: &CheckView, choices: &Choices) -> VElement {
         .attr("data-status", check.status.as_str())
         .attr("data-opens", &check.id)
         .child(summary)
-        .maybe(open.then(|| check_body(check)))
+        .maybe(open.then(|| check_body(check, choices.docs.get(&check.id))))
 }
 
 /// What an automated check shows on expand: its evidence and its rule's documentation.
-fn check_body(check: &CheckView) -> VElement {
+fn check_body(check: &CheckView, doc: Option<&CheckDoc>) -> VElement {
     let mut body = h("div")
         .class("check-body")
         .child(h("p").class("check-id").text(&check.id));
@@ -567,15 +586,17 @@ fn check_body(check: &CheckView) -> VElement {
                 .children(check.assumptions.iter().map(|line| h("li").text(line))),
         );
     }
-    if !check.why.is_empty() {
-        body = body
-            .child(h("h3").text("Why it matters"))
-            .child(h("p").class("doc why").text(&check.why));
-    }
-    if !check.fix.is_empty() {
-        body = body
-            .child(h("h3").text("How to fix"))
-            .child(h("p").class("doc fix").text(&check.fix));
+    if let Some(doc) = doc {
+        if !doc.why.is_empty() {
+            body = body
+                .child(h("h3").text("Why it matters"))
+                .child(h("p").class("doc why").text(&doc.why));
+        }
+        if !doc.fix.is_empty() {
+            body = body
+                .child(h("h3").text("How to fix"))
+                .child(h("p").class("doc fix").text(&doc.fix));
+        }
     }
     if !check.fixed_in.is_empty() {
         body = body.child(h("h3").text("Where it is fixed")).child(
@@ -734,6 +755,23 @@ mod tests {
         assert!(body_of(&tree, "custom-domain-authorize"));
         assert!(!body_of(&tree, "custom-domain-pages"));
         assert!(tree.text_content().contains("Where it is fixed"));
+        // The rule's documentation once the page loaded it (after the first paint).
+        assert!(!tree.text_content().contains("How to fix"));
+        let docs = flowlens_core::render::view::check_docs();
+        let documented = described(
+            failing_report(),
+            &Choices {
+                opened: &opened,
+                docs: &docs,
+                ..Choices::default()
+            },
+        );
+        let text = documented.text_content();
+        assert!(text.contains("How to fix"), "{text}");
+        assert!(
+            text.contains(&docs["custom-domain-authorize"].fix),
+            "{text}"
+        );
     }
 
     /// The viewer (read only): a manual item's note shows as text; no empty, disabled field

@@ -61,11 +61,29 @@ pub fn run(root: &Path, debug: bool) -> Result {
             println!("xtask: extension/pkg/{file}: {} KB", size / 1024);
         }
     }
+    write_check_docs(&out_dir)?;
     println!(
         "xtask: done; load the repository root unpacked (chrome://extensions → Load unpacked)"
     );
     Ok(())
 }
+
+/// The rules' documentation as the pages show it on an opened check: a JSON file the pages
+/// load after their first paint, so that the first-paint wasm does not carry it.
+fn write_check_docs(out_dir: &Path) -> Result {
+    let json = serde_json::to_string(&flowlens_core::render::view::check_docs())
+        .map_err(|e| format!("check docs: {e}"))?;
+    let path = out_dir.join(CHECK_DOCS);
+    std::fs::write(&path, &json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!(
+        "xtask: extension/pkg/{CHECK_DOCS}: {} KB",
+        json.len() / 1024
+    );
+    Ok(())
+}
+
+/// Written beside the wasm modules by [`write_check_docs`].
+pub const CHECK_DOCS: &str = "check-docs.json";
 
 /// Removes what an earlier build wrote for a module that is not built any more (a renamed
 /// one), so that it cannot end up in a store package.

@@ -619,13 +619,14 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 pub fn explain(out: &mut impl Write, meta: &RuleMeta) -> io::Result<()> {
     writeln!(out, "{BOLD}{}{BOLD:#}: {}", meta.id, meta.title)?;
     writeln!(out, "{DIM}Section: {}{DIM:#}", meta.section.title())?;
+    let doc = crate::rules::doc(meta.id);
     for (heading, body) in [
-        ("What it checks", meta.what()),
-        ("Why it matters", meta.why()),
-        ("How to fix", meta.fix()),
+        ("What it checks", doc.map(|d| d.what())),
+        ("Why it matters", doc.map(|d| d.why())),
+        ("How to fix", doc.map(|d| d.fix())),
     ] {
         writeln!(out, "\n{HEADING}{heading}{HEADING:#}")?;
-        for line in body.lines() {
+        for line in body.unwrap_or_default().lines() {
             writeln!(out, "  {line}")?;
         }
     }

@@ -11,7 +11,9 @@
 //! per section for what passed), and apart from them the items a person reviews
 //! ([`ReviewView`]). Every check of the shown flow is in exactly one place.
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::evidence::{self, EvidenceSyntax, ABSENT};
 use super::status::{look, SUMMARY_ORDER};
@@ -210,8 +212,6 @@ pub struct CheckView {
     pub summary: String,
     pub evidence: Vec<String>,
     pub assumptions: Vec<String>,
-    pub why: String,
-    pub fix: String,
     /// Where a failure is fixed, in words ("Scalekit Dashboard > Customization > Custom
     /// Domain", "your login endpoint"); empty for manual items.
     pub fixed_in: Vec<String>,
@@ -482,7 +482,7 @@ fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     } else {
         " · incognito"
     };
-    let phase = phase[..1].to_uppercase() + &phase[1..];
+    let phase = phase[..1].to_ascii_uppercase() + &phase[1..];
     format!("{phase}{host}{incognito}")
 }
 
@@ -510,7 +510,6 @@ fn flow_label(flow: &FlowReport) -> String {
 }
 
 fn check_view(check: &CheckReport, read_only: bool) -> CheckView {
-    let meta = rules::find(&check.id).map(|r| r.meta());
     let manual = (check.status == Status::Manual && check.flow.is_none()).then(|| ManualView {
         ticked: check.ticked,
         note: check.note.clone().unwrap_or_default(),
@@ -525,10 +524,30 @@ fn check_view(check: &CheckReport, read_only: bool) -> CheckView {
         summary: check.summary.clone(),
         evidence: check.evidence.iter().map(evidence_line).collect(),
         assumptions: check.assumptions.clone(),
-        why: meta.map(|m| reflow(&m.why())).unwrap_or_default(),
-        fix: meta.map(|m| reflow(&m.fix())).unwrap_or_default(),
         fixed_in: check.fixed_in.iter().map(|p| p.label()).collect(),
     }
+}
+
+/// Why a check matters and how to fix it, as a check shows them when opened (reflowed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckDoc {
+    pub why: String,
+    pub fix: String,
+}
+
+/// Every rule's [`CheckDoc`], by id: `cargo xtask build` writes them to
+/// `extension/pkg/check-docs.json`, which the extension's pages load after their first paint
+/// (the first-paint wasm does not carry the rules' documentation).
+pub fn check_docs() -> BTreeMap<String, CheckDoc> {
+    rules::docs()
+        .map(|d| {
+            let doc = CheckDoc {
+                why: reflow(&d.why()),
+                fix: reflow(&d.fix()),
+            };
+            (d.id.to_string(), doc)
+        })
+        .collect()
 }
 
 /// Rule docs are wrapped at about 90 columns in their source; in a narrow popup those line
@@ -673,14 +692,13 @@ mod tests {
     #[test]
     fn no_rule_doc_keeps_a_line_break_inside_a_sentence() {
         // A reflowed line that starts with a lower-case word continues the line before it.
-        for rule in crate::rules::registry() {
-            let meta = rule.meta();
-            for text in [meta.what(), meta.why(), meta.fix()] {
+        for doc in crate::rules::docs() {
+            for text in [doc.what(), doc.why(), doc.fix()] {
                 for line in reflow(&text).lines() {
                     assert!(
                         !line.starts_with(|c: char| c.is_ascii_lowercase()),
                         "{}: {line:?}",
-                        meta.id
+                        doc.id
                     );
                 }
             }

@@ -72,57 +72,65 @@ mod oauth_code_replay;
 mod oauth_refresh;
 mod oauth_token_response;
 
-/// Every rule, in the order the checklist shows them.
-static REGISTRY: &[&dyn Rule] = &[
+/// The registry (rules in checklist order) and, beside it, their documentation.
+macro_rules! registry {
+    ($($module:ident::$rule:ident),+ $(,)?) => {
+        static REGISTRY: &[&dyn Rule] = &[$(&$module::$rule),+];
+        static DOCS: &[(&str, &str)] = &[$(($module::$rule::META.id, $module::$rule::DOC)),+];
+    };
+}
+
+// Every rule, in the order the checklist shows them.
+registry! {
     // Capture
-    &capture_complete::CaptureComplete,
+    capture_complete::CaptureComplete,
     // Production environment
-    &env_production::EnvProduction,
-    &https_everywhere::HttpsEverywhere,
-    &cors::Cors,
+    env_production::EnvProduction,
+    https_everywhere::HttpsEverywhere,
+    cors::Cors,
     // Custom domain
-    &custom_domain_authorize::CustomDomainAuthorize,
-    &custom_domain_pages::CustomDomainPages,
-    &custom_domain_metadata::CustomDomainMetadata,
-    &hsts::Hsts,
+    custom_domain_authorize::CustomDomainAuthorize,
+    custom_domain_pages::CustomDomainPages,
+    custom_domain_metadata::CustomDomainMetadata,
+    hsts::Hsts,
     // Consent screen branding
-    &branding_logo::BrandingLogo,
-    &branding_favicon::BrandingFavicon,
-    &branding_colors::BrandingColors,
-    &branding_app_name::BrandingAppName,
-    &branding_vendor_mark::BrandingVendorMark,
+    branding_logo::BrandingLogo,
+    branding_favicon::BrandingFavicon,
+    branding_colors::BrandingColors,
+    branding_app_name::BrandingAppName,
+    branding_vendor_mark::BrandingVendorMark,
     // Bring your own auth, in the order of the hand-off
-    &byoa_login_endpoint::ByoaLoginEndpoint,
-    &byoa_handoff_server_side::ByoaHandoffServerSide,
-    &byoa_state_roundtrip::ByoaStateRoundtrip,
-    &byoa_timing::ByoaTiming,
-    &byoa_callback::ByoaCallback,
+    byoa_login_endpoint::ByoaLoginEndpoint,
+    byoa_handoff_server_side::ByoaHandoffServerSide,
+    byoa_state_roundtrip::ByoaStateRoundtrip,
+    byoa_timing::ByoaTiming,
+    byoa_callback::ByoaCallback,
     // Core auth flows
-    &oauth_pkce_s256::OauthPkceS256,
-    &oauth_state::OauthState,
-    &oauth_resource_indicator::OauthResourceIndicator,
-    &oauth_redirect_uri::OauthRedirectUri,
-    &oauth_authorization_response::OauthAuthorizationResponse,
-    &oauth_iss::OauthIss,
-    &oauth_no_tokens_in_url::OauthNoTokensInUrl,
-    &oauth_consent_shown::OauthConsentShown,
-    &oauth_token_exchange::OauthTokenExchange,
-    &oauth_token_response::OauthTokenResponse,
-    &oauth_code_replay::OauthCodeReplay,
-    &oauth_refresh::OauthRefresh,
-    &cookies_flags::CookiesFlags,
-    &clickjacking::Clickjacking,
-    &mixed_content::MixedContent,
-    &referrer_policy::ReferrerPolicy,
+    oauth_pkce_s256::OauthPkceS256,
+    oauth_state::OauthState,
+    oauth_resource_indicator::OauthResourceIndicator,
+    oauth_redirect_uri::OauthRedirectUri,
+    oauth_authorization_response::OauthAuthorizationResponse,
+    oauth_iss::OauthIss,
+    oauth_no_tokens_in_url::OauthNoTokensInUrl,
+    oauth_consent_shown::OauthConsentShown,
+    oauth_token_exchange::OauthTokenExchange,
+    oauth_token_response::OauthTokenResponse,
+    oauth_code_replay::OauthCodeReplay,
+    oauth_refresh::OauthRefresh,
+    cookies_flags::CookiesFlags,
+    clickjacking::Clickjacking,
+    mixed_content::MixedContent,
+    referrer_policy::ReferrerPolicy,
     // Enterprise auth
-    &network_allowlist::NetworkAllowlist,
+    network_allowlist::NetworkAllowlist,
     // MCP authentication
-    &mcp_401_challenge::Mcp401Challenge,
-    &mcp_discovery::McpDiscovery,
-    &mcp_authorized_call::McpAuthorizedCall,
-    &mcp_invalid_token::McpInvalidToken,
-    &mcp_session_id::McpSessionId,
-];
+    mcp_401_challenge::Mcp401Challenge,
+    mcp_discovery::McpDiscovery,
+    mcp_authorized_call::McpAuthorizedCall,
+    mcp_invalid_token::McpInvalidToken,
+    mcp_session_id::McpSessionId,
+}
 
 /// A checklist rule.
 pub trait Rule: Sync {
@@ -132,7 +140,7 @@ pub trait Rule: Sync {
     fn check(&self, cx: &Context<'_>) -> Outcome;
 }
 
-/// A rule's identity and documentation.
+/// A rule's identity.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RuleMeta {
     /// Stable kebab-case id.
@@ -142,15 +150,23 @@ pub struct RuleMeta {
     pub title: &'static str,
     /// Where a failure of this rule is fixed, most likely first (never empty).
     pub fixed_in: &'static [FixLocation],
-    /// The rule's doc comment (Markdown).
-    #[serde(skip)]
-    pub doc: &'static str,
 }
 
-impl RuleMeta {
+/// A rule's documentation: its doc comment (Markdown).
+///
+/// Kept apart from [`RuleMeta`] (the registry's vtables would otherwise reference every
+/// rule's text), so that what shows the checklist without explaining it, the extension's
+/// first paint, does not carry the documentation: the popup loads it when a check is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleDoc {
+    pub id: &'static str,
+    pub text: &'static str,
+}
+
+impl RuleDoc {
     /// The text under a `## heading` of the rule's documentation.
     pub fn doc_section(&self, heading: &str) -> Option<String> {
-        doc_section(self.doc, heading)
+        doc_section(self.text, heading)
     }
 
     pub fn what(&self) -> String {
@@ -175,6 +191,16 @@ pub(crate) fn doc_section(doc: &str, heading: &str) -> Option<String> {
 /// All rules in checklist order.
 pub fn registry() -> &'static [&'static dyn Rule] {
     REGISTRY
+}
+
+/// Every rule's documentation, in checklist order.
+pub fn docs() -> impl Iterator<Item = RuleDoc> {
+    DOCS.iter().map(|&(id, text)| RuleDoc { id, text })
+}
+
+/// The documentation of the rule with this id.
+pub fn doc(id: &str) -> Option<RuleDoc> {
+    docs().find(|d| d.id == id)
 }
 
 /// The rule with this id.
@@ -222,8 +248,9 @@ macro_rules! declare_rule {
                     $crate::rules::FixLocation::$place
                         $(($crate::rules::DashboardSetting::$setting))?
                 ),+],
-                doc: concat!($($doc, "\n"),*),
             };
+            /// The doc comment, for [`crate::rules::docs`].
+            pub const DOC: &'static str = concat!($($doc, "\n"),*);
         }
     };
 }
@@ -235,6 +262,9 @@ mod tests {
 
     #[test]
     fn ids_are_unique_kebab_case_and_documented() {
+        let ids: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
+        let documented: Vec<&str> = docs().map(|d| d.id).collect();
+        assert_eq!(ids, documented, "one doc per rule, in registry order");
         let mut seen = HashSet::new();
         for rule in registry() {
             let meta = rule.meta();
@@ -246,9 +276,10 @@ mod tests {
                 "{} is not kebab-case",
                 meta.id
             );
+            let doc = doc(meta.id).expect("documented");
             for heading in ["What it checks", "Why it matters", "How to fix"] {
                 assert!(
-                    meta.doc_section(heading).is_some(),
+                    doc.doc_section(heading).is_some(),
                     "{} lacks a '## {heading}' section",
                     meta.id
                 );
