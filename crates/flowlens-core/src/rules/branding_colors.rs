@@ -223,8 +223,8 @@ impl Color {
         }
         let channel = |p: &str| -> Option<u8> {
             let v = match p.strip_suffix('%') {
-                Some(pct) => pct.parse::<f64>().ok()? * 2.55,
-                None => p.parse::<f64>().ok()?,
+                Some(pct) => css_number(pct)? * 2.55,
+                None => css_number(p)?,
             };
             v.is_finite().then(|| v.round().clamp(0.0, 255.0) as u8)
         };
@@ -232,8 +232,8 @@ impl Color {
             None => 1.0,
             Some(p) => {
                 let v = match p.strip_suffix('%') {
-                    Some(pct) => pct.parse::<f64>().ok()? / 100.0,
-                    None => p.parse::<f64>().ok()?,
+                    Some(pct) => css_number(pct)? / 100.0,
+                    None => css_number(p)?,
                 };
                 if !v.is_finite() {
                     return None;
@@ -298,12 +298,93 @@ impl Color {
     }
 }
 
+/// A CSS `<number>` (`12`, `-0.5`, `.5`, `1e2`), read by hand: `str::parse::<f64>` is the
+/// only use of the standard library's float parser (and its 10 KB table of powers of five)
+/// in the extension's first-paint wasm, and a color channel needs no correctly rounded last
+/// bit.
+fn css_number(s: &str) -> Option<f64> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    let negative = match bytes.first() {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut value = 0.0f64;
+    let mut digits = 0;
+    while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+        value = value * 10.0 + f64::from(d - b'0');
+        digits += 1;
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        let mut scale = 1.0;
+        while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+            scale /= 10.0;
+            value += f64::from(d - b'0') * scale;
+            digits += 1;
+            i += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let minus = match bytes.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let mut exponent: i32 = 0;
+        let start = i;
+        while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+            exponent = (exponent * 10 + i32::from(d - b'0')).min(1000);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        value *= 10f64.powi(if minus { -exponent } else { exponent });
+    }
+    (i == bytes.len()).then_some(if negative { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::profile::ProfileColors;
     use crate::testing::{good_flow, good_flow_with_pages, run_rule};
     use crate::{Profile, Status};
+
+    #[test]
+    fn css_numbers_read_as_the_standard_library_reads_them() {
+        for text in [
+            "0", "255", "12.5", ".5", "-0.25", "+3", "1e2", "2.5E-1", "007", "100.000",
+        ] {
+            let ours = css_number(text).expect(text);
+            let std: f64 = text.parse().expect(text);
+            assert!((ours - std).abs() < 1e-9, "{text}: {ours} vs {std}");
+        }
+        for text in [
+            "", "-", ".", "1.2.3", "e5", "1e", "12px", "inf", "NaN", "0x10", " 1",
+        ] {
+            assert_eq!(css_number(text), None, "{text}");
+        }
+    }
 
     fn profile(background: &str, button: &str) -> Profile {
         Profile {
