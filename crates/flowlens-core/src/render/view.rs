@@ -524,7 +524,7 @@ fn check_view(check: &CheckReport, read_only: bool) -> CheckView {
         summary: check.summary.clone(),
         evidence: check.evidence.iter().map(evidence_line).collect(),
         assumptions: check.assumptions.clone(),
-        fixed_in: check.fixed_in.iter().map(|p| p.label()).collect(),
+        fixed_in: rules::fix_label_list(&check.fixed_in),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::check::Outcome;
 use crate::flow::{self, Flow};
 use crate::manual::{self, Answers, ManualItem};
 use crate::profile::Profile;
-use crate::rules::{self, RuleMeta};
+use crate::rules::{self, FixLocation, RuleMeta};
 use crate::trace::Trace;
 use crate::vocab::{CheckId, Section, Status};
 
@@ -76,11 +76,12 @@ impl<'a> ReportBuilder<'a> {
                 }
                 if flows.is_empty() {
                     let outcome = Outcome::not_observed("no authorization flow found in the trace");
-                    checks.push(self.rule_check(meta, None, outcome));
+                    checks.push(self.rule_check(meta, None, outcome, true));
                 }
                 for flow in &flows {
                     let cx = rules::Context::new(trace, flow, profile);
-                    checks.push(self.rule_check(meta, Some(flow), rule.check(&cx)));
+                    let outcome = rule.check(&cx);
+                    checks.push(self.rule_check(meta, Some(flow), outcome, cx.is_vendor_flow()));
                 }
             }
             // Items a browser cannot see, once each, after the automated checks of their section.
@@ -150,7 +151,26 @@ impl<'a> ReportBuilder<'a> {
         }
     }
 
-    fn rule_check(&self, meta: &RuleMeta, flow: Option<&Flow>, outcome: Outcome) -> CheckReport {
+    /// `on_vendor`: the flow's authorization server looks like Scalekit's; when it does not,
+    /// a fix in Scalekit's dashboard is a fix in that server's settings.
+    fn rule_check(
+        &self,
+        meta: &RuleMeta,
+        flow: Option<&Flow>,
+        outcome: Outcome,
+        on_vendor: bool,
+    ) -> CheckReport {
+        let mut fixed_in: Vec<FixLocation> = Vec::new();
+        for place in meta.fixed_in {
+            let place = if on_vendor {
+                *place
+            } else {
+                place.off_vendor()
+            };
+            if !fixed_in.contains(&place) {
+                fixed_in.push(place);
+            }
+        }
         let mut check = CheckReport {
             id: meta.id.to_string(),
             section: meta.section,
@@ -162,7 +182,7 @@ impl<'a> ReportBuilder<'a> {
             assumptions: outcome.assumptions,
             note: None,
             ticked: false,
-            fixed_in: meta.fixed_in.to_vec(),
+            fixed_in,
         };
         self.skip_if_profile_says(&mut check);
         check
@@ -209,6 +229,53 @@ mod tests {
     use super::*;
     use crate::manual::Answer;
     use crate::testing::good_flow_with_pages;
+
+    #[test]
+    fn a_scalekit_fix_is_the_authorization_servers_settings_on_another_server() {
+        use crate::rules::{DashboardSetting, FixLocation};
+        use crate::testing::TraceBuilder;
+        let fixed_in = |report: &Report, id: &str| {
+            let check = report.checks.iter().find(|c| c.id == id).expect(id);
+            check.fixed_in.clone()
+        };
+        let scalekit =
+            ReportBuilder::new(&good_flow_with_pages().build(), &Profile::default()).build();
+        assert_eq!(
+            fixed_in(&scalekit, "branding-logo"),
+            [
+                FixLocation::ScalekitDashboard(DashboardSetting::Branding),
+                FixLocation::ScalekitDashboard(DashboardSetting::McpServer)
+            ]
+        );
+        let other = TraceBuilder::new()
+            .get(
+                "https://id.example.org/authorize?response_type=code&client_id=app\
+                 &redirect_uri=https%3A%2F%2Fapp.example.org%2Fcb&state=s1\
+                 &code_challenge=abc&code_challenge_method=S256",
+            )
+            .redirect(302, "https://app.example.org/cb?code=c1&state=s1")
+            .get("https://app.example.org/cb?code=c1&state=s1")
+            .page(200)
+            .build();
+        let other = ReportBuilder::new(&other, &Profile::default()).build();
+        assert_eq!(
+            fixed_in(&other, "branding-logo"),
+            [
+                FixLocation::AuthorizationServer(Some(DashboardSetting::Branding)),
+                FixLocation::AuthorizationServer(Some(DashboardSetting::McpServer))
+            ]
+        );
+        assert_eq!(
+            fixed_in(&other, "branding-logo")[0].label(),
+            "your authorization server's settings (on Scalekit: Dashboard > Customization > \
+             Branding > Consent Screen)"
+        );
+        // The customer's own places stay where they are.
+        assert_eq!(
+            fixed_in(&other, "oauth-pkce-s256"),
+            [FixLocation::ClientApp]
+        );
+    }
 
     fn answers() -> Answers {
         let mut a = Answers::new();

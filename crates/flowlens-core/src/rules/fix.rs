@@ -57,6 +57,7 @@ string_enum! {
         EdgeServer => "edge-server",
         CustomerNetwork => "customer-network",
         Recording => "recording",
+        AuthorizationServer => "authorization-server",
     }
 }
 
@@ -81,6 +82,10 @@ pub enum FixLocation {
     CustomerNetwork,
     /// The recording itself: record the flow again.
     Recording,
+    /// The settings of an authorization server that does not look like Scalekit's: where
+    /// Scalekit would have the setting, on that server (the Scalekit path kept for a Scalekit
+    /// flow the trace did not show as one).
+    AuthorizationServer(Option<DashboardSetting>),
 }
 
 impl FixLocation {
@@ -94,6 +99,18 @@ impl FixLocation {
             Self::EdgeServer => FixKind::EdgeServer,
             Self::CustomerNetwork => FixKind::CustomerNetwork,
             Self::Recording => FixKind::Recording,
+            Self::AuthorizationServer(_) => FixKind::AuthorizationServer,
+        }
+    }
+
+    /// Where it is fixed when the flow's authorization server does not look like Scalekit's
+    /// ([`crate::rules::Context::is_vendor_flow`]): a dashboard setting or Scalekit support
+    /// becomes that server's settings; the customer's own places stay.
+    pub const fn off_vendor(self) -> FixLocation {
+        match self {
+            Self::ScalekitDashboard(setting) => Self::AuthorizationServer(Some(setting)),
+            Self::ScalekitSupport => Self::AuthorizationServer(None),
+            other => other,
         }
     }
 
@@ -109,17 +126,51 @@ impl FixLocation {
             Self::EdgeServer => "your edge or web server".into(),
             Self::CustomerNetwork => "your customers' firewalls".into(),
             Self::Recording => "the recording (record the flow again)".into(),
+            Self::AuthorizationServer(None) => "your authorization server's settings".into(),
+            Self::AuthorizationServer(Some(setting)) => format!(
+                "your authorization server's settings (on Scalekit: {})",
+                setting.path()
+            ),
         }
     }
 }
 
 /// The labels of several places, joined for one line.
 pub fn labels(places: &[FixLocation]) -> String {
-    places
+    label_list(places).join("; ")
+}
+
+/// The labels of several places, one per place, except that an authorization server's
+/// settings are said once, with every Scalekit path they stand for ("your authorization
+/// server's settings (on Scalekit: Dashboard > …; Dashboard > …)").
+pub fn label_list(places: &[FixLocation]) -> Vec<String> {
+    let settings: Vec<&str> = places
         .iter()
-        .map(|p| p.label())
-        .collect::<Vec<_>>()
-        .join("; ")
+        .filter_map(|p| match p {
+            FixLocation::AuthorizationServer(Some(setting)) => Some(setting.path()),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut server_said = false;
+    for place in places {
+        match place {
+            FixLocation::AuthorizationServer(_) if server_said => {}
+            FixLocation::AuthorizationServer(_) => {
+                server_said = true;
+                out.push(if settings.is_empty() {
+                    FixLocation::AuthorizationServer(None).label()
+                } else {
+                    format!(
+                        "your authorization server's settings (on Scalekit: {})",
+                        settings.join("; ")
+                    )
+                });
+            }
+            other => out.push(other.label()),
+        }
+    }
+    out
 }
 
 /// The JSON form: `{"kind": "scalekit-dashboard", "setting": "custom-domain", "path":
@@ -138,6 +189,7 @@ impl From<FixLocation> for FixWire {
     fn from(place: FixLocation) -> Self {
         let setting = match place {
             FixLocation::ScalekitDashboard(setting) => Some(setting),
+            FixLocation::AuthorizationServer(setting) => setting,
             _ => None,
         };
         FixWire {
@@ -164,6 +216,7 @@ impl TryFrom<FixWire> for FixLocation {
             FixKind::EdgeServer => FixLocation::EdgeServer,
             FixKind::CustomerNetwork => FixLocation::CustomerNetwork,
             FixKind::Recording => FixLocation::Recording,
+            FixKind::AuthorizationServer => FixLocation::AuthorizationServer(wire.setting),
         })
     }
 }
@@ -171,6 +224,32 @@ impl TryFrom<FixWire> for FixLocation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_authorization_server_is_named_once_with_every_scalekit_path() {
+        let places = [
+            FixLocation::LoginEndpoint,
+            FixLocation::AuthorizationServer(Some(DashboardSetting::Branding)),
+            FixLocation::AuthorizationServer(None),
+            FixLocation::AuthorizationServer(Some(DashboardSetting::McpServer)),
+        ];
+        assert_eq!(
+            label_list(&places),
+            [
+                "your login endpoint".to_string(),
+                "your authorization server's settings (on Scalekit: Dashboard > Customization > \
+                 Branding > Consent Screen; Dashboard > MCP Servers > your server)"
+                    .to_string(),
+            ]
+        );
+        assert_eq!(
+            labels(&[
+                FixLocation::AuthorizationServer(None),
+                FixLocation::EdgeServer
+            ]),
+            "your authorization server's settings; your edge or web server"
+        );
+    }
 
     #[test]
     fn every_place_round_trips_through_json_with_its_path() {
@@ -186,10 +265,12 @@ mod tests {
             FixLocation::EdgeServer,
             FixLocation::CustomerNetwork,
             FixLocation::Recording,
+            FixLocation::AuthorizationServer(None),
+            FixLocation::AuthorizationServer(Some(DashboardSetting::Branding)),
         ]);
         assert_eq!(
             places.len(),
-            DashboardSetting::ALL.len() + FixKind::ALL.len() - 1
+            DashboardSetting::ALL.len() + FixKind::ALL.len()
         );
         for place in places {
             let json = serde_json::to_value(place).expect("serializes");

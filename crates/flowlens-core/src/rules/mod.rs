@@ -16,7 +16,9 @@ mod fix;
 
 pub use crate::vocab::Section;
 pub use context::Context;
-pub use fix::{labels as fix_labels, DashboardSetting, FixKind, FixLocation};
+pub use fix::{
+    label_list as fix_label_list, labels as fix_labels, DashboardSetting, FixKind, FixLocation,
+};
 
 // Helpers shared by several rules.
 mod authorize_param;
