@@ -9,9 +9,8 @@ use flowlens_core::fetched::FetchedDocument;
 use flowlens_core::manual::{Answer, Answers as ManualAnswers};
 use flowlens_core::recorder::{self, StoredEvents, TabState};
 use flowlens_core::render::{badge, view as view_model};
-use flowlens_core::report::verdict;
 use flowlens_core::report::Report;
-use flowlens_core::rules::{self, FixLocation};
+use flowlens_core::rules;
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::Profile;
 use serde::{Deserialize, Serialize};
@@ -394,42 +393,6 @@ pub fn sections() -> Result<String, JsError> {
         })
         .collect();
     to_json(&all)
-}
-
-/// A rule's identity, for tests.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct RuleDoc {
-    pub id: &'static str,
-    pub section: &'static str,
-    pub title: &'static str,
-    /// Where a failure is fixed (the report's `fixed_in` entries).
-    pub fixed_in: &'static [FixLocation],
-    /// Where its failure ranks among a verdict's blockers, 0 first: the e2e tests order the
-    /// blockers they expect by it.
-    pub blocker_rank: usize,
-}
-
-pub fn rule_docs() -> Vec<RuleDoc> {
-    rules::registry()
-        .iter()
-        .map(|r| {
-            let m = r.meta();
-            RuleDoc {
-                id: m.id,
-                section: m.section.id(),
-                title: m.title,
-                fixed_in: m.fixed_in,
-                blocker_rank: verdict::blocker_rank(m.id).unwrap_or(usize::MAX),
-            }
-        })
-        .collect()
-}
-
-/// `rules()`: every rule in checklist order, as JSON (its documentation is in
-/// `check-docs.json`).
-#[wasm_bindgen]
-pub fn rules() -> Result<String, JsError> {
-    to_json(&rule_docs())
 }
 
 /// `pickTrace(states, tab?, exclude?)`: the trace key a page shows, or `null`; `states` are

@@ -3,7 +3,7 @@
 //! an export, by the viewer (which also renders with its `Analysis.showOpened`).
 //!
 //! `exportBundle(state, chunks, profile, manual, key, documents)`, `exportReport(state,
-//! chunks, profile, manual, format, documents)` and `new FileLoader(name, size)`.
+//! chunks, profile, manual, format, documents)`, `new FileLoader(name, size)` and `rules()`.
 
 use flowlens_core::bundle::{self, Redaction};
 use flowlens_core::fetched::FetchedDocument;
@@ -11,13 +11,14 @@ use flowlens_core::manual::Answers as ManualAnswers;
 use flowlens_core::open::{self, InputKind};
 use flowlens_core::recorder::{StoredEvents, TabState};
 use flowlens_core::render::markdown;
-use flowlens_core::report::{Report, ReportBuilder};
+use flowlens_core::report::{verdict, Report, ReportBuilder};
+use flowlens_core::rules::{self, FixLocation};
 use flowlens_core::trace::{PageSnapshot, Screenshot};
 use flowlens_core::Profile;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_json_or_default, to_js};
+use crate::convert::{from_json_or_default, to_js, to_json};
 use crate::recording::{read_chunks, read_state, recording_analysis, Judged};
 
 /// `exportBundle(state, chunks, profile?, manual?, key, documents?)` → `Uint8Array` of the
@@ -199,4 +200,41 @@ impl FileLoader {
             opened: json,
         })
     }
+}
+
+/// A rule's identity, for tests.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct RuleDoc {
+    pub id: &'static str,
+    pub section: &'static str,
+    pub title: &'static str,
+    /// Where a failure is fixed (the report's `fixed_in` entries).
+    pub fixed_in: &'static [FixLocation],
+    /// Where its failure ranks among a verdict's blockers, 0 first: the e2e tests order the
+    /// blockers they expect by it.
+    pub blocker_rank: usize,
+}
+
+pub fn rule_docs() -> Vec<RuleDoc> {
+    rules::registry()
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            RuleDoc {
+                id: m.id,
+                section: m.section.id(),
+                title: m.title,
+                fixed_in: m.fixed_in,
+                blocker_rank: verdict::blocker_rank(m.id).unwrap_or(usize::MAX),
+            }
+        })
+        .collect()
+}
+
+/// `rules()`: every rule in checklist order, as JSON (its documentation is in
+/// `check-docs.json`), for tests and automation: in this module, so the first-paint module
+/// does not carry it.
+#[wasm_bindgen]
+pub fn rules() -> Result<String, JsError> {
+    to_json(&rule_docs())
 }

@@ -108,12 +108,21 @@ export async function openPopup(contextOrDriver, tabId) {
   return giveBack(contextOrDriver, popup);
 }
 
-/** Rule ids the extension's core has (its `rules()` export), read in the popup page. */
-export async function ruleIds(popup) {
-  return popup.evaluate(async () => {
-    const wasm = await import(chrome.runtime.getURL('extension/pkg/flowlens_view.js'));
-    return JSON.parse(wasm.rules()).map((rule) => rule.id);
+/**
+ * Every rule of the extension's core in checklist order, `[{id, section, ...}]`: the files
+ * module's `rules()` export (not in the first-paint module), loaded in an extension page.
+ */
+function coreRules(page) {
+  return page.evaluate(async () => {
+    const files = await import(chrome.runtime.getURL('extension/pkg/flowlens_files.js'));
+    await files.default({ module_or_path: chrome.runtime.getURL('extension/pkg/flowlens_files_bg.wasm') });
+    return JSON.parse(files.rules());
   });
+}
+
+/** Rule ids the extension's core has, read in the popup page. */
+export async function ruleIds(popup) {
+  return (await coreRules(popup)).map((rule) => rule.id);
 }
 
 /** `{check id: {status, summary, count}}` of the data-check elements on a page. */
@@ -159,10 +168,7 @@ export async function expectChecks(popup, expected, testInfo) {
  * blockers}`; `line` is left out for an incomplete verdict, whose wording says why.
  */
 export async function expectedVerdict(popup, statuses) {
-  const rules = await popup.evaluate(async () => {
-    const wasm = await import(chrome.runtime.getURL('extension/pkg/flowlens_view.js'));
-    return JSON.parse(wasm.rules()).map((rule) => ({ id: rule.id, section: rule.section }));
-  });
+  const rules = (await coreRules(popup)).map((rule) => ({ id: rule.id, section: rule.section }));
   const order = (rule, index) => [rule.section === 'custom-domain' ? 0 : 1, index];
   const blockers = rules
     .map((rule, index) => ({ ...rule, key: order(rule, index) }))
