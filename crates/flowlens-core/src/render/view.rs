@@ -466,7 +466,7 @@ fn status_line(state: Option<&TabState>, browser: Option<Browser>) -> String {
     };
     let phase = match state.phase {
         Phase::Recording => "recording",
-        Phase::Finishing => "finishing (callback reached)",
+        Phase::Finishing => "callback reached, still recording a few seconds",
         Phase::Idle => "recorded",
     };
     let host = state
@@ -1087,7 +1087,7 @@ mod tests {
         });
         assert_eq!(
             view.status_line,
-            "Finishing (callback reached) · app.acme.test · incognito"
+            "Callback reached, still recording a few seconds · app.acme.test · incognito"
         );
         let texts: Vec<String> = std::iter::once(view.status_line.clone())
             .chain(view.notices.iter().map(Notice::full_text))
