@@ -26,10 +26,11 @@ test.describe('without access to websites', () => {
     const page = await driver.firstPage();
     await driver.extensionReady();
     expect((await walkFlow(page, 'good')).outcome).toBe('authorized');
-    // No trace (the browser still reports the tab's navigations: they wait in the tab's
-    // pre-flow buffer, `flowlens/b/`, and expire).
+    // No trace: no state, no chunk (the browser still reports the tab's navigations: they
+    // wait in the tab's pre-flow buffer, `flowlens/b/`, and expire; an event that reached
+    // the worker while it started is journaled, `flowlens/q/`, until judged).
     const stored = Object.keys(await driver.inExtension(() => chrome.storage.session.get(null)));
-    expect(stored.filter((key) => !key.startsWith('flowlens/b/'))).toEqual([]);
+    expect(stored.filter((key) => key.startsWith('flowlens/s/') || key.startsWith('flowlens/t/'))).toEqual([]);
 
     const popup = await openPopup(driver);
     const shown = await cannotRecord(popup);
