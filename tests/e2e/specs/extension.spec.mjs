@@ -96,3 +96,26 @@ test('exports the report as JSON and Markdown without any network request', asyn
   expect(md.bytes.toString('utf8')).toContain('# Flowlens go-live checklist');
   expect((await requests.stop()).filter((url) => !isExtensionOwn(url))).toEqual([]);
 });
+
+test('an opened blocker says why it matters and how to fix it, from the documentation loaded after the first paint', async ({ driver }) => {
+  const flow = await recordFlow(driver, await driver.firstPage(), 'no-pkce');
+  const popup = await openPopup(driver, flow.tabId);
+  const check = '[data-check="oauth-pkce-s256"]';
+  // Folded: no body until opened.
+  expect(await popup.evaluate((sel) => document.querySelector(`${sel} .check-body`) === null, check)).toBe(true);
+  await popup.click(`${check} > summary`);
+  await popup.waitFor(`${check} .doc.fix`);
+  const shown = await popup.evaluate(async (sel) => {
+    const docs = await (await fetch(chrome.runtime.getURL('extension/pkg/check-docs.json'))).json();
+    return {
+      why: document.querySelector(`${sel} .doc.why`)?.textContent,
+      fix: document.querySelector(`${sel} .doc.fix`)?.textContent,
+      expected: docs['oauth-pkce-s256'],
+      fixedIn: document.querySelector(`${sel} .fixed-in-list`)?.textContent,
+    };
+  }, check);
+  expect(shown.why).toBe(shown.expected.why);
+  expect(shown.fix).toBe(shown.expected.fix);
+  expect(shown.fix).toContain('S256');
+  expect(shown.fixedIn).toContain('your client app');
+});
