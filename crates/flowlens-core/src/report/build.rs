@@ -76,12 +76,16 @@ impl<'a> ReportBuilder<'a> {
                 }
                 if flows.is_empty() {
                     let outcome = Outcome::not_observed("no authorization flow found in the trace");
-                    checks.push(self.rule_check(meta, None, outcome, true));
+                    checks.push(self.rule_check(meta, None, outcome, FlowKind::ANY));
                 }
                 for flow in &flows {
                     let cx = rules::Context::new(trace, flow, profile);
                     let outcome = rule.check(&cx);
-                    checks.push(self.rule_check(meta, Some(flow), outcome, cx.is_vendor_flow()));
+                    let kind = FlowKind {
+                        vendor: cx.is_vendor_flow(),
+                        byoa: cx.is_byoa(),
+                    };
+                    checks.push(self.rule_check(meta, Some(flow), outcome, kind));
                 }
             }
             // Items a browser cannot see, once each, after the automated checks of their section.
@@ -151,26 +155,14 @@ impl<'a> ReportBuilder<'a> {
         }
     }
 
-    /// `on_vendor`: the flow's authorization server looks like Scalekit's; when it does not,
-    /// a fix in Scalekit's dashboard is a fix in that server's settings.
     fn rule_check(
         &self,
         meta: &RuleMeta,
         flow: Option<&Flow>,
         outcome: Outcome,
-        on_vendor: bool,
+        kind: FlowKind,
     ) -> CheckReport {
-        let mut fixed_in: Vec<FixLocation> = Vec::new();
-        for place in meta.fixed_in {
-            let place = if on_vendor {
-                *place
-            } else {
-                place.off_vendor()
-            };
-            if !fixed_in.contains(&place) {
-                fixed_in.push(place);
-            }
-        }
+        let fixed_in = kind.fixed_in(meta.fixed_in);
         let mut check = CheckReport {
             id: meta.id.to_string(),
             section: meta.section,
@@ -224,6 +216,50 @@ impl<'a> ReportBuilder<'a> {
     }
 }
 
+/// What of a flow decides where its findings are fixed.
+#[derive(Debug, Clone, Copy)]
+struct FlowKind {
+    /// The authorization server looks like Scalekit's ([`rules::Context::is_vendor_flow`]);
+    /// when it does not, a fix in Scalekit's dashboard is a fix in that server's settings.
+    vendor: bool,
+    /// Bring your own auth: without it, the customer's login endpoint is not a place to look.
+    byoa: bool,
+}
+
+impl FlowKind {
+    /// Nothing known (no flow): every place the rule names.
+    const ANY: FlowKind = FlowKind {
+        vendor: true,
+        byoa: true,
+    };
+
+    /// The rule's places for this flow, most likely first, never empty.
+    fn fixed_in(self, places: &[FixLocation]) -> Vec<FixLocation> {
+        let relevant: Vec<FixLocation> = places
+            .iter()
+            .copied()
+            .filter(|p| self.byoa || !p.is_byoa_only())
+            .collect();
+        let relevant = if relevant.is_empty() {
+            places.to_vec()
+        } else {
+            relevant
+        };
+        let mut out: Vec<FixLocation> = Vec::new();
+        for place in relevant {
+            let place = if self.vendor {
+                place
+            } else {
+                place.off_vendor()
+            };
+            if !out.contains(&place) {
+                out.push(place);
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,10 +306,30 @@ mod tests {
             "your authorization server's settings (on Scalekit: Dashboard > Customization > \
              Branding > Consent Screen)"
         );
-        // The customer's own places stay where they are.
+        // The customer's own places stay where they are; a login endpoint only in BYOA.
         assert_eq!(
             fixed_in(&other, "oauth-pkce-s256"),
             [FixLocation::ClientApp]
+        );
+        assert_eq!(
+            fixed_in(&other, "clickjacking"),
+            [
+                FixLocation::EdgeServer,
+                FixLocation::AuthorizationServer(None)
+            ]
+        );
+        assert_eq!(
+            fixed_in(&scalekit, "clickjacking"),
+            [
+                FixLocation::LoginEndpoint,
+                FixLocation::EdgeServer,
+                FixLocation::ScalekitSupport
+            ]
+        );
+        // A BYOA rule keeps its only place whatever the flow.
+        assert_eq!(
+            fixed_in(&other, "byoa-timing"),
+            [FixLocation::LoginEndpoint]
         );
     }
 

@@ -103,6 +103,15 @@ impl FixLocation {
         }
     }
 
+    /// A place that exists only in bring your own auth: the customer's login endpoint, or
+    /// the dashboard setting that names it.
+    pub const fn is_byoa_only(self) -> bool {
+        matches!(
+            self,
+            Self::LoginEndpoint | Self::ScalekitDashboard(DashboardSetting::LoginEndpoint)
+        )
+    }
+
     /// Where it is fixed when the flow's authorization server does not look like Scalekit's
     /// ([`crate::rules::Context::is_vendor_flow`]): a dashboard setting or Scalekit support
     /// becomes that server's settings; the customer's own places stay.
