@@ -1,7 +1,9 @@
 //! Planted secrets and the spellings in which one could leak.
 //!
 //! A planted secret is a fresh value of 20 characters that nothing else in a trace holds, so
-//! that finding it, or a 10-character piece of it, in an output can only mean it leaked.
+//! that finding it, or a 10-character piece of it, in an output can only mean it leaked. The
+//! fuzzer chooses its characters, so a piece can be plain enough (`AAAAAAAAAA`) for the rest
+//! of the trace to hold it too: such a piece proves nothing and is not looked for.
 
 use arbitrary::{Result, Unstructured};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -82,10 +84,14 @@ pub fn assert_no_spelling(label: &str, output: &str, secret: &str) {
     }
 }
 
-/// Panics when `output` holds `secret` or a piece of it.
-pub fn assert_no_piece(label: &str, output: &str, secret: &str) {
+/// Panics when `output` holds `secret` or a piece of it that `elsewhere` (the input without
+/// the secret) does not hold.
+pub fn assert_no_piece(label: &str, output: &str, secret: &str, elsewhere: &str) {
     for i in 0..=secret.len().saturating_sub(PIECE) {
         let piece = &secret[i..i + PIECE.min(secret.len())];
+        if elsewhere.contains(piece) {
+            continue;
+        }
         if let Some(at) = output.find(piece) {
             panic!(
                 "{label}: a piece {piece:?} of the planted secret {secret:?} shows: …{}…",
@@ -105,4 +111,23 @@ fn around(s: &str, at: usize) -> &str {
         .find(|&i| s.is_char_boundary(i))
         .unwrap_or(s.len());
     &s[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piece_the_rest_of_the_input_holds_proves_nothing() {
+        let secret = "Qz00AAAAAAAAAAAAAAAA";
+        let output = "a body of AAAAAAAAAAAA from elsewhere";
+        assert_no_piece("text", output, secret, "a body of AAAAAAAAAAAA");
+        let leaked = std::panic::catch_unwind(|| {
+            assert_no_piece("text", "…Qz00AAAAAA…", secret, "a body of AAAAAAAAAAAA");
+        });
+        assert!(
+            leaked.is_err(),
+            "a piece with the secret's own start still counts"
+        );
+    }
 }
