@@ -3,7 +3,8 @@
 //! A planted secret is a fresh value of 20 characters that nothing else in a trace holds, so
 //! that finding it, or a 10-character piece of it, in an output can only mean it leaked. The
 //! fuzzer chooses its characters, so a piece can be plain enough (`AAAAAAAAAA`) for the rest
-//! of the trace to hold it too: such a piece proves nothing and is not looked for.
+//! of the input (the trace, the profile) to hold it too: such a piece proves nothing and is not
+//! looked for.
 
 use arbitrary::{Result, Unstructured};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -309,7 +309,12 @@ pub fn check_analysis(trace: &Trace, profile: &Profile, secrets: &[String], flow
     }
     let rendered = render::all(&report, trace, flow);
     render::check(&rendered);
-    let input = serde_json::to_string(trace).unwrap_or_default();
+    // What the input holds apart from the secrets: the trace and the profile.
+    let input = [
+        serde_json::to_string(trace).unwrap_or_default(),
+        serde_json::to_string(profile).unwrap_or_default(),
+    ]
+    .join("\n");
     for secret in secrets {
         let elsewhere = input.replace(secret.as_str(), "");
         for (label, output) in [
