@@ -503,6 +503,36 @@ fn stored_events_round_trip_through_json() {
 }
 
 #[test]
+fn every_kind_of_event_reads_back_as_it_was_stored() {
+    let r = WebRequest {
+        request_id: "1".into(),
+        url: "https://a.test/".into(),
+        ..WebRequest::default()
+    };
+    let events = [
+        Event::BeforeRequest(r.clone()),
+        Event::SendHeaders(r.clone()),
+        Event::HeadersReceived(r.clone()),
+        Event::BeforeRedirect(r.clone()),
+        Event::Completed(r.clone()),
+        Event::ErrorOccurred(r),
+        Event::Navigation(NavigationEvent::default()),
+        Event::DomReady(NavigationEvent::default()),
+        Event::TabOpened(TabOpened::default()),
+        Event::TabClosed(TabEvent::default()),
+        Event::TabInfo(TabInfo::default()),
+        Event::Snapshot(SnapshotEvent::default()),
+        Event::Screenshot(ScreenshotEvent::default()),
+    ];
+    for event in events {
+        let json = serde_json::to_string(&event).expect("serializable");
+        assert!(json.starts_with(r#"{"kind":""#), "kind first: {json}");
+        let back: Event = serde_json::from_str(&json).expect(&json);
+        assert_eq!(back, event, "{json}");
+    }
+}
+
+#[test]
 fn a_stored_event_is_read_by_its_kind_which_comes_first() {
     let event: Event =
         serde_json::from_str(r#"{"kind":"completed","request_id":"7","tab_id":3,"url":"https://a.test/","status_code":204}"#)
