@@ -35,9 +35,6 @@ const parsed = (value) => (typeof value === 'string' ? JSON.parse(value) : value
 /** The trace key of a stored state. */
 const traceOf = (state) => state.trace;
 
-/** How many recordings the page reads ahead, while its module compiles. */
-const PREFETCH_RECORDINGS = 3;
-
 /** Timings of the last updates, for scripts/bench/extension.mjs (body[data-timings]). */
 const timings = {};
 
@@ -58,10 +55,6 @@ export async function startChecklist({ surface }) {
     hostAccess(),
     pinned ? [] : ext.tabs.query({ active: true, currentWindow: true }).catch(() => []),
   ]);
-  // The recordings' chunks are read while the module compiles: the page shows one of them,
-  // which Rust picks once it runs. With more than a few recordings only that one is read.
-  const early = new Map(states.length > PREFETCH_RECORDINGS ? [] : states.map(parsed)
-    .map((state) => [traceOf(state), loadChunks(state).catch(() => null)]));
   const page = {
     surface,
     view,
@@ -100,7 +93,7 @@ export async function startChecklist({ surface }) {
   page.analysis = new Analysis();
   page.analysis.setProfile(asJson(page.profile));
   page.analysis.setAnswers(asJson(page.manual));
-  await showPicked(page, states, early);
+  await showPicked(page, states);
   render(page);
   document.body.dataset.readyMs = String(Math.round(performance.now() - started));
   document.body.dataset.ready = 'true';
@@ -119,11 +112,8 @@ async function incognitoInfo() {
   return { allowed, current_window: Boolean(ext.extension.inIncognitoContext) };
 }
 
-/**
- * Reads the recording the page shows (picked again) into the analysis; `early`: chunks
- * already being read, by trace, for the states `known`.
- */
-async function showPicked(page, known, early) {
+/** Reads the recording the page shows (picked again) into the analysis. */
+async function showPicked(page, known) {
   let t = performance.now();
   const states = known ?? await loadStates();
   const picked = pickTrace(states.map(asJson), page.tab ?? undefined, page.ownTab ?? undefined);
@@ -135,7 +125,7 @@ async function showPicked(page, known, early) {
     page.analysis.showNothing();
     return;
   }
-  const stored = (await early?.get(page.trace)) ?? await loadChunks(state);
+  const stored = await loadChunks(state);
   timings.readMs = Math.round(performance.now() - t);
   t = performance.now();
   page.missing = stored.missing;
