@@ -305,17 +305,7 @@ impl Color {
 fn css_number(s: &str) -> Option<f64> {
     let bytes = s.as_bytes();
     let mut i = 0;
-    let negative = match bytes.first() {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let negative = sign(bytes, &mut i);
     let mut value = 0.0f64;
     let mut digits = 0;
     while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
@@ -338,17 +328,7 @@ fn css_number(s: &str) -> Option<f64> {
     }
     if matches!(bytes.get(i), Some(b'e' | b'E')) {
         i += 1;
-        let minus = match bytes.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
+        let minus = sign(bytes, &mut i);
         let mut exponent: i32 = 0;
         let start = i;
         while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
@@ -361,6 +341,21 @@ fn css_number(s: &str) -> Option<f64> {
         value *= 10f64.powi(if minus { -exponent } else { exponent });
     }
     (i == bytes.len()).then_some(if negative { -value } else { value })
+}
+
+/// Reads an optional `+` or `-` at `i`; true for `-`.
+fn sign(bytes: &[u8], i: &mut usize) -> bool {
+    match bytes.get(*i) {
+        Some(b'-') => {
+            *i += 1;
+            true
+        }
+        Some(b'+') => {
+            *i += 1;
+            false
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
