@@ -219,7 +219,7 @@ fn edit(u: &mut Unstructured<'_>, events: &mut Vec<Event>) -> Result<()> {
             set_tab(&mut events[i], tab);
         }
         6 => {
-            if let Some(r) = web_request_mut(&mut events[i]) {
+            if let Some(r) = events[i].web_request_mut() {
                 r.request_id = u.choose(&["0", "1", "2", ""])?.to_string();
             }
         }
@@ -252,12 +252,12 @@ fn edit(u: &mut Unstructured<'_>, events: &mut Vec<Event>) -> Result<()> {
             events.insert(i, extra);
         }
         8 => {
-            if let Some(r) = web_request_mut(&mut events[i]) {
+            if let Some(r) = events[i].web_request_mut() {
                 r.url = crate::mutate::mutate_url(u, &r.url)?;
             }
         }
         _ => {
-            if let Some(r) = web_request_mut(&mut events[i]) {
+            if let Some(r) = events[i].web_request_mut() {
                 match u.int_in_range(0..=3)? {
                     0 => r.url = crate::mutate::string(u)?,
                     1 => {
@@ -281,18 +281,6 @@ fn edit(u: &mut Unstructured<'_>, events: &mut Vec<Event>) -> Result<()> {
     Ok(())
 }
 
-fn web_request_mut(event: &mut Event) -> Option<&mut WebRequest> {
-    match event {
-        Event::BeforeRequest(e)
-        | Event::SendHeaders(e)
-        | Event::HeadersReceived(e)
-        | Event::BeforeRedirect(e)
-        | Event::Completed(e)
-        | Event::ErrorOccurred(e) => Some(e),
-        _ => None,
-    }
-}
-
 fn set_time(event: &mut Event, f: impl Fn(f64) -> f64) {
     match event {
         Event::Navigation(e) | Event::DomReady(e) => e.time_stamp = f(e.time_stamp),
@@ -302,7 +290,7 @@ fn set_time(event: &mut Event, f: impl Fn(f64) -> f64) {
         Event::Snapshot(e) => e.time_stamp = f(e.time_stamp),
         Event::Screenshot(e) => e.time_stamp = f(e.time_stamp),
         other => {
-            if let Some(r) = web_request_mut(other) {
+            if let Some(r) = other.web_request_mut() {
                 r.time_stamp = f(r.time_stamp);
             }
         }
@@ -318,7 +306,7 @@ fn set_tab(event: &mut Event, tab: i64) {
         Event::Snapshot(e) => e.tab_id = tab,
         Event::Screenshot(e) => e.tab_id = tab,
         other => {
-            if let Some(r) = web_request_mut(other) {
+            if let Some(r) = other.web_request_mut() {
                 r.tab_id = tab;
             }
         }

@@ -342,6 +342,19 @@ impl Event {
         }
     }
 
+    /// The webRequest details, for request events, to change them.
+    pub fn web_request_mut(&mut self) -> Option<&mut WebRequest> {
+        match self {
+            Event::BeforeRequest(e)
+            | Event::SendHeaders(e)
+            | Event::HeadersReceived(e)
+            | Event::BeforeRedirect(e)
+            | Event::Completed(e)
+            | Event::ErrorOccurred(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The browser tab the event belongs to (`-1`: none).
     pub fn tab_id(&self) -> i64 {
         match self {

@@ -86,7 +86,7 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
     let mut documents = 0usize;
     for event in &mut events {
         let before_request = matches!(event, Event::BeforeRequest(_));
-        let Some(r) = web_request_mut(event) else {
+        let Some(r) = event.web_request_mut() else {
             continue;
         };
         let known = by_request.get(&r.request_id).and_then(|indices| {
@@ -243,18 +243,6 @@ pub fn trace_from_events(state: &TabState, events: impl IntoIterator<Item = Even
         ..CaptureInfo::default()
     };
     trace
-}
-
-fn web_request_mut(event: &mut Event) -> Option<&mut WebRequest> {
-    match event {
-        Event::BeforeRequest(r)
-        | Event::SendHeaders(r)
-        | Event::HeadersReceived(r)
-        | Event::BeforeRedirect(r)
-        | Event::Completed(r)
-        | Event::ErrorOccurred(r) => Some(r),
-        _ => None,
-    }
 }
 
 /// The exchange a request event belongs to: of its request id, the one for its URL that
