@@ -59,12 +59,32 @@ async function timelineOfTab(context, tabId, expected, message) {
 
 const RUNS = Number(process.env.FLOWLENS_STOP_RUNS) || 32;
 
-/** Waits until the extension's worker, if one runs, has handled what it received. */
-async function workerSettled(context) {
-  const worker = context.serviceWorkers().filter((w) => w.url().startsWith('chrome-extension://')).at(-1);
-  await worker?.evaluate(() => globalThis.flowlens.settled()).catch(() => {
-    // The worker was stopped meanwhile: nothing of it to wait for.
-  });
+/**
+ * Waits until the extension's worker, if one runs, is idle: it has handled and stored what it
+ * received and no event came for a while; and, when `url` is given, until the recording
+ * holds that request (its `before-request` reached the worker before the request was held,
+ * but may still be on its way). A worker that runs but cannot be reached is an error: a stop
+ * now could cut an event in two.
+ */
+async function workerSettled(context, statuses, url = null) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const worker = context.serviceWorkers().filter((w) => w.url().startsWith('chrome-extension://')).at(-1);
+    const settled = await worker?.evaluate(async (wanted) => {
+      await globalThis.flowlens.settled(150);
+      if (wanted === null) return true;
+      const stored = Object.entries(await chrome.storage.session.get(null))
+        .filter(([key, value]) => /^flowlens\/[tb]\//.test(key) && typeof value === 'string');
+      return stored.some(([, value]) => value.includes(wanted));
+    }, url).catch(() => false);
+    if (settled) return;
+    if (url === null && ![...statuses.values()].some((s) => s === 'running' || s === 'starting')) return;
+    if (Date.now() > deadline) {
+      throw new Error(url === null ? 'the running worker could not be reached to let it settle'
+        : `the recording never held ${url}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** The running status of every service worker version, from CDP's ServiceWorker domain. */
@@ -76,30 +96,75 @@ function workerStatuses(cdp) {
   return status;
 }
 
+const until = async (condition, what, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
 /**
  * Routes a page's requests, counting them; before the requests numbered in `points` leave the
- * browser, the worker is stopped: once it has handled what it already received, and until
- * it is stopped, not merely stopping. (An event the browser hands to a worker in the middle
- * of stopping is lost whatever the extension does; Chrome itself stops a worker only when it
- * has been idle for 30 s, never in the middle of an event.)
+ * browser, the worker is stopped between two events, as Chrome stops an idle worker: the
+ * page's other requests are held, those already sent have finished, the worker has handled
+ * and stored what it received, then it is stopped and the test waits until it is stopped,
+ * not merely stopping. (A page's requests run in parallel: stopping the worker as soon as the
+ * k-th request is routed would stop it in the middle of the others' events, which the
+ * browser would hand to a worker it is tearing down, a loss no extension can prevent.)
  */
 async function stopWorkerBefore(page, context, cdp, points, statuses) {
   let seen = 0;
   const stops = [];
+  const order = [];
+  /** Requests sent and not finished (redirect follow-ups included), and those held. */
+  const inFlight = new Set();
+  const held = new Set();
+  page.on('request', (request) => inFlight.add(request));
+  page.on('requestfinished', (request) => inFlight.delete(request));
+  page.on('requestfailed', (request) => inFlight.delete(request));
+  let gate = Promise.resolve();
+  let failure = null;
   await page.route('**/*', async (route) => {
     seen += 1;
-    if (points.includes(seen)) {
-      await workerSettled(context);
-      await cdp.send('ServiceWorker.stopAllWorkers');
-      const deadline = Date.now() + 5000;
-      while ([...statuses.values()].some((s) => s !== 'stopped') && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      stops.push(seen);
+    const n = seen;
+    const request = route.request();
+    order.push(`${n} ${request.method()} ${request.url().split('?')[0]}`);
+    held.add(request);
+    if (points.includes(n)) {
+      gate = gate.then(async () => {
+        await until(() => [...inFlight].every((r) => held.has(r)), () => `the requests sent before request ${n} finished: ${
+          [...inFlight].filter((r) => !held.has(r)).map((r) => `${r.method()} ${r.url()}`).join(', ')}`);
+        // Page loads and API calls are stored at once (idle pages' images and scripts are
+        // held in memory only, and are never hops).
+        const stored = ['document', 'fetch', 'xhr'].includes(request.resourceType());
+        await workerSettled(context, statuses, stored ? request.url() : null);
+        await cdp.send('ServiceWorker.stopAllWorkers');
+        await until(() => [...statuses.values()].every((s) => s === 'stopped'),
+          () => `the worker is stopped: ${JSON.stringify([...statuses.entries()])}`);
+        stops.push(n);
+      }).catch((error) => { failure ??= error; });
     }
+    await gate;
+    held.delete(request);
     await route.continue();
   });
-  return { stops, seen: () => seen };
+  return { stops, order, seen: () => seen, failure: () => failure };
+}
+
+/**
+ * Prints what a failed run needs to be understood: the requests in the order they were routed
+ * (and where the worker was stopped), and what the recording holds, event by event.
+ */
+async function printRun(context, tabId, routed) {
+  const { state, events } = await recordingOf(context, tabId);
+  const at = (e) => (typeof e.time_stamp === 'number' ? e.time_stamp.toFixed(0) : '?');
+  console.log([
+    `requests routed (worker stopped before ${routed.stops.join(', ')}):`, ...routed.order,
+    `recorder state: ${JSON.stringify(state)}`,
+    `${events.length} recorded events:`,
+    ...events.map((e) => `${at(e)} ${e.kind} ${e.request_id ?? ''} ${e.method ?? ''} ${String(e.url ?? '').split('?')[0]}`),
+  ].join('\n'));
 }
 
 test('a worker stopped at random points of a flow loses no hop', async ({ context, page }, testInfo) => {
@@ -143,17 +208,24 @@ test('a worker stopped at random points of a flow loses no hop', async ({ contex
     const tab = await context.newPage();
     const routed = await stopWorkerBefore(tab, context, cdp, points, statuses);
     const flow = await runFlow(tab, 'good');
+    if (routed.failure()) throw routed.failure();
     expect(flow.outcome, `run ${run} (seed ${seed}; worker stopped ${described})`).toBe('authorized');
     stops += routed.stops.length;
     const tabId = await tabIdFrom(control, tab.url());
-    const popup = await timelineOfTab(context, tabId, expected,
-      `run ${run} of seed ${seed} (worker stopped ${described}): every hop of the flow in the popup`);
-    // The client's page loaded before the flow began (the pre-flow buffer) is kept too.
-    const { events } = await recordingOf(context, tabId);
-    const documents = events.filter((e) => e.kind === 'before-request' && e.resource_type === 'document')
-      .map((e) => e.url);
-    expect(documents, `run ${run} of seed ${seed} (worker stopped ${described}): every page load`)
-      .toEqual(expect.arrayContaining(flow.navigations.map((n) => n.url)));
+    let popup;
+    try {
+      popup = await timelineOfTab(context, tabId, expected,
+        `run ${run} of seed ${seed} (worker stopped ${described}): every hop of the flow in the popup`);
+      // The client's page loaded before the flow began (the pre-flow buffer) is kept too.
+      const { events } = await recordingOf(context, tabId);
+      const documents = events.filter((e) => e.kind === 'before-request' && e.resource_type === 'document')
+        .map((e) => e.url);
+      expect(documents, `run ${run} of seed ${seed} (worker stopped ${described}): every page load`)
+        .toEqual(expect.arrayContaining(flow.navigations.map((n) => n.url)));
+    } catch (error) {
+      await printRun(context, tabId, routed);
+      throw error;
+    }
     console.log(`run ${run}: worker stopped ${described}: all ${expected.length} hops in the popup`);
     await popup.click('#clear');
     await popup.close();
