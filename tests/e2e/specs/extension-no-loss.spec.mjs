@@ -58,6 +58,7 @@ async function timelineOfTab(context, tabId, expected, message) {
 }
 
 const RUNS = Number(process.env.FLOWLENS_STOP_RUNS) || 32;
+const REQUEST_EVENTS = ['before-request', 'send-headers', 'headers-received', 'before-redirect', 'completed', 'error-occurred'];
 
 /**
  * Waits until the extension's worker, if one runs, is idle: it has handled and stored what it
@@ -216,9 +217,12 @@ test('a worker stopped at random points of a flow loses no hop', async ({ contex
     try {
       popup = await timelineOfTab(context, tabId, expected,
         `run ${run} of seed ${seed} (worker stopped ${described}): every hop of the flow in the popup`);
-      // The client's page loaded before the flow began (the pre-flow buffer) is kept too.
+      // Every page load is recorded, the client's page loaded before the flow began (the
+      // pre-flow buffer) included. By any of its events: a page load the page starts while
+      // the test is stopping the worker has its `before-request` dispatched before Playwright
+      // can hold it, to a worker being torn down, and is recorded from its next event on.
       const { events } = await recordingOf(context, tabId);
-      const documents = events.filter((e) => e.kind === 'before-request' && e.resource_type === 'document')
+      const documents = events.filter((e) => REQUEST_EVENTS.includes(e.kind) && e.resource_type === 'document')
         .map((e) => e.url);
       expect(documents, `run ${run} of seed ${seed} (worker stopped ${described}): every page load`)
         .toEqual(expect.arrayContaining(flow.navigations.map((n) => n.url)));
