@@ -65,7 +65,7 @@ const REQUEST_EVENTS = ['before-request', 'send-headers', 'headers-received', 'b
  * received and no event came for a while; and, when `url` is given, until the recording
  * holds that request (its `before-request` reached the worker before the request was held,
  * but may still be on its way). A worker that runs but cannot be reached is an error: a stop
- * now could cut an event in two.
+ * now could cut an event in two. Answers whether a worker runs.
  */
 async function workerSettled(context, statuses, url = null) {
   const deadline = Date.now() + 10_000;
@@ -78,8 +78,8 @@ async function workerSettled(context, statuses, url = null) {
         .filter(([key, value]) => /^flowlens\/[tb]\//.test(key) && typeof value === 'string');
       return stored.some(([, value]) => value.includes(wanted));
     }, url).catch(() => false);
-    if (settled) return;
-    if (url === null && ![...statuses.values()].some((s) => s === 'running' || s === 'starting')) return;
+    if (settled) return true;
+    if (url === null && ![...statuses.values()].some((s) => s === 'running' || s === 'starting')) return false;
     if (Date.now() > deadline) {
       throw new Error(url === null ? 'the running worker could not be reached to let it settle'
         : `the recording never held ${url}`);
@@ -88,11 +88,19 @@ async function workerSettled(context, statuses, url = null) {
   }
 }
 
-/** The running status of every service worker version, from CDP's ServiceWorker domain. */
+/**
+ * The running status of every service worker version, from CDP's ServiceWorker domain, and
+ * how many times one was reported stopped (a worker may be started again by an event right
+ * after it stopped: the stop happened all the same).
+ */
 function workerStatuses(cdp) {
   const status = new Map();
+  status.stops = 0;
   cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-    for (const v of versions) status.set(v.versionId, v.runningStatus);
+    for (const v of versions) {
+      if (v.runningStatus === 'stopped' && status.get(v.versionId) !== 'stopped') status.stops += 1;
+      status.set(v.versionId, v.runningStatus);
+    }
   });
   return status;
 }
@@ -139,10 +147,13 @@ async function stopWorkerBefore(page, context, cdp, points, statuses) {
         // Page loads and API calls are stored at once (idle pages' images and scripts are
         // held in memory only, and are never hops).
         const stored = ['document', 'fetch', 'xhr'].includes(request.resourceType());
-        await workerSettled(context, statuses, stored ? request.url() : null);
+        const stopsBefore = statuses.stops;
+        const running = await workerSettled(context, statuses, stored ? request.url() : null);
         await cdp.send('ServiceWorker.stopAllWorkers');
-        await until(() => [...statuses.values()].every((s) => s === 'stopped'),
-          () => `the worker is stopped: ${JSON.stringify([...statuses.entries()])}`);
+        if (running) {
+          await until(() => statuses.stops > stopsBefore,
+            () => `the worker is stopped: ${JSON.stringify([...statuses.entries()])}`);
+        }
         stops.push(n);
       }).catch((error) => { failure ??= error; });
     }
