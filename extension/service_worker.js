@@ -13,6 +13,7 @@ import { updateBadges } from './badge.js';
 import { captureVisibleTab, ext, extraInfoSpec } from './browser.js';
 import { isCommandMessage, isPageSnapshotMessage } from './messages.js';
 import { journalKey, loadRecorderStorage, writeActions } from './storage.js';
+import initPages, { pageWantsScreenshot } from './pkg/flowlens_pages.js';
 
 const CONTENT_SCRIPT = 'extension/content.js';
 /** A refused storage write is tried again after these delays, then reported to the recorder. */
@@ -34,9 +35,10 @@ const life = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8
 let journaled = 0;
 /** Journal keys whose events the recorder has judged: deleted with the next write. */
 let judged = [];
-/** When the last event came, and how many writes are under way (for `settled`). */
+/** When the last event came, how many writes and page judgements are under way (`settled`). */
 let lastEventAt = 0;
 let writing = 0;
+let judging = 0;
 
 function ready() {
   starting ??= (async () => {
@@ -154,7 +156,8 @@ async function store(actions, consumed = []) {
  */
 async function settled(quietMs = 50) {
   await ready();
-  while (writing > 0 || flushTimer !== null || performance.now() - lastEventAt < quietMs) {
+  while (writing > 0 || judging > 0 || flushTimer !== null
+    || performance.now() - lastEventAt < quietMs) {
     await new Promise((resolve) => { setTimeout(resolve, 10); });
   }
 }
@@ -235,7 +238,7 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (isPageSnapshotMessage(message)) {
     const tabId = sender.tab?.id;
     if (Number.isInteger(tabId) && tabId >= 0 && sender.frameId === 0) {
-      feed('snapshot', { tab_id: tabId, time_stamp: Date.now(), snapshot: message.snapshot });
+      judgeSnapshot(tabId, Date.now(), message.snapshot);
     }
     return false;
   }
@@ -247,6 +250,41 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   }
   return false;
 });
+
+// Page snapshots are judged (does the page ask for the consent screenshot?) by the pages
+// module, whose glue is imported statically (an MV3 service worker may not import()
+// dynamically) but whose wasm is fetched and compiled when a recording tab first shows a page:
+// the recorder's module, compiled at every start of the worker, stays small.
+let pages = null;
+
+/**
+ * Feeds a page snapshot, as JSON text, with the pages module's judgement of it. The recorder
+ * stores it as sent; one the pages module cannot read would not read back from the recording
+ * either (and would take the rest of its chunk with it), so it is left out.
+ */
+async function judgeSnapshot(tab, time, snapshot) {
+  judging += 1;
+  try {
+    const text = JSON.stringify(snapshot);
+    let consent;
+    try {
+      pages ??= initPages({ module_or_path: new URL('./pkg/flowlens_pages_bg.wasm', import.meta.url) });
+      await pages;
+      consent = pageWantsScreenshot(text);
+    } catch (error) {
+      pages = null; // tried again with the next snapshot
+      console.warn('Flowlens: page snapshot not judged, left out', error);
+      return;
+    }
+    if (consent === undefined) {
+      console.warn('Flowlens: a page snapshot that does not read was left out');
+      return;
+    }
+    feed('snapshot', { tab_id: tab, time_stamp: time, url: String(snapshot?.url ?? ''), snapshot: text, consent });
+  } finally {
+    judging -= 1;
+  }
+}
 
 async function runCommand({ command, tab }) {
   const r = await ready();

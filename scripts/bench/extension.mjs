@@ -55,7 +55,7 @@ async function sizes() {
     return `${name}_bg.wasm ${kb(data.length)} raw, ${kb(gzipSync(data, { level: 9 }).length)} gzip`;
   };
   console.log('== the wasm each page loads first');
-  console.log(`service worker: ${await wasm('flowlens_worker')} (goal <= 100 KB gzip); a finished flow's badge then loads the view module once`);
+  console.log(`service worker: ${await wasm('flowlens_worker')} (goal <= 100 KB gzip); a recording tab's first page then loads ${await wasm('flowlens_pages')}, a finished flow's badge the view module, once`);
   console.log(`popup, side panel, options: ${await wasm('flowlens_view')} (goal <= 300 KB gzip)`);
   console.log(`viewer: none until a file is opened, then ${await wasm('flowlens_files')} (also the popup's Export, JSON and Markdown)`);
 }

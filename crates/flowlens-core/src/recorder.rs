@@ -39,7 +39,7 @@ pub mod triage;
 pub use actions::{parse_chunk, Actions, Append, ScreenshotRequest};
 pub use buffer::{BufferChunk, BufferChunkKey, StoredBuffer};
 pub use engine::{FailedChunk, FailedState, FailedWrite, Recorder};
-pub use event::Event;
+pub use event::{wants_consent_screenshot, Event};
 pub use fold::{trace_from_chunks, trace_from_events, StoredEvents};
 pub use selection::pick_trace;
 pub use state::{flow_start, BudgetCuts, FlowStart, Phase, StopReason, TabState};

@@ -64,11 +64,11 @@ pub fn events_of(trace: &Trace) -> Vec<Event> {
             url: page.url.clone(),
             ..NavigationEvent::default()
         }));
-        events.push(Event::Snapshot(SnapshotEvent {
-            tab_id: 1,
-            time_stamp: page.time_ms + 1.0,
-            snapshot: page.clone(),
-        }));
+        events.push(Event::Snapshot(Box::new(SnapshotEvent::new(
+            1,
+            page.time_ms + 1.0,
+            page.clone(),
+        ))));
     }
     for shot in &trace.screenshots {
         events.push(Event::Screenshot(ScreenshotEvent {

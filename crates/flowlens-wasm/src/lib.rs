@@ -4,7 +4,7 @@
 //! the flow reconstruction, the rules, the report, the view model). This crate converts
 //! values at the JavaScript boundary and writes the view into the page with web-sys.
 //!
-//! Three modules are built from this crate (features), so each page loads only what it uses:
+//! Four modules are built from this crate (features), so each page loads only what it uses:
 //! - `worker` → `flowlens_worker`: `new Recorder()`, `.restore(states, buffers, now)`,
 //!   `.observe(kind, details)`, `.flush()`, `.writeFailed(actions, error)`, `.record(tab,
 //!   now)`, `.stop(tab, now)`, `.clear(tab)`, `recordingBadge(state)` ([`recorder`]), and
@@ -21,7 +21,9 @@
 //!   manual, key, documents)`, `exportReport(state, chunks, profile, manual, documents,
 //!   format)` and the viewer parser's `new FileLoader(name, size)`, `.push(chunk)`,
 //!   `.finish(profile, onProgress)` ([`files`]).
-//! - all three: `version()`.
+//! - `pages` → `flowlens_pages`, loaded by the service worker when a recording tab first
+//!   shows a page: `pageWantsScreenshot(snapshot)` ([`page`]).
+//! - all four: `version()`.
 
 #[cfg(feature = "view")]
 pub mod analysis;
@@ -32,6 +34,8 @@ pub mod dom;
 pub mod files;
 #[cfg(feature = "view")]
 pub mod mount;
+#[cfg(feature = "pages")]
+pub mod page;
 #[cfg(feature = "view")]
 pub mod profile;
 #[cfg(feature = "worker")]

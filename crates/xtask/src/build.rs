@@ -13,6 +13,7 @@ const CRATE: &str = "flowlens-wasm";
 /// viewer the files module (parsing 100 MB HARs: optimised for speed within size).
 const MODULES: &[(&str, &str, &str)] = &[
     ("worker", "flowlens_worker", "z"),
+    ("pages", "flowlens_pages", "z"),
     ("view", "flowlens_view", "z"),
     ("files", "flowlens_files", "s"),
 ];

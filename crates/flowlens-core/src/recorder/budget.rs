@@ -92,8 +92,17 @@ pub fn fit(used: usize, mut event: Event, state: &mut TabState) -> Option<String
 }
 
 /// Serializes a stored event. Events are plain data (strings, numbers, lists), which JSON
-/// always represents.
+/// always represents; a page snapshot the worker received is written as it was sent.
 pub fn to_json(event: &Event) -> String {
+    if let Event::Snapshot(e) = event {
+        if let Some(sent) = &e.sent {
+            let time = serde_json::to_string(&e.time_stamp).unwrap_or_else(|_| "0".into());
+            return format!(
+                r#"{{"kind":"snapshot","tab_id":{},"time_stamp":{time},"snapshot":{sent}}}"#,
+                e.tab_id
+            );
+        }
+    }
     serde_json::to_string(event).unwrap_or_default()
 }
 

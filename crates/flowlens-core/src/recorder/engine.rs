@@ -7,7 +7,7 @@ use super::actions::{Actions, Append, ScreenshotRequest, SnapshotRequest};
 use super::budget::{self, state_bytes, stored_bytes};
 use super::buffer::{BufferChunkKey, Buffers, StoredBuffer};
 use super::capping::cap_event;
-use super::event::{Event, SnapshotEvent};
+use super::event::Event;
 use super::state::{flow_start, new_flow_start, FlowStart, StopReason, TabState};
 use super::triage::{is_subresource, keep_request_event};
 use super::BUFFER_MS;
@@ -308,7 +308,7 @@ impl Recorder {
             }
             Event::Snapshot(e) => {
                 state.awaiting_snapshot = None;
-                if state.screenshots < MAX_SCREENSHOTS_PER_TRACE && looks_like_consent(e) {
+                if state.screenshots < MAX_SCREENSHOTS_PER_TRACE && e.consent {
                     let request = ScreenshotRequest {
                         tab,
                         url: e.snapshot.url.clone(),
@@ -487,9 +487,4 @@ impl Recorder {
         actions.flush = self.is_due();
         actions
     }
-}
-
-/// A snapshot of what looks like a consent page: worth a screenshot.
-fn looks_like_consent(e: &SnapshotEvent) -> bool {
-    !e.snapshot.has_password_field && crate::flow::roles::looks_like_consent(&e.snapshot)
 }

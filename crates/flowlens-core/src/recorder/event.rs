@@ -45,7 +45,7 @@ pub enum Event {
     /// Facts about the tab the extension looked up when recording started.
     TabInfo(TabInfo),
     /// DOM facts from the content script.
-    Snapshot(SnapshotEvent),
+    Snapshot(Box<SnapshotEvent>),
     /// A screenshot of the visible tab (the consent page).
     Screenshot(ScreenshotEvent),
 }
@@ -278,7 +278,72 @@ pub struct TabInfo {
 pub struct SnapshotEvent {
     pub tab_id: i64,
     pub time_stamp: f64,
+    /// The page's facts; of a snapshot the extension's worker received ([`Event::read_sent`]),
+    /// only its URL.
     pub snapshot: PageSnapshot,
+    /// The snapshot as the content script sent it (JSON), when the worker received it: what
+    /// is stored ([`super::budget::to_json`]), decoded where the flow is judged. The worker's
+    /// wasm module, compiled at every start of the worker, carries no page decoder.
+    #[serde(skip)]
+    pub sent: Option<String>,
+    /// The page asks for the consent screenshot ([`wants_consent_screenshot`]): judged where
+    /// the page was decoded (for the worker, by the pages module it loads when a recording
+    /// tab shows a page). `false` for a snapshot read back from storage, judged already.
+    #[serde(skip)]
+    pub consent: bool,
+}
+
+impl SnapshotEvent {
+    /// The event of a decoded page, judged.
+    pub fn new(tab_id: i64, time_stamp: f64, snapshot: PageSnapshot) -> Self {
+        SnapshotEvent {
+            tab_id,
+            time_stamp,
+            consent: wants_consent_screenshot(&snapshot),
+            snapshot,
+            sent: None,
+        }
+    }
+}
+
+/// A page that looks like a consent screen and asks for no password: worth a screenshot while
+/// it is shown. Looser than the consent role (an approve and a deny action are enough), since
+/// a screenshot too many costs little.
+pub fn wants_consent_screenshot(page: &PageSnapshot) -> bool {
+    !page.has_password_field && crate::flow::roles::looks_like_consent(page)
+}
+
+/// A `snapshot` event as the extension's worker feeds it: the content script's snapshot as
+/// JSON, its URL, and the pages module's judgement of it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SentSnapshot {
+    tab_id: i64,
+    time_stamp: f64,
+    url: String,
+    snapshot: String,
+    consent: bool,
+}
+
+impl SentSnapshot {
+    fn into_event<E: serde::de::Error>(self) -> Result<SnapshotEvent, E> {
+        // The pages module read this text as a snapshot before the worker fed it; an object
+        // is all that is checked here (a stored chunk must stay JSON).
+        let text = self.snapshot.trim();
+        if !(text.starts_with('{') && text.ends_with('}')) {
+            return Err(E::custom("a snapshot must be a JSON object"));
+        }
+        Ok(SnapshotEvent {
+            tab_id: self.tab_id,
+            time_stamp: self.time_stamp,
+            snapshot: PageSnapshot {
+                url: self.url,
+                ..PageSnapshot::default()
+            },
+            sent: Some(text.to_string()),
+            consent: self.consent,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -311,6 +376,29 @@ const KINDS: &[&str] = &[
 impl Event {
     /// Reads the event of kind `kind` from `details`, straight into the listener's own type.
     pub fn read<'de, D: Deserializer<'de>>(kind: &str, details: D) -> Result<Event, D::Error> {
+        match kind {
+            "snapshot" => Ok(Event::Snapshot(Deserialize::deserialize(details)?)),
+            _ => Self::read_browser_event(kind, details),
+        }
+    }
+
+    /// Reads an event as the extension's worker receives it: like [`Event::read`], except
+    /// that a page snapshot comes as JSON text with its judgement, and is kept as sent (see
+    /// [`SnapshotEvent::sent`]).
+    pub fn read_sent<'de, D: Deserializer<'de>>(kind: &str, details: D) -> Result<Event, D::Error> {
+        match kind {
+            "snapshot" => Ok(Event::Snapshot(Box::new(
+                SentSnapshot::deserialize(details)?.into_event()?,
+            ))),
+            _ => Self::read_browser_event(kind, details),
+        }
+    }
+
+    /// Every kind but `snapshot`.
+    fn read_browser_event<'de, D: Deserializer<'de>>(
+        kind: &str,
+        details: D,
+    ) -> Result<Event, D::Error> {
         Ok(match kind {
             "before-request" => Event::BeforeRequest(Deserialize::deserialize(details)?),
             "send-headers" => Event::SendHeaders(Deserialize::deserialize(details)?),
@@ -323,7 +411,6 @@ impl Event {
             "tab-opened" => Event::TabOpened(Deserialize::deserialize(details)?),
             "tab-closed" => Event::TabClosed(Deserialize::deserialize(details)?),
             "tab-info" => Event::TabInfo(Deserialize::deserialize(details)?),
-            "snapshot" => Event::Snapshot(Deserialize::deserialize(details)?),
             "screenshot" => Event::Screenshot(Deserialize::deserialize(details)?),
             other => return Err(serde::de::Error::unknown_variant(other, KINDS)),
         })

@@ -458,17 +458,128 @@ fn asks_for_snapshots_and_a_consent_screenshot_only_while_recording() {
     }
     b.feed(consent);
     assert_eq!(b.last.snapshot.as_ref().map(|s| s.tab), Some(8));
-    b.feed(Event::Snapshot(SnapshotEvent {
-        tab_id: 8,
-        time_stamp: b.clock + 1.0,
-        snapshot: PageSnapshot {
+    b.feed(Event::Snapshot(Box::new(SnapshotEvent::new(
+        8,
+        b.clock + 1.0,
+        PageSnapshot {
             url: "https://auth.acme.test/oauth/consent".into(),
             buttons: vec!["Deny".into(), "Allow".into()],
             ..PageSnapshot::default()
         },
-    }));
+    ))));
     assert_eq!(b.last.screenshot.as_ref().map(|s| s.tab), Some(8));
     assert_eq!(b.trace(8).pages.len(), 1);
+}
+
+/// A snapshot as the extension's worker feeds it: JSON text, its URL, the pages module's
+/// judgement.
+fn sent_snapshot(tab: i64, time: f64, page: &PageSnapshot, text: &str, consent: bool) -> Event {
+    let details = serde_json::json!({
+        "tab_id": tab, "time_stamp": time, "url": page.url, "snapshot": text, "consent": consent,
+    });
+    Event::read_sent("snapshot", details).expect("a sent snapshot")
+}
+
+fn branded_consent_page() -> PageSnapshot {
+    PageSnapshot {
+        url: "https://auth.acme.test/oauth/consent".into(),
+        title: Some("Authorize Acme Calendar".into()),
+        buttons: vec!["Deny".into(), "Allow".into()],
+        images: vec![crate::trace::ImageFacts {
+            src: "https://auth.acme.test/assets/acme-logo.png".into(),
+            alt: Some("Acme".into()),
+            natural_width: 120,
+            natural_height: 40,
+            loaded: Some(true),
+            ..Default::default()
+        }],
+        favicons: vec![crate::trace::FaviconLink {
+            href: "https://auth.acme.test/favicon.png".into(),
+            rel: "icon".into(),
+            loaded: Some(true),
+            implicit: false,
+        }],
+        colors: crate::trace::ColorFacts {
+            background: Some("rgb(250, 250, 255)".into()),
+            ..Default::default()
+        },
+        image_count: 1,
+        ..PageSnapshot::default()
+    }
+}
+
+/// Starts recording tab 8 (an authorization request) and loads the consent page.
+fn recording_at_consent(b: &mut Browser) {
+    b.page(
+        8,
+        &[(AUTHORIZE, 302, &[("Location", LOGIN)]), (LOGIN, 200, &[])],
+    );
+}
+
+#[test]
+fn a_snapshot_the_worker_received_is_stored_as_sent_and_reads_back_whole() {
+    let mut b = Browser::new();
+    recording_at_consent(&mut b);
+    let page = branded_consent_page();
+    // With a field this version does not know: stored all the same, ignored when read.
+    let mut text = serde_json::to_string(&page).expect("a snapshot");
+    text.insert_str(text.len() - 1, r#","from_a_newer_content_script":[1,2]"#);
+    let time = b.tick();
+    b.feed(sent_snapshot(8, time, &page, &text, true));
+    assert_eq!(
+        b.last.screenshot.as_ref().map(|s| s.url.as_str()),
+        Some(page.url.as_str())
+    );
+    let stored = b.stored.last().expect("a chunk");
+    assert!(
+        stored.json.contains(&text),
+        "the snapshot is stored as it was sent"
+    );
+    // The fold dates the page and names its tab, as for every snapshot.
+    let expected = PageSnapshot {
+        time_ms: time,
+        tab: Some("8".into()),
+        ..page
+    };
+    assert_eq!(
+        b.trace(8).pages,
+        vec![expected],
+        "every fact reads back, branding included"
+    );
+}
+
+#[test]
+fn the_judgement_sent_with_a_snapshot_decides_the_consent_screenshot() {
+    let mut b = Browser::new();
+    recording_at_consent(&mut b);
+    let page = branded_consent_page();
+    let text = serde_json::to_string(&page).expect("a snapshot");
+    let time = b.tick();
+    b.feed(sent_snapshot(8, time, &page, &text, false));
+    assert_eq!(
+        b.last.screenshot, None,
+        "the worker does not judge pages itself"
+    );
+    assert_eq!(b.trace(8).pages.len(), 1);
+    // Decoded pages are judged where they are decoded.
+    assert!(wants_consent_screenshot(&page));
+    let login = PageSnapshot {
+        has_password_field: true,
+        ..page
+    };
+    assert!(
+        !wants_consent_screenshot(&login),
+        "a page asking for a password is no consent page"
+    );
+}
+
+#[test]
+fn a_sent_snapshot_that_is_not_a_json_object_is_not_recorded() {
+    for text in ["", "[1]", "null", "\"text\"", "{\"open\":"] {
+        let details = serde_json::json!({"tab_id": 8, "time_stamp": T0, "url": "", "snapshot": text, "consent": true});
+        let err = Event::read_sent("snapshot", details).expect_err(text);
+        assert!(err.to_string().contains("JSON object"), "{text}: {err}");
+    }
 }
 
 #[test]
@@ -521,7 +632,7 @@ fn every_kind_of_event_reads_back_as_it_was_stored() {
         Event::TabOpened(TabOpened::default()),
         Event::TabClosed(TabEvent::default()),
         Event::TabInfo(TabInfo::default()),
-        Event::Snapshot(SnapshotEvent::default()),
+        Event::Snapshot(Box::default()),
         Event::Screenshot(ScreenshotEvent::default()),
     ];
     for event in events {
@@ -821,15 +932,15 @@ fn a_snapshot_asked_by_a_stopped_worker_is_asked_again() {
         Some((8, Some(LOGIN)))
     );
     b.apply(actions);
-    b.feed(Event::Snapshot(SnapshotEvent {
-        tab_id: 8,
-        time_stamp: b.clock + 1.0,
-        snapshot: PageSnapshot {
+    b.feed(Event::Snapshot(Box::new(SnapshotEvent::new(
+        8,
+        b.clock + 1.0,
+        PageSnapshot {
             url: LOGIN.into(),
             has_password_field: true,
             ..PageSnapshot::default()
         },
-    }));
+    ))));
     assert_eq!(b.state(8).awaiting_snapshot, None);
     assert_eq!(b.trace(8).pages.len(), 1);
 }

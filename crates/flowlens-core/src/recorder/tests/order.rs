@@ -253,10 +253,10 @@ impl Extension {
             let url = request.url.clone().expect("a page asked for by URL");
             let loaded = self.loads[&url];
             let consent = url.contains("/consent");
-            self.feed(Event::Snapshot(SnapshotEvent {
-                tab_id: request.tab,
-                time_stamp: loaded + 1.0,
-                snapshot: PageSnapshot {
+            self.feed(Event::Snapshot(Box::new(SnapshotEvent::new(
+                request.tab,
+                loaded + 1.0,
+                PageSnapshot {
                     time_ms: loaded + 1.0,
                     url: url.clone(),
                     has_password_field: url.contains("/login"),
@@ -267,7 +267,7 @@ impl Extension {
                     },
                     ..PageSnapshot::default()
                 },
-            }));
+            ))));
         }
         if let Some(shot) = &actions.screenshot {
             let at = self.loads[&shot.url] + 2.0;
