@@ -95,7 +95,7 @@ fn actions(actions: recorder::Actions) -> Result<JsValue, JsError> {
 }
 
 /// Reads the details object straight into the event's own type (no tagged-enum buffering); a
-/// page snapshot as sent, with the view module's judgement of it (see `pageWantsScreenshot`).
+/// page snapshot as sent, with the pages module's judgement of it (`pageWantsScreenshot`).
 pub fn event_from_js(kind: &str, details: JsValue) -> Result<Event, JsError> {
     Event::read_sent(kind, serde_wasm_bindgen::Deserializer::from(details))
         .map_err(|e| JsError::new(&format!("{kind}: {e}")))
