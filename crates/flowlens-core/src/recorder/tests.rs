@@ -508,8 +508,8 @@ fn branded_consent_page() -> PageSnapshot {
     }
 }
 
-/// Starts recording tab 8 (an authorization request) and loads the consent page.
-fn recording_at_consent(b: &mut Browser) {
+/// Starts recording tab 8: an authorization request redirected to the sign-in page.
+fn start_recording_tab_8(b: &mut Browser) {
     b.page(
         8,
         &[(AUTHORIZE, 302, &[("Location", LOGIN)]), (LOGIN, 200, &[])],
@@ -519,7 +519,7 @@ fn recording_at_consent(b: &mut Browser) {
 #[test]
 fn a_snapshot_the_worker_received_is_stored_as_sent_and_reads_back_whole() {
     let mut b = Browser::new();
-    recording_at_consent(&mut b);
+    start_recording_tab_8(&mut b);
     let page = branded_consent_page();
     // With a field this version does not know: stored all the same, ignored when read.
     let mut text = serde_json::to_string(&page).expect("a snapshot");
@@ -551,7 +551,7 @@ fn a_snapshot_the_worker_received_is_stored_as_sent_and_reads_back_whole() {
 #[test]
 fn the_judgement_sent_with_a_snapshot_decides_the_consent_screenshot() {
     let mut b = Browser::new();
-    recording_at_consent(&mut b);
+    start_recording_tab_8(&mut b);
     let page = branded_consent_page();
     let text = serde_json::to_string(&page).expect("a snapshot");
     let time = b.tick();
